@@ -1,0 +1,152 @@
+//! Status codes, error values and the thread-local "last error" detail.
+//!
+//! Every failure has one [`SwStatus`] (the number a C caller branches on) and one message that says
+//! *what* went wrong and *where* ("sector code 25 at bond 1043 of portfolio 7 is outside 0..18").
+
+use std::cell::RefCell;
+use std::fmt;
+
+/// Status returned by every `sw_*` function and by `calculate_sector_weights`.
+///
+/// `SW_OK` (0) is success; every other value is a distinct failure. On any failure the output
+/// buffer is left exactly as it was, and `sw_last_error_message` tells what and where.
+#[repr(i32)]
+#[allow(non_camel_case_types)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SwStatus {
+    /// Success: the whole output range was overwritten.
+    SW_OK = 0,
+    /// A pointer was NULL although the range it must cover is not empty.
+    SW_ERROR_NULL_POINTER = 1,
+    /// A buffer's element count does not match the shape it must have.
+    SW_ERROR_LENGTH_MISMATCH = 2,
+    /// An element count or byte size overflows, or exceeds `PTRDIFF_MAX` bytes.
+    SW_ERROR_SIZE_OVERFLOW = 3,
+    /// A sector (group) code is negative or not below `num_sectors`.
+    SW_ERROR_SECTOR_OUT_OF_RANGE = 4,
+    /// A weight or value is NaN or infinite.
+    SW_ERROR_NON_FINITE = 5,
+    /// An argument is invalid on its own (for example `num_sectors == 0` with bonds present).
+    SW_ERROR_INVALID_ARGUMENT = 6,
+    /// The output buffer overlaps an input buffer.
+    SW_ERROR_OVERLAP = 7,
+    /// A pointer is not aligned for its element type.
+    SW_ERROR_MISALIGNED = 8,
+    /// Portfolio offsets do not start at 0, decrease, or do not end at the number of bonds.
+    SW_ERROR_BAD_OFFSETS = 9,
+    /// A total used as a divisor is zero (normalising an empty or zero-valued portfolio).
+    SW_ERROR_ZERO_TOTAL = 10,
+    /// Scratch memory for the computation could not be allocated.
+    SW_ERROR_OUT_OF_MEMORY = 11,
+    /// The worker thread pool could not be created.
+    SW_ERROR_THREAD_POOL = 12,
+    /// An internal panic was caught at the boundary (a bug in this library: please report it).
+    SW_ERROR_PANIC = 13,
+}
+
+impl SwStatus {
+    /// Every status, in numeric order.
+    pub const ALL: [SwStatus; 14] = [
+        SwStatus::SW_OK,
+        SwStatus::SW_ERROR_NULL_POINTER,
+        SwStatus::SW_ERROR_LENGTH_MISMATCH,
+        SwStatus::SW_ERROR_SIZE_OVERFLOW,
+        SwStatus::SW_ERROR_SECTOR_OUT_OF_RANGE,
+        SwStatus::SW_ERROR_NON_FINITE,
+        SwStatus::SW_ERROR_INVALID_ARGUMENT,
+        SwStatus::SW_ERROR_OVERLAP,
+        SwStatus::SW_ERROR_MISALIGNED,
+        SwStatus::SW_ERROR_BAD_OFFSETS,
+        SwStatus::SW_ERROR_ZERO_TOTAL,
+        SwStatus::SW_ERROR_OUT_OF_MEMORY,
+        SwStatus::SW_ERROR_THREAD_POOL,
+        SwStatus::SW_ERROR_PANIC,
+    ];
+
+    /// The status with this numeric value, if any.
+    pub fn from_code(code: i32) -> Option<SwStatus> {
+        usize::try_from(code)
+            .ok()
+            .and_then(|i| Self::ALL.get(i).copied())
+    }
+
+    /// A static, NUL-terminated description of the status (no position details).
+    pub fn message_cstr(self) -> &'static std::ffi::CStr {
+        match self {
+            SwStatus::SW_OK => c"success",
+            SwStatus::SW_ERROR_NULL_POINTER => c"a pointer is NULL but its range is not empty",
+            SwStatus::SW_ERROR_LENGTH_MISMATCH => c"a buffer length does not match the shape",
+            SwStatus::SW_ERROR_SIZE_OVERFLOW => c"a size overflows or exceeds PTRDIFF_MAX bytes",
+            SwStatus::SW_ERROR_SECTOR_OUT_OF_RANGE => {
+                c"a sector code is negative or not below num_sectors"
+            }
+            SwStatus::SW_ERROR_NON_FINITE => c"a weight or value is NaN or infinite",
+            SwStatus::SW_ERROR_INVALID_ARGUMENT => c"an argument is invalid",
+            SwStatus::SW_ERROR_OVERLAP => c"the output buffer overlaps an input buffer",
+            SwStatus::SW_ERROR_MISALIGNED => c"a pointer is not aligned for its element type",
+            SwStatus::SW_ERROR_BAD_OFFSETS => {
+                c"portfolio offsets must start at 0, never decrease, and end at the bond count"
+            }
+            SwStatus::SW_ERROR_ZERO_TOTAL => c"a total used as a divisor is zero",
+            SwStatus::SW_ERROR_OUT_OF_MEMORY => c"scratch memory could not be allocated",
+            SwStatus::SW_ERROR_THREAD_POOL => c"the worker thread pool could not be created",
+            SwStatus::SW_ERROR_PANIC => c"internal panic caught at the library boundary (a bug)",
+        }
+    }
+
+    /// The static description as a Rust string.
+    pub fn message(self) -> &'static str {
+        // The literals above are ASCII.
+        self.message_cstr().to_str().unwrap_or("unknown status")
+    }
+}
+
+/// A failure: its status and a message naming what and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub status: SwStatus,
+    pub message: String,
+}
+
+impl Error {
+    pub fn new(status: SwStatus, message: impl Into<String>) -> Error {
+        Error {
+            status,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Shorthand for results of this crate.
+pub type Result<T> = std::result::Result<T, Error>;
+
+thread_local! {
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// Records `message` as this thread's last error detail.
+pub fn set_last_error(message: &str) {
+    LAST_ERROR.with(|m| {
+        let mut m = m.borrow_mut();
+        m.clear();
+        m.push_str(message);
+    });
+}
+
+/// Clears this thread's last error detail (done at the start of every call).
+pub fn clear_last_error() {
+    LAST_ERROR.with(|m| m.borrow_mut().clear());
+}
+
+/// Runs `f` with this thread's last error detail.
+pub fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
+    LAST_ERROR.with(|m| f(&m.borrow()))
+}
