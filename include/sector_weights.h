@@ -216,6 +216,106 @@ SwStatus sw_sector_exposures(const double *weights,
                              double *out,
                              size_t out_len);
 
+// Compares actual allocations with targets and tolerance bands, cell by cell:
+//   active[i]   = actual[i] - target(i)
+//   breaches[i] = 1 if |active[i]| > tolerance(i), else 0
+// where a target (or tolerance) array holds 1 value (for every cell), num_sectors values (one per
+// sector, the same for every portfolio) or actual_len values (one per cell).
+//
+// Parameters:
+//   actual, actual_len         num_portfolios * num_sectors allocations (e.g. from
+//                              sw_sector_weights_ragged with SW_NORMALIZE); finite.
+//   targets, targets_len       1, num_sectors or actual_len finite targets.
+//   tolerance, tolerance_len   1, num_sectors or actual_len finite, non-negative tolerances.
+//   num_sectors                sectors per portfolio (>= 1); actual_len must be a multiple.
+//   active, active_len         output, actual_len doubles.
+//   breaches, breaches_len     output, actual_len bytes (0 or 1).
+//
+// Returns SW_OK, SW_ERROR_LENGTH_MISMATCH, SW_ERROR_NON_FINITE, SW_ERROR_INVALID_ARGUMENT (negative
+// tolerance, num_sectors 0), SW_ERROR_NULL_POINTER, SW_ERROR_MISALIGNED, SW_ERROR_SIZE_OVERFLOW,
+// SW_ERROR_OVERLAP or SW_ERROR_PANIC. On error neither output is written.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// Each non-empty buffer must be valid for its stated number of elements for the whole call.
+SwStatus sw_compare_to_targets(const double *actual,
+                               size_t actual_len,
+                               const double *targets,
+                               size_t targets_len,
+                               const double *tolerance,
+                               size_t tolerance_len,
+                               size_t num_sectors,
+                               double *active,
+                               size_t active_len,
+                               uint8_t *breaches,
+                               size_t breaches_len);
+
+// Evaluates order lists against portfolios: portfolio p (holdings portfolio_offsets[p] ..
+// portfolio_offsets[p+1]-1) is paired with order list p (orders order_offsets[p] ..
+// order_offsets[p+1]-1). For each portfolio p and sector k:
+//   before[p][k] = holdings in k / portfolio total (the sum of its values)
+//   orders[p][k] = signed orders in k (buys > 0, sells < 0) / the sum of |order values| of list p
+//   after[p][k]  = (holdings in k + orders in k) / (portfolio total + sum of order values)
+// and, when targets are given, active = after - target and breaches = |active| > tolerance, as in
+// sw_compare_to_targets.
+//
+// Parameters:
+//   portfolio_values, _len     market values of the holdings; finite.
+//   portfolio_sectors, _len    one code per holding, in [0, num_sectors).
+//   portfolio_offsets, _len    num_portfolios + 1 offsets into the holdings.
+//   order_values, _len         signed order values; finite.
+//   order_sectors, _len        one code per order, in [0, num_sectors).
+//   order_offsets, _len        num_portfolios + 1 offsets into the orders (same length as
+//                              portfolio_offsets).
+//   num_sectors                number of sectors.
+//   targets, targets_len       0 (no targets), or 1, num_sectors or num_portfolios*num_sectors targets.
+//   tolerance, tolerance_len   0 (tolerance 0), or 1, num_sectors or num_portfolios*num_sectors
+//                              non-negative tolerances; must be 0 without targets.
+//   before, orders, after      outputs, num_portfolios*num_sectors doubles each (with lengths).
+//   active, breaches           outputs (doubles, bytes), num_portfolios*num_sectors each when
+//                              targets are given, else NULL with length 0.
+//
+// Returns SW_OK, or: SW_ERROR_ZERO_TOTAL for a portfolio whose total is 0 (e.g. empty), an order
+// list that is empty or all zero, or a pro-forma total of 0 (each naming the portfolio or list);
+// SW_ERROR_SECTOR_OUT_OF_RANGE / SW_ERROR_NON_FINITE naming the holding ("bond i of portfolio p")
+// or order ("order i of order list p"); SW_ERROR_BAD_OFFSETS, SW_ERROR_LENGTH_MISMATCH,
+// SW_ERROR_NULL_POINTER, SW_ERROR_MISALIGNED, SW_ERROR_SIZE_OVERFLOW, SW_ERROR_OVERLAP,
+// SW_ERROR_INVALID_ARGUMENT, SW_ERROR_OUT_OF_MEMORY, SW_ERROR_THREAD_POOL, SW_ERROR_PANIC.
+// On any error no output is written.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// Each non-empty buffer must be valid for its stated number of elements for the whole call.
+SwStatus sw_evaluate_orders(const double *portfolio_values,
+                            size_t portfolio_values_len,
+                            const int32_t *portfolio_sectors,
+                            size_t portfolio_sectors_len,
+                            const int64_t *portfolio_offsets,
+                            size_t portfolio_offsets_len,
+                            const double *order_values,
+                            size_t order_values_len,
+                            const int32_t *order_sectors,
+                            size_t order_sectors_len,
+                            const int64_t *order_offsets,
+                            size_t order_offsets_len,
+                            size_t num_sectors,
+                            const double *targets,
+                            size_t targets_len,
+                            const double *tolerance,
+                            size_t tolerance_len,
+                            double *before,
+                            size_t before_len,
+                            double *orders,
+                            size_t orders_len,
+                            double *after,
+                            size_t after_len,
+                            double *active,
+                            size_t active_len,
+                            uint8_t *breaches,
+                            size_t breaches_len);
+
 // Sets the number of worker threads for all later calls: n = 0 means the default
 // (RAYON_NUM_THREADS if set, else the number of logical CPUs). Safe at any time, also while other
 // threads are computing (they finish on the pool they started with). Results do not depend on it.

@@ -1,7 +1,8 @@
 //! sector-weights: per-portfolio, per-sector sums of bond weights for many portfolios at once —
 //! validated, parallel, deterministic — with a C ABI (see `include/sector_weights.h`).
 //!
-//! Layout: [`kernel`] computes (safe Rust), [`validate`] holds every check, [`error`] the status
+//! Layout: [`kernel`] computes (safe Rust), [`orders`] and [`targets`] build the portfolio-manager
+//! features on it, [`validate`] holds every check, [`error`] the status
 //! codes and messages, [`pool`] the resizable thread pool, and `ffi` the C surface: the only
 //! module with `unsafe`.
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -10,7 +11,9 @@
 pub mod error;
 pub mod ffi;
 pub mod kernel;
+pub mod orders;
 pub mod pool;
+pub mod targets;
 pub mod validate;
 
 pub use error::{Error, Result, SwStatus};

@@ -230,3 +230,14 @@ pub fn check_job(
         &format!("{num_portfolios} portfolios x {num_sectors} sectors"),
     )
 }
+
+/// Rewords a kernel error about order lists: "at bond 3 of portfolio 2" becomes
+/// "at order 3 of order list 2" (the kernel only knows bonds and portfolios).
+pub fn relabel_for_orders(e: Error) -> Error {
+    let message = e
+        .message
+        .replacen(" at bond ", " at order ", 1)
+        .replacen(" of portfolio ", " of order list ", 1)
+        .replacen(" bonds to group", " orders to group", 1);
+    Error { message, ..e }
+}

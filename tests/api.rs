@@ -249,8 +249,8 @@ fn misaligned_pointers_are_errors_not_ub() {
     let base = bytes.as_ptr() as usize;
     let w_mis = (base + 1) as *const f64;
     let c_mis = (base + 2) as *const i32;
-    let w = vec![1.0; 8];
-    let c = vec![0; 8];
+    let w = [1.0; 8];
+    let c = [0; 8];
     expect_error(SW_ERROR_MISALIGNED, "is not aligned to 8 bytes", 2, |out| {
         // SAFETY: the misaligned pointer is rejected before any read.
         unsafe { calculate_sector_weights(w_mis, 1, c.as_ptr(), 8, out.as_mut_ptr(), 2) }

@@ -129,7 +129,7 @@ proptest! {
         let (st0, raw) = ragged_call(&case, false, 0);
         prop_assert_eq!(st0, SW_OK as i32);
         let totals: Vec<f64> = raw.chunks(case.s).map(|r| r.iter().sum()).collect();
-        if totals.iter().any(|&t| t == 0.0) {
+        if totals.contains(&0.0) {
             prop_assert_eq!(st, sector_weights::SwStatus::SW_ERROR_ZERO_TOTAL as i32);
         } else {
             prop_assert_eq!(st, SW_OK as i32);
