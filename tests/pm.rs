@@ -135,7 +135,8 @@ fn order_lists_with_targets_broadcast() {
 
 #[test]
 fn order_list_errors_name_the_place_and_write_nothing() {
-    let cases: Vec<(Box<dyn Fn(&mut Book)>, SwStatus, &str)> = vec![
+    type Edit = Box<dyn Fn(&mut Book)>;
+    let cases: Vec<(Edit, SwStatus, &str)> = vec![
         (
             Box::new(|b| b.os[3] = 3),
             SW_ERROR_SECTOR_OUT_OF_RANGE,
