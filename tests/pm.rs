@@ -462,3 +462,33 @@ proptest! {
         }
     }
 }
+
+/// Many rules at once: grouping by a combined code (sector x rating bucket) gives the two-way
+/// breakdown in one call, and summing it over ratings gives the one-way sector breakdown.
+#[test]
+fn combined_codes_give_a_two_way_breakdown() {
+    let (p, b, sectors, ratings) = (4, 5_000, 18, 7);
+    let mut rng = Rng(21);
+    let w: Vec<f64> = (0..p * b).map(|_| rng.weight()).collect();
+    let sector: Vec<i32> = (0..p * b).map(|_| rng.below(sectors) as i32).collect();
+    let rating: Vec<i32> = (0..p * b).map(|_| rng.below(ratings) as i32).collect();
+    let combined: Vec<i32> = sector
+        .iter()
+        .zip(&rating)
+        .map(|(s, r)| s * ratings as i32 + r)
+        .collect();
+    let two_way = sector_weights::sector_weights(&w, &combined, p, sectors * ratings).unwrap();
+    let one_way = sector_weights::sector_weights(&w, &sector, p, sectors).unwrap();
+    for q in 0..p {
+        for s in 0..sectors {
+            let cell = |r: usize| two_way[q * sectors * ratings + s * ratings + r];
+            let naive: f64 = (q * b..(q + 1) * b)
+                .filter(|&i| sector[i] == s as i32 && rating[i] == 3)
+                .map(|i| w[i])
+                .sum();
+            assert!((cell(3) - naive).abs() <= 1e-9, "sector {s} rating 3 of portfolio {q}");
+            let over_ratings: f64 = (0..ratings).map(cell).sum();
+            assert!((over_ratings - one_way[q * sectors + s]).abs() <= 1e-9);
+        }
+    }
+}
