@@ -107,4 +107,4 @@ test-node: build
 	  SECTOR_WEIGHTS_LIBRARY="$(CURDIR)/$(RELEASE_LIB)" npm test; \
 	fi
 
-TEST_TARGETS += test-cpp
+TEST_TARGETS += test-install test-cpp
