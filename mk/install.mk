@@ -103,8 +103,8 @@ test-node: build
 	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
 	  echo "test-node: SKIPPED: node and npm are not installed (Debian: apt-get install nodejs npm)"; \
 	else \
-	  cd $(NODE_DIR) && npm ci --no-audit --no-fund --loglevel=error && \
+	  cd $(NODE_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && \
 	  SECTOR_WEIGHTS_LIBRARY="$(CURDIR)/$(RELEASE_LIB)" npm test; \
 	fi
 
-TEST_TARGETS += test-install test-cpp
+TEST_TARGETS += test-install test-cpp test-node
