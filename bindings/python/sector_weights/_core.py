@@ -153,6 +153,8 @@ def _code_array(x: ArrayLike, name: str, num_sectors: int, locate: Locate) -> np
             a = _objects_to_integers(a, name)
             dt = a.dtype
         kind = dt.kind
+        if kind == "f" and a.size == 0:  # `[]` reads as float64: nothing to convert
+            kind = "i"
         if kind not in "iu":
             if kind == "b":
                 raise TypeError(f"{name} must hold integer codes, got bool")
@@ -189,7 +191,7 @@ def _offsets_array(x: ArrayLike, num_bonds: int) -> np.ndarray:
         if dt.kind == "O":
             a = _objects_to_integers(a, "offsets")
             dt = a.dtype
-        if dt.kind not in "iu":
+        if dt.kind not in "iu" and not (dt.kind == "f" and a.size == 0):
             raise TypeError(f"offsets must hold integers, got dtype {dt}")
         if a.size and not np.can_cast(dt, _I64):  # uint64
             big = np.flatnonzero(a > np.iinfo(np.int64).max)

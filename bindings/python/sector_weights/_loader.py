@@ -55,6 +55,8 @@ SIGNATURES = {
     "sw_sector_weights": (I32, [V, Z, V, Z, Z, Z, V, Z]),
     "sw_sector_weights_ragged": (I32, [V, Z, V, Z, V, Z, Z, U32, V, Z]),
     "sw_sector_exposures": (I32, [V, Z, V, Z, V, Z, V, Z, Z, U32, V, Z]),
+    "sw_compare_to_targets": (I32, [V, Z, V, Z, V, Z, Z, V, Z, V, Z]),
+    "sw_evaluate_orders": (I32, [V, Z] * 6 + [Z] + [V, Z] * 7),
     "sw_set_num_threads": (I32, [Z]),
     "sw_get_num_threads": (Z, []),
     "sw_status_message": (ctypes.c_char_p, [I32]),

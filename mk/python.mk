@@ -1,0 +1,50 @@
+# Python (issue 3): the sector_weights package, its tests, and the article's experiment.
+#
+#   make python-env      a virtualenv ($(PY_VENV)) with numpy and pytest, plus pandas, polars and
+#                        matplotlib for the tests and the plot that use them
+#   make python-install  builds the Rust library and installs ./bindings/python into the venv,
+#                        again whenever a Rust or package source changed (never a stale library)
+#   make test-python     pytest bindings/python/tests
+#   make demo-python     examples/python/article_comparison.py at the article's size
+#
+# Other parts may depend on python-install and run $(VENV_PY).
+.PHONY: python-env python-install test-python demo-python
+
+PY_VENV ?= $(CURDIR)/.venv
+VENV_PY := $(PY_VENV)/bin/python
+PY_PIP := $(VENV_PY) -m pip --disable-pip-version-check
+PY_REQUIREMENTS := numpy pytest pandas polars matplotlib
+PY_ENV_STAMP := $(PY_VENV)/.sector-weights-env
+PY_INSTALL_STAMP := $(PY_VENV)/.sector-weights-installed
+# Everything the installed package is built from: a change to any of these reinstalls it.
+PY_PKG_SOURCES := Cargo.toml Cargo.lock build.rs cbindgen.toml $(shell find src -name '*.rs') \
+	$(wildcard bindings/python/pyproject.toml bindings/python/setup.py bindings/python/sector_weights/*)
+DEMO_PYTHON_ARGS ?=
+
+$(PY_ENV_STAMP): mk/python.mk
+	$(PYTHON) -m venv $(PY_VENV)
+	$(PY_PIP) install --quiet $(PY_REQUIREMENTS)
+	touch $@
+
+python-env: $(PY_ENV_STAMP)
+
+# setuptools-rust runs `cargo rustc --release` on ../../Cargo.toml (cargo decides what to rebuild);
+# the build directory is removed first so that no file of an earlier build is packaged.
+$(PY_INSTALL_STAMP): $(PY_ENV_STAMP) $(PY_PKG_SOURCES)
+	rm -rf bindings/python/build
+	$(PY_PIP) install --quiet --force-reinstall --no-deps ./bindings/python
+	touch $@
+
+python-install: $(PY_INSTALL_STAMP)
+
+# Runs from the repository root so that `import sector_weights` finds the installed package, not
+# the source directory. pytest exits 5 when it collected no test: that fails too.
+test-python: python-install
+	@$(VENV_PY) -m pytest -q -p no:cacheprovider bindings/python/tests; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "test-python: FAILED: pytest collected no tests"; fi; exit $$rc
+
+demo-python: python-install
+	$(VENV_PY) examples/python/article_comparison.py $(DEMO_PYTHON_ARGS)
+
+DEMO := demo-python
+TEST_TARGETS += test-python
