@@ -4,6 +4,7 @@
 #   make install   PREFIX=/usr/local [DESTDIR=/staging] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include]
 #   make uninstall PREFIX=... [DESTDIR=...]
 #   make test-install test-cpp test-node test-dask
+#   (examples/python/dask_portfolios.py runs with the venv of mk/python.mk: make python-install)
 .PHONY: install uninstall test-install test-cpp test-node test-dask ecosystem-tools ecosystem-stage
 
 PREFIX ?= /usr/local
@@ -107,4 +108,13 @@ test-node: build
 	  SECTOR_WEIGHTS_LIBRARY="$(CURDIR)/$(RELEASE_LIB)" npm test; \
 	fi
 
-TEST_TARGETS += test-install test-cpp test-node
+# The Dask example on a LocalCluster of 2 workers, in the Python venv of mk/python.mk (its
+# variables are used in the recipe only: that fragment is read after this one).
+DASK_REQUIREMENT ?= dask[distributed]
+test-dask: python-install
+	@$(VENV_PY) -c "import distributed" 2>/dev/null || { echo "installing $(DASK_REQUIREMENT) into $(PY_VENV)"; \
+	  $(PY_PIP) install --quiet "$(DASK_REQUIREMENT)"; }
+	@$(VENV_PY) -m pytest -q -p no:cacheprovider tests/ecosystem/test_dask.py; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "test-dask: FAILED: pytest collected no tests"; fi; exit $$rc
+
+TEST_TARGETS += test-install test-cpp test-node test-dask
