@@ -39,7 +39,7 @@ python-install: $(PY_INSTALL_STAMP)
 
 # Runs from the repository root so that `import sector_weights` finds the installed package, not
 # the source directory. pytest exits 5 when it collected no test: that fails too.
-test-python: python-install
+test-python: build python-install
 	@$(VENV_PY) -m pytest -q -p no:cacheprovider bindings/python/tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-python: FAILED: pytest collected no tests"; fi; exit $$rc
 
