@@ -151,7 +151,9 @@ std::vector<double> sector_weights(const W& weights, const S& sectors, std::size
 }
 
 /// The article's entry point (same parameters), throwing instead of returning a status. Prefer
-/// sector_weights(), which also checks the buffers' lengths.
+/// sector_weights(), which also checks the buffers' lengths. Call it qualified
+/// (sector_weights::calculate_sector_weights): after `using namespace sector_weights;` an
+/// unqualified call would be ambiguous with the C function of the same name.
 inline void calculate_sector_weights(const double* portfolios_bond_weights, std::uintmax_t pf_size,
                                      const std::int32_t* portfolios_bond_sectors, std::uintmax_t num_bonds,
                                      double* portfolios_sector_weights, std::uintmax_t num_sectors) {
