@@ -1681,7 +1681,7 @@ static void test_concurrency(void)
 {
     const size_t sizes[] = {300, 0, 1200, 7, 493};
     g_cc.small = data_new(4, NULL, 500, 18, KIND_DYADIC, 701);
-    g_cc.big = data_new(1, NULL, 40000, 18, KIND_MIXED, 702);
+    g_cc.big = data_new(1, NULL, 150000, 18, KIND_MIXED, 702); /* several chunks: runs on the pool */
     g_cc.rag = data_new(5, sizes, 0, 18, KIND_DYADIC_POS, 703);
     g_cc.rag.off[2] = 300; /* portfolio 1 is empty: give it one bond so normalising works */
     g_cc.rag.off[1] = 299;
@@ -1788,10 +1788,38 @@ static void child_report(int fd, int ok, const char *what, const char *fmt, ...)
         _exit(3);
 }
 
+/* A call that needs the pool when none can start: SW_ERROR_THREAD_POOL with the output untouched,
+ * or (if the library falls back to the calling thread) the right result. Anything else fails. */
+static void child_pool_call(int fd, const char *what, const Data *d)
+{
+    const size_t M = d->P * d->S;
+    double *out = NEW(double, M);
+    unsigned char *snap = NEW(unsigned char, M * sizeof(double));
+    char msg[512];
+    Ref ref = reference(d, 0);
+    fill_pattern(out, M * sizeof(double));
+    memcpy(snap, out, M * sizeof(double));
+    int32_t st = call_dropin(d, out);
+    sw_last_error_message(msg, sizeof msg);
+    int unchanged = memcmp(out, snap, M * sizeof(double)) == 0;
+    size_t j = 0;
+    while (j < M && out[j] == ref.sum[j])
+        j++;
+    child_report(fd,
+                 (st == SW_ERROR_THREAD_POOL && unchanged && strstr(msg, "could not start a pool") != NULL) ||
+                     (st == SW_OK && j == M),
+                 what, "status %d (%s), detail \"%s\", output %s", (int)st, status_name(st), msg,
+                 st == SW_OK ? (j == M ? "correct" : "WRONG") : (unchanged ? "unchanged" : "CHANGED"));
+    ref_free(&ref);
+    free(out);
+    free(snap);
+}
+
 static void child_thread_pool(int fd)
 {
     Data small = data_new(2, NULL, 100, 18, KIND_DYADIC, 801);
-    Data big = data_new(1, NULL, 40000, 18, KIND_DYADIC, 802);
+    Data one_big = data_new(1, NULL, 200000, 18, KIND_DYADIC, 802);    /* several chunks */
+    Data many = data_new(8, NULL, 40000, 18, KIND_DYADIC, 804);        /* several portfolios */
     double out[36];
     char msg[512];
     if (limit_address_space(512L << 10) != 0) {
@@ -1807,14 +1835,8 @@ static void child_thread_pool(int fd)
     sw_last_error_message(msg, sizeof msg);
     child_report(fd, n == 0 && strstr(msg, "could not start a pool of 0 threads (0 = default)") != NULL,
                  "sw_get_num_threads() without a pool", "returned %zu, detail \"%s\"", n, msg);
-    fill_pattern(out, sizeof out);
-    unsigned char snap[sizeof out];
-    memcpy(snap, out, sizeof out);
-    st = call_dropin(&big, out);
-    sw_last_error_message(msg, sizeof msg);
-    child_report(fd, st == SW_ERROR_THREAD_POOL && memcmp(out, snap, 18 * sizeof(double)) == 0,
-                 "a call that needs the pool", "status %d, detail \"%s\", output %s", (int)st, msg,
-                 memcmp(out, snap, 18 * sizeof(double)) == 0 ? "unchanged" : "CHANGED");
+    child_pool_call(fd, "1 x 200,000 bonds without a pool", &one_big);
+    child_pool_call(fd, "8 x 40,000 bonds without a pool", &many);
     st = call_dropin(&small, out);
     child_report(fd, st == SW_OK, "a small call runs inline without the pool", "status %d", (int)st);
 }
@@ -1840,8 +1862,7 @@ static void child_out_of_memory(int fd)
     }
     st = call_ragged(&d, SW_NORMALIZE, out);
     sw_last_error_message(msg, sizeof msg);
-    child_report(fd, st == SW_ERROR_OUT_OF_MEMORY &&
-                         strcmp(msg, "could not allocate 10000000 doubles of scratch") == 0,
+    child_report(fd, st == SW_ERROR_OUT_OF_MEMORY && strstr(msg, "could not allocate") != NULL,
                  "normalising 80 MB without address space", "status %d (%s), detail \"%s\"", (int)st,
                  status_name(st), msg);
     child_report(fd, memcmp(out, snap, M * sizeof(double)) == 0, "output unchanged after SW_ERROR_OUT_OF_MEMORY",
