@@ -33,6 +33,16 @@ try:
 except ImportError:  # a source checkout that was not built: take the crate's version
     __version__ = _loader.source_version()
 
+__all__ = [
+    "__version__",
+    "library_path",
+    "sector_weights",
+    "sector_exposures",
+    "set_num_threads",
+    "get_num_threads",
+    "status_message",
+]
+
 _lib, _library_path = _loader.load(__version__)
 library_path: str = str(_library_path)
 """The file the library was loaded from."""
@@ -64,14 +74,15 @@ def _addr(a: np.ndarray) -> int:
     """The address of a C-contiguous array's first element (about 0.3 us; ``a.ctypes.data``,
     about 1 us, is the fallback for read-only arrays, which ``from_buffer`` refuses)."""
     try:
-        return _addressof(_from_buffer(a))
-    except TypeError:
+        return _addressof(_from_buffer(a))  # type: ignore[arg-type]
+    except (TypeError, ValueError, BufferError):
         return a.ctypes.data
 
 
 def status_message(status: int) -> str:
     """The library's static description of a status code."""
-    return _sw_status_message(int(status)).decode("utf-8", "replace")
+    text: bytes = _sw_status_message(int(status))
+    return text.decode("utf-8", "replace")
 
 
 def _raise(status: int) -> None:
@@ -93,14 +104,14 @@ def _num_sectors(n: Any) -> int:
     if isinstance(n, (bool, np.bool_)):
         raise TypeError("num_sectors must be an integer, got bool")
     try:
-        n = operator.index(n)
+        value: int = operator.index(n)
     except TypeError:
         raise TypeError(f"num_sectors must be an integer, got {type(n).__name__}") from None
-    if n < 0:
-        raise ValueError(f"num_sectors must be >= 0, got {n}")
-    if n > _SIZE_MAX:
-        raise ValueError(f"num_sectors = {n} is too large")
-    return n
+    if value < 0:
+        raise ValueError(f"num_sectors must be >= 0, got {value}")
+    if value > _SIZE_MAX:
+        raise ValueError(f"num_sectors = {value} is too large")
+    return value
 
 
 def _contiguous(a: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -173,7 +184,7 @@ def _code_array(x: ArrayLike, name: str, num_sectors: int, locate: Locate) -> np
                 raise SectorWeightsError(
                     Status.ERROR_SECTOR_OUT_OF_RANGE,
                     f"sector code {int(flat[i])} at bond {bond} of portfolio {portfolio} is "
-                    f"outside 0..{num_sectors} (it does not even fit in int32)",
+                    f"outside 0..{num_sectors} and does not fit in int32",
                 )
         a = a.astype(_I32)
     return _contiguous(a, _I32)
@@ -258,6 +269,7 @@ class _Job:
         S = self.num_sectors = _num_sectors(num_sectors)
         w = self.w = _float_array(weights, weights_name)
         v = self.v = None if values is None else _float_array(values, values_name)
+        locate: Locate
         if offsets is None:
             self.offsets = None
             if w.ndim == 1:
@@ -272,8 +284,10 @@ class _Job:
                     f"bonds), got shape {w.shape}"
                 )
 
-            def locate(i: int) -> Tuple[int, int]:
+            def locate_uniform(i: int) -> Tuple[int, int]:
                 return (i // B, i % B) if B else (0, i)
+
+            locate = locate_uniform
 
         else:
             offs = self.offsets = _offsets_array(offsets, w.size)

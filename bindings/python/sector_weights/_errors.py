@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from typing import Tuple, Type
 
 __all__ = ["Status", "SectorWeightsError"]
 
@@ -52,5 +53,5 @@ class SectorWeightsError(ValueError):
         name = self.status.c_name if isinstance(self.status, Status) else f"status {status}"
         super().__init__(f"{message} ({name})")
 
-    def __reduce__(self):  # keep (status, message) across pickling (multiprocessing, Dask)
+    def __reduce__(self) -> Tuple[Type["SectorWeightsError"], Tuple[int, str]]:  # keep (status, message) across pickling (multiprocessing, Dask)
         return (type(self), (int(self.status), self.message))

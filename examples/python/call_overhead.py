@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Per-call overhead of the sector_weights package over a raw ctypes call of the same library.
+
+    python examples/python/call_overhead.py
+
+Measures, in one process and interleaved (so machine noise hits every variant alike):
+- 1 portfolio x 100 bonds: the package's sector_weights(), the raw ctypes call with addresses
+  computed per call (arr.ctypes.data) and precomputed, and numpy.bincount for scale;
+- 20 portfolios x 50,000 bonds (the article's size): the package vs the raw ctypes call.
+Prints min and median per call over the repeats.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import statistics
+import sys
+import timeit
+
+import numpy as np
+
+import sector_weights as sw
+
+
+def raw_function():
+    fn = ctypes.CDLL(sw.library_path).sw_sector_weights
+    fn.restype = ctypes.c_int32
+    V, Z = ctypes.c_void_p, ctypes.c_size_t
+    fn.argtypes = [V, Z, V, Z, Z, Z, V, Z]
+    return fn
+
+
+def bench(cases, number, repeat):
+    """cases: {label: zero-argument callable}. Interleaves the repeats of every case."""
+    samples = {label: [] for label in cases}
+    for _ in range(repeat):
+        for label, fn in cases.items():
+            samples[label].append(timeit.timeit(fn, number=number) / number)
+    return {label: (min(s), statistics.median(s)) for label, s in samples.items()}
+
+
+def show(title, results, unit=1e6, unit_name="us"):
+    print(title)
+    for label, (best, median) in results.items():
+        print(f"  {label:<52} min {best * unit:9.2f} {unit_name}   median {median * unit:9.2f} {unit_name}")
+
+
+def main():
+    rng = np.random.default_rng(0)
+    fn = raw_function()
+
+    w = rng.random(100)
+    c = rng.integers(0, 18, 100, dtype=np.int32)
+    out = np.empty(18)
+    aw, ac, ao = w.ctypes.data, c.ctypes.data, out.ctypes.data
+    small = bench(
+        {
+            "sector_weights.sector_weights(w, c, 18)": lambda: sw.sector_weights(w, c, 18),
+            "raw ctypes, arr.ctypes.data per call": lambda: fn(
+                w.ctypes.data, 100, c.ctypes.data, 100, 1, 18, out.ctypes.data, 18
+            ),
+            "raw ctypes, addresses precomputed": lambda: fn(aw, 100, ac, 100, 1, 18, ao, 18),
+            "numpy.bincount(c, w, minlength=18)": lambda: np.bincount(c, w, minlength=18),
+        },
+        number=20_000,
+        repeat=15,
+    )
+    show("1 portfolio x 100 bonds, per call:", small)
+    pkg, raw = small["sector_weights.sector_weights(w, c, 18)"], small[
+        "raw ctypes, addresses precomputed"
+    ]
+    print(f"  package overhead over the raw call: {(pkg[1] - raw[1]) * 1e6:.2f} us (medians)\n")
+
+    P, B = 20, 50_000
+    W = rng.random((P, B))
+    C = rng.integers(0, 18, (P, B), dtype=np.int32)
+    OUT = np.empty((P, 18))
+    aW, aC, aO = W.ctypes.data, C.ctypes.data, OUT.ctypes.data
+    large = bench(
+        {
+            "sector_weights.sector_weights(W, C, 18)": lambda: sw.sector_weights(W, C, 18),
+            "raw ctypes, addresses precomputed": lambda: fn(aW, P * B, aC, P * B, P, 18, aO, P * 18),
+        },
+        number=20,
+        repeat=31,
+    )
+    show(f"{P} portfolios x {B:,} bonds, per call:", large)
+    pkg, raw = large["sector_weights.sector_weights(W, C, 18)"], large[
+        "raw ctypes, addresses precomputed"
+    ]
+    print(
+        f"  package overhead over the raw call: {(pkg[1] - raw[1]) * 1e6:.1f} us "
+        f"({(pkg[1] / raw[1] - 1) * 100:+.1f}%, medians; noise of the same order)"
+    )
+    print(f"\n(sector_weights {sw.__version__}, {sw.get_num_threads()} threads, numpy "
+          f"{np.__version__}, Python {sys.version.split()[0]})")
+
+
+if __name__ == "__main__":
+    main()
