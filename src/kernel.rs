@@ -1,13 +1,29 @@
 //! The compute kernel: group-and-sum with validation in the same pass. Safe Rust only.
 //!
 //! Determinism: a portfolio is split into chunks whose boundaries depend only on the portfolio's
-//! size and `num_sectors` (never on the thread count); each chunk is summed in a fixed order into
-//! its own partial table, and partials are added in chunk order. So every thread count, and the
-//! inline path that never touches the pool, gives bit-identical results.
+//! size and `num_sectors` (never on the thread count). How a chunk is summed (four interleaved
+//! accumulator tables, "lanes", or one table) also depends only on its length and `num_sectors`,
+//! and the chunks' partial tables are added along a fixed binary tree over the chunk indices. So
+//! every thread count, the inline path that never touches the pool, every output strategy, and a
+//! portfolio computed alone or inside a batch give bit-identical results.
 //!
-//! No partial results: sums go to scratch and reach the caller's output only once every element has
-//! been checked; or, when the output is much larger than the input, the input is fully checked in a
-//! first pass and sums are written directly.
+//! Checks: every code and weight (and value) is checked in the same pass that sums it. A code is
+//! compared once, as `u32`, so negative and too-large codes fail together. Non-finite weights are
+//! caught per element on the one-table path; on the lanes path they are caught at the end of the
+//! chunk, because a NaN or an infinity can never leave an accumulator finite again; a chunk whose
+//! accumulators end non-finite is re-scanned to find the first bad element (or, if every element
+//! is finite, to accept a sum that overflowed, as before).
+//!
+//! No partial results: sums reach the caller's output only once every element has been checked.
+//! Three strategies, by size:
+//! - one portfolio in one lanes chunk: the lanes are the scratch; the row is written at the end;
+//! - otherwise, when the output is at most half as many doubles as there are bonds: each
+//!   portfolio's row is computed into scratch (O(portfolios x sectors), on the stack when small),
+//!   then copied;
+//! - when the output is larger than that (many sectors, few bonds), a first pass only checks the
+//!   input (cheap beside writing the output), then rows are written directly.
+//!
+//! Scratch is O(chunks x sectors); nothing is allocated in proportion to the number of bonds.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,11 +38,19 @@ use crate::validate::{self, bad_element, Bad};
 pub const BASE_CHUNK: usize = 1 << 16;
 /// Work below this many bonds runs inline on the calling thread, without the pool.
 pub const PARALLEL_MIN_BONDS: usize = 1 << 15;
-/// Up to this many sectors a chunk is summed into four interleaved tables on the stack, so that
-/// consecutive bonds of the same sector do not wait on each other's store.
-const LANE_MAX_SECTORS: usize = 64;
-/// Outputs up to this many doubles use stack scratch.
+/// Portfolios are handed to the pool in groups of about this many bonds (plus output) each.
+const TASK_BONDS: usize = 1 << 15;
+/// Up to this many sectors, a chunk of at least [`LANES_MIN_RATIO`] bonds per sector is summed
+/// into four interleaved tables, so consecutive bonds of one sector do not wait on each other's
+/// store. Up to [`LANES_STACK`] sectors the tables live on the stack.
+const LANES_MAX: usize = 1024;
+const LANES_STACK: usize = 64;
+const LANES_MIN_RATIO: usize = 16;
+/// Scratch up to this many doubles lives on the stack.
 const STACK_OUT: usize = 256;
+const SMALL_OUT: usize = 32;
+/// Scratch copies above this many doubles are split over the pool.
+const PAR_COPY: usize = 1 << 16;
 
 /// How bonds are split into portfolios.
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +94,9 @@ impl Layout<'_> {
                     bonds_per_portfolio,
                     "num_portfolios * num_bonds",
                 )?;
+                if n == want {
+                    return Ok(()); // No message to build: this runs on every call.
+                }
                 validate::expect_len(
                     "weights",
                     n,
@@ -93,9 +120,10 @@ pub struct Input<'a> {
     pub num_sectors: usize,
 }
 
-/// Chunk length for `num_sectors`: long enough that a chunk's partial table is cheap beside it.
+/// Chunk length for `num_sectors`: long enough that a chunk's partial table (zeroed, then added
+/// into its parent) costs little beside summing the chunk.
 pub fn chunk_len(num_sectors: usize) -> usize {
-    BASE_CHUNK.max(num_sectors.saturating_mul(4))
+    BASE_CHUNK.max(num_sectors.saturating_mul(16))
 }
 
 /// Fills `out` (`num_portfolios * num_sectors`, row-major) with each portfolio's per-sector sums,
@@ -119,177 +147,476 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
             _ => Ok(()),
         };
     }
-    let parallel = n >= PARALLEL_MIN_BONDS || out.len() >= PARALLEL_MIN_BONDS;
+    // One portfolio only has parallel work when it has several chunks; several portfolios when
+    // their bonds and output together are big enough to pay for waking the pool.
+    let parallel = if p_count <= 1 {
+        n > chunk_len(input.num_sectors)
+    } else {
+        n.saturating_add(out.len() / 4) >= PARALLEL_MIN_BONDS
+    };
+    let job = |parallel| Job {
+        input,
+        parallel,
+        s: input.num_sectors,
+        first_bad: AtomicUsize::new(usize::MAX),
+    };
     if !parallel {
-        return Job { input, parallel }.run(normalize, out);
+        return job(false).run(normalize, out);
     }
     let pool = pool::current()?;
-    pool.install(|| Job { input, parallel }.run(normalize, out))
+    pool.install(|| job(true).run(normalize, out))
 }
 
 #[cfg(feature = "panic-hook")]
 /// Test-only: when set, the next unit of work panics (to prove panics become `SW_ERROR_PANIC`).
 pub static FORCE_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// Why summing stopped early.
+enum Stop {
+    /// A bad element at this global bond index.
+    Bad(usize, Bad),
+    /// Not summed: a bad element before this chunk is already known (that one is reported).
+    Skipped,
+    /// Scratch could not be allocated.
+    Fatal(Error),
+}
+
+/// A failure and its rank; the lowest rank is reported, whatever the scheduling.
+type Failure = ((u8, usize), Error);
+
 struct Job<'i, 'a> {
     input: &'i Input<'a>,
     parallel: bool,
+    s: usize,
+    /// The lowest global index of a bad element found so far; work after it is skipped.
+    first_bad: AtomicUsize,
 }
 
 impl Job<'_, '_> {
-    fn s(&self) -> usize {
-        self.input.num_sectors
-    }
-
     fn run(&self, normalize: bool, out: &mut [f64]) -> Result<()> {
         let n = self.input.weights.len();
-        if normalize || out.len() <= STACK_OUT.max(n / 2) {
-            if out.len() <= STACK_OUT {
-                let mut stack = [0.0f64; STACK_OUT];
-                self.via_scratch(normalize, &mut stack[..out.len()], out)
-            } else {
-                let mut heap = zeroed(out.len())?;
-                self.via_scratch(normalize, &mut heap, out)
-            }
-        } else {
-            // Output much larger than the input: check everything first, then write sums directly.
-            self.for_each_portfolio(out, |p, _row| self.check_portfolio(p))?;
-            self.for_each_portfolio(out, |p, row| {
-                row.fill(0.0);
-                self.portfolio_sums(p, row)
-            })
+        let p_count = self.input.layout.num_portfolios();
+        if !normalize && out.len() > n / 2 {
+            // Output-dominated: check everything first, then write rows directly.
+            self.portfolios(out, |ps, _| self.check_block(ps))?;
+            return self.portfolios(out, |ps, rows| self.sum_block(ps, rows, false));
         }
+        if p_count == 1 && !normalize && n <= chunk_len(self.s) && uses_lanes(n, self.s) {
+            // The lanes are the scratch: `out` is written only after the last bond was checked.
+            return self
+                .sum_block(0..1, out, false)
+                .map_or(Ok(()), |(_, e)| Err(e));
+        }
+        with_scratch(out.len(), |scratch| {
+            self.portfolios(scratch, |ps, rows| self.sum_block(ps, rows, normalize))?;
+            if self.parallel && out.len() > PAR_COPY {
+                out.par_chunks_mut(PAR_COPY)
+                    .zip(scratch.par_chunks(PAR_COPY))
+                    .for_each(|(o, s)| o.copy_from_slice(s));
+            } else {
+                out.copy_from_slice(scratch);
+            }
+            Ok(())
+        })
     }
 
-    fn via_scratch(&self, normalize: bool, scratch: &mut [f64], out: &mut [f64]) -> Result<()> {
-        self.for_each_portfolio(scratch, |p, row| self.portfolio_sums(p, row))?;
-        if normalize {
-            self.for_each_portfolio(scratch, |p, row| {
+    /// Runs `f` on groups of consecutive portfolios with their rows, in parallel when the job is;
+    /// reports the lowest-ranked failure.
+    fn portfolios<F>(&self, rows: &mut [f64], f: F) -> Result<()>
+    where
+        F: Fn(Range<usize>, &mut [f64]) -> Option<Failure> + Sync,
+    {
+        let p_count = self.input.layout.num_portfolios();
+        let s = self.s;
+        let failure = if !self.parallel || p_count <= 1 {
+            f(0..p_count, rows)
+        } else {
+            let work = self
+                .input
+                .weights
+                .len()
+                .saturating_add(rows.len() / 4)
+                .max(1);
+            let per_task = (TASK_BONDS.saturating_mul(p_count) / work).clamp(1, p_count);
+            rows.par_chunks_mut(per_task * s)
+                .enumerate()
+                .map(|(t, block)| {
+                    let p0 = t * per_task;
+                    f(p0..p0 + block.len() / s, block)
+                })
+                .reduce(|| None, first_of)
+        };
+        failure.map_or(Ok(()), |(_, e)| Err(e))
+    }
+
+    /// Only checks portfolios `ps` (first pass of the output-dominated strategy).
+    fn check_block(&self, ps: Range<usize>) -> Option<Failure> {
+        for p in ps {
+            let r = self.input.layout.range(p);
+            if r.start > self.first_bad.load(Ordering::Relaxed) {
+                break; // An earlier bad element is known.
+            }
+            let v = self.input.values.map(|v| &v[r.clone()]);
+            let (w, c) = (&self.input.weights[r.clone()], &self.input.codes[r.clone()]);
+            if let Some((i, bad)) = find_bad(w, v, c, self.s) {
+                self.first_bad.fetch_min(r.start + i, Ordering::Relaxed);
+                return Some(((1, r.start + i), bad_element(bad, i, p, self.s)));
+            }
+        }
+        None
+    }
+
+    /// Computes (and, when `normalize`, normalises) the rows of portfolios `ps`, in order.
+    fn sum_block(&self, ps: Range<usize>, rows: &mut [f64], normalize: bool) -> Option<Failure> {
+        let s = self.s;
+        let mut zero = None;
+        for (p, row) in ps.zip(rows.chunks_mut(s)) {
+            let r = self.input.layout.range(p);
+            if r.start > self.first_bad.load(Ordering::Relaxed) {
+                break;
+            }
+            match self.portfolio_sums(p, r.clone(), row) {
+                Ok(()) => {}
+                Err(Stop::Bad(g, bad)) => {
+                    self.first_bad.fetch_min(g, Ordering::Relaxed);
+                    return Some(((1, g), bad_element(bad, g - r.start, p, s)));
+                }
+                Err(Stop::Skipped) => {
+                    let e = Error::new(SwStatus::SW_ERROR_PANIC, "skipped after an earlier error");
+                    return Some(((3, p), e));
+                }
+                Err(Stop::Fatal(e)) => return Some(((0, p), e)),
+            }
+            if normalize && zero.is_none() {
+                // Bad elements anywhere outrank a zero total (rank 2 > 1).
                 let total: f64 = row.iter().sum();
                 if total == 0.0 {
-                    return Err(zero_total(p, self.input.layout.range(p).len()));
+                    zero = Some(((2, p), zero_total(p, r.len())));
+                } else {
+                    row.iter_mut().for_each(|x| *x /= total);
                 }
-                row.iter_mut().for_each(|x| *x /= total);
-                Ok(())
-            })?;
+            }
         }
-        out.copy_from_slice(scratch);
-        Ok(())
+        zero
     }
 
-    /// Runs `f` on every portfolio's row of `rows`; the error of the lowest failing portfolio wins,
-    /// whatever the scheduling, and portfolios after a known failure are skipped.
-    fn for_each_portfolio<F>(&self, rows: &mut [f64], f: F) -> Result<()>
-    where
-        F: Fn(usize, &mut [f64]) -> Result<()> + Sync,
-    {
-        let s = self.s();
-        if !self.parallel {
-            return rows
-                .chunks_mut(s)
-                .enumerate()
-                .try_for_each(|(p, row)| f(p, row));
-        }
-        let first_bad = AtomicUsize::new(usize::MAX);
-        let p_count = self.input.layout.num_portfolios().max(1);
-        let per_task =
-            (PARALLEL_MIN_BONDS.saturating_mul(p_count) / self.input.weights.len().max(1)).max(1);
-        rows.par_chunks_mut(s)
-            .enumerate()
-            .with_min_len(per_task)
-            .map(|(p, row)| {
-                if p > first_bad.load(Ordering::Relaxed) {
-                    return None;
-                }
-                let r = f(p, row).err().map(|e| (p, e));
-                if r.is_some() {
-                    first_bad.fetch_min(p, Ordering::Relaxed);
-                }
-                r
-            })
-            .reduce(|| None, first_of)
-            .map_or(Ok(()), |(_, e)| Err(e))
-    }
-
-    /// Adds portfolio `p`'s per-sector sums into `row` (which the caller zeroed).
-    fn portfolio_sums(&self, p: usize, row: &mut [f64]) -> Result<()> {
+    /// Overwrites `row` with the sums of portfolio `p` (bonds `r`). On error `row` holds garbage,
+    /// except for a single lanes chunk, which writes `row` only on success.
+    fn portfolio_sums(
+        &self,
+        p: usize,
+        r: Range<usize>,
+        row: &mut [f64],
+    ) -> std::result::Result<(), Stop> {
         #[cfg(feature = "panic-hook")]
         if FORCE_PANIC.swap(false, Ordering::SeqCst) {
             panic!("forced panic (test hook) in portfolio {p}");
         }
-        let r = self.input.layout.range(p);
-        let chunk = chunk_len(self.s());
+        let _ = p;
+        let chunk = chunk_len(self.s);
         if r.len() <= chunk {
-            return self
-                .scan(r.clone(), row)
-                .map_err(|e| at(e, p, r.start, self.s()));
+            return self.scan(r, row);
         }
         let parts = r.len().div_ceil(chunk);
-        let s = self.s();
-        let mut partials = zeroed(validate::mul(parts, s, "chunks * num_sectors")?)?;
-        let part = |j: usize, acc: &mut [f64]| {
-            let lo = r.start + j * chunk;
-            let hi = (lo + chunk).min(r.end);
-            self.scan(lo..hi, acc).err().map(|e| (j, e))
-        };
-        let failed = if self.parallel {
-            partials
-                .par_chunks_mut(s)
-                .enumerate()
-                .map(|(j, acc)| part(j, acc))
-                .reduce(|| None, first_of)
+        // One partial table per inner node of the tree: O(chunks x sectors).
+        let mut spare = zeroed((parts - 1) * self.s).map_err(Stop::Fatal)?;
+        self.tree(&r, chunk, 0..parts, row, &mut spare)
+    }
+
+    /// Sums chunks `js` of the portfolio at `r` into `acc` along a fixed binary tree: the left
+    /// half into `acc`, the right half into a table from `spare`, then right into left.
+    fn tree(
+        &self,
+        r: &Range<usize>,
+        chunk: usize,
+        js: Range<usize>,
+        acc: &mut [f64],
+        spare: &mut [f64],
+    ) -> std::result::Result<(), Stop> {
+        if js.len() == 1 {
+            let lo = r.start + js.start * chunk;
+            if lo > self.first_bad.load(Ordering::Relaxed) {
+                return Err(Stop::Skipped);
+            }
+            let res = self.scan(lo..(lo + chunk).min(r.end), acc);
+            if let Err(Stop::Bad(g, _)) = &res {
+                self.first_bad.fetch_min(*g, Ordering::Relaxed);
+            }
+            return res;
+        }
+        let mid = js.start + js.len() / 2;
+        let (tmp, rest) = spare.split_at_mut(self.s);
+        let (left_spare, right_spare) = rest.split_at_mut((mid - js.start - 1) * self.s);
+        let (a, b) = self.join(
+            || self.tree(r, chunk, js.start..mid, acc, left_spare),
+            || self.tree(r, chunk, mid..js.end, tmp, right_spare),
+        );
+        match (a, b) {
+            (Err(Stop::Fatal(e)), _) | (_, Err(Stop::Fatal(e))) => Err(Stop::Fatal(e)),
+            (Err(Stop::Bad(g, bad)), _) | (Ok(()) | Err(Stop::Skipped), Err(Stop::Bad(g, bad))) => {
+                Err(Stop::Bad(g, bad))
+            }
+            (Err(Stop::Skipped), _) | (_, Err(Stop::Skipped)) => Err(Stop::Skipped),
+            (Ok(()), Ok(())) => {
+                acc.iter_mut().zip(tmp.iter()).for_each(|(x, y)| *x += y);
+                Ok(())
+            }
+        }
+    }
+
+    fn join<A, B, RA, RB>(&self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        if self.parallel {
+            rayon::join(a, b)
         } else {
-            partials
-                .chunks_mut(s)
-                .enumerate()
-                .find_map(|(j, acc)| part(j, acc))
-        };
-        if let Some((_, e)) = failed {
-            return Err(at(e, p, r.start, s));
-        }
-        for acc in partials.chunks(s) {
-            row.iter_mut().zip(acc).for_each(|(x, y)| *x += y);
-        }
-        Ok(())
-    }
-
-    /// Only checks portfolio `p` (first pass of the direct-write strategy).
-    fn check_portfolio(&self, p: usize) -> Result<()> {
-        let r = self.input.layout.range(p);
-        let (w, c) = (&self.input.weights[r.clone()], &self.input.codes[r.clone()]);
-        let v = self.input.values.map(|v| &v[r.clone()]);
-        let s = self.s();
-        let bad =
-            (0..w.len()).find_map(|i| classify(w[i], v.map(|v| v[i]), c[i], s).map(|b| (i, b)));
-        match bad {
-            None => Ok(()),
-            Some((i, b)) => Err(bad_element(b, i, p, s)),
+            (a(), b())
         }
     }
 
-    /// Adds bonds `r` into `acc`, checking each; on a bad element returns its index and fault.
-    fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<(), (usize, Bad)> {
+    /// Overwrites `acc` with the sums of bonds `r` (one chunk), checking each.
+    fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<(), Stop> {
         let w = &self.input.weights[r.clone()];
         let c = &self.input.codes[r.clone()];
         let res = match self.input.values {
-            None => scan_range::<false>(w, &[], c, acc),
-            Some(v) => scan_range::<true>(w, &v[r.clone()], c, acc),
+            None => scan_chunk::<false>(w, &[], c, acc),
+            Some(v) => scan_chunk::<true>(w, &v[r.clone()], c, acc),
         };
-        res.map_err(|(i, b)| (r.start + i, b))
+        res.map_err(|stop| match stop {
+            Stop::Bad(i, b) => Stop::Bad(r.start + i, b),
+            other => other,
+        })
     }
 }
 
-/// Picks the earlier of two indexed failures.
-fn first_of<E>(a: Option<(usize, E)>, b: Option<(usize, E)>) -> Option<(usize, E)> {
+/// Whether a chunk of `len` bonds over `s` sectors is summed into four lanes.
+fn uses_lanes(len: usize, s: usize) -> bool {
+    s <= LANES_MAX && len >= LANES_MIN_RATIO * s
+}
+
+/// Codes `c` are valid when `(c as u32) < code_limit(s)`: a negative code becomes at least 2^31.
+#[inline(always)]
+fn code_limit(s: usize) -> u32 {
+    s.min(1 << 31) as u32
+}
+
+/// Overwrites `acc` with the sums of one chunk (`w[i]`, times `v[i]` when `VALUES`, into
+/// `acc[c[i]]`), in a fixed order that depends only on the chunk's length and `acc.len()`.
+/// Errors name the first bad element's index in the chunk.
+fn scan_chunk<const VALUES: bool>(
+    w: &[f64],
+    v: &[f64],
+    c: &[i32],
+    acc: &mut [f64],
+) -> std::result::Result<(), Stop> {
+    let s = acc.len();
+    let vs = if VALUES { Some(v) } else { None };
+    if !uses_lanes(w.len(), s) {
+        acc.fill(0.0);
+        let codes_ok = sum_table::<VALUES>(w, v, c, acc);
+        // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input.
+        // Check whichever is shorter, the sums or the terms.
+        let finite = if s <= w.len() {
+            all_finite(acc)
+        } else {
+            all_finite(w) && vs.is_none_or(all_finite)
+        };
+        if !codes_ok || !finite {
+            if let Some((i, bad)) = find_bad(w, vs, c, s) {
+                return Err(Stop::Bad(i, bad));
+            }
+            // Every element is valid: a sum of finite values overflowed, which is a result.
+        }
+        return Ok(());
+    }
+    if s <= LANES_STACK / 4 {
+        let mut lanes = [[0.0; 4]; LANES_STACK / 4];
+        finish_lanes::<VALUES>(w, v, c, &mut lanes[..s], acc)
+    } else if s <= LANES_STACK {
+        let mut lanes = [[0.0; 4]; LANES_STACK];
+        finish_lanes::<VALUES>(w, v, c, &mut lanes[..s], acc)
+    } else {
+        let mut lanes = Vec::new();
+        lanes.try_reserve_exact(s).map_err(|_| {
+            Stop::Fatal(Error::new(
+                SwStatus::SW_ERROR_OUT_OF_MEMORY,
+                format!("could not allocate {s} x 4 doubles of scratch"),
+            ))
+        })?;
+        lanes.resize(s, [0.0; 4]);
+        finish_lanes::<VALUES>(w, v, c, &mut lanes, acc)
+    }
+}
+
+/// Sums into four lanes (`lanes[k][j]`: sector `k`, lane `j`), then checks them and writes `acc`
+/// (only on success).
+fn finish_lanes<const VALUES: bool>(
+    w: &[f64],
+    v: &[f64],
+    c: &[i32],
+    lanes: &mut [[f64; 4]],
+    acc: &mut [f64],
+) -> std::result::Result<(), Stop> {
+    let s = acc.len();
+    let codes_ok = sum_lanes::<VALUES>(w, v, c, lanes);
+    // A NaN or infinity never leaves an accumulator finite, so finite lanes prove finite input.
+    if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(l)) {
+        let vs = if VALUES { Some(v) } else { None };
+        if let Some((i, bad)) = find_bad(w, vs, c, s) {
+            return Err(Stop::Bad(i, bad));
+        }
+        // Every element is valid: a sum of finite values overflowed, which is a result.
+    }
+    for (a, l) in acc.iter_mut().zip(lanes.iter()) {
+        *a = (l[0] + l[1]) + (l[2] + l[3]);
+    }
+    Ok(())
+}
+
+/// Adds bond `4q + j` into lane `j` of its sector, four bonds at a time. Returns false at the
+/// first group holding a code outside `0..lanes.len()` (lanes are then partial). Weights are not
+/// checked here (see [`finish_lanes`]).
+#[inline(always)]
+fn sum_lanes<const VALUES: bool>(w: &[f64], v: &[f64], c: &[i32], lanes: &mut [[f64; 4]]) -> bool {
+    let s = lanes.len();
+    let n = w.len();
+    let c = &c[..n];
+    let quads = n / 4;
+    if VALUES {
+        let v = &v[..n];
+        for ((cq, wq), vq) in c
+            .chunks_exact(4)
+            .zip(w.chunks_exact(4))
+            .zip(v.chunks_exact(4))
+        {
+            let k = [
+                cq[0] as u32 as usize,
+                cq[1] as u32 as usize,
+                cq[2] as u32 as usize,
+                cq[3] as u32 as usize,
+            ];
+            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
+                return false;
+            }
+            lanes[k[0]][0] += wq[0] * vq[0];
+            lanes[k[1]][1] += wq[1] * vq[1];
+            lanes[k[2]][2] += wq[2] * vq[2];
+            lanes[k[3]][3] += wq[3] * vq[3];
+        }
+    } else {
+        for (cq, wq) in c.chunks_exact(4).zip(w.chunks_exact(4)) {
+            let k = [
+                cq[0] as u32 as usize,
+                cq[1] as u32 as usize,
+                cq[2] as u32 as usize,
+                cq[3] as u32 as usize,
+            ];
+            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
+                return false;
+            }
+            lanes[k[0]][0] += wq[0];
+            lanes[k[1]][1] += wq[1];
+            lanes[k[2]][2] += wq[2];
+            lanes[k[3]][3] += wq[3];
+        }
+    }
+    for (i, &code) in c.iter().enumerate().skip(4 * quads) {
+        let k = code as u32 as usize;
+        if k >= s {
+            return false;
+        }
+        lanes[k][0] += term::<VALUES>(w, v, i);
+    }
+    true
+}
+
+/// `w[i]` (times `v[i]` when `VALUES`).
+#[inline(always)]
+fn term<const VALUES: bool>(w: &[f64], v: &[f64], i: usize) -> f64 {
+    if VALUES {
+        w[i] * v[i]
+    } else {
+        w[i]
+    }
+}
+
+/// Adds every bond into `acc`; returns false at the first code outside `0..acc.len()`. Weights
+/// are not checked here (see [`scan_chunk`]).
+#[inline(always)]
+fn sum_table<const VALUES: bool>(w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64]) -> bool {
+    let n = w.len();
+    let c = &c[..n];
+    let lim = code_limit(acc.len());
+    if VALUES {
+        let v = &v[..n];
+        for ((&k, &x), &y) in c.iter().zip(w).zip(v) {
+            if k as u32 >= lim {
+                return false;
+            }
+            acc[k as u32 as usize] += x * y;
+        }
+    } else {
+        for (&k, &x) in c.iter().zip(w) {
+            if k as u32 >= lim {
+                return false;
+            }
+            acc[k as u32 as usize] += x;
+        }
+    }
+    true
+}
+
+fn all_finite(xs: &[f64]) -> bool {
+    xs.iter().fold(true, |ok, x| ok & x.is_finite())
+}
+
+/// The first bad element of a range, screening blocks without branches and locating only in a
+/// failing block.
+fn find_bad(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> Option<(usize, Bad)> {
+    const BLOCK: usize = 1024;
+    let lim = code_limit(s);
+    let mut start = 0;
+    while start < w.len() {
+        let end = (start + BLOCK).min(w.len());
+        let mut ok = c[start..end]
+            .iter()
+            .fold(true, |ok, &k| ok & ((k as u32) < lim));
+        ok &= all_finite(&w[start..end]);
+        if let Some(v) = v {
+            ok &= all_finite(&v[start..end]);
+        }
+        if !ok {
+            return (start..end)
+                .find_map(|i| classify(w[i], v.map(|v| v[i]), c[i], s).map(|b| (i, b)));
+        }
+        start = end;
+    }
+    None
+}
+
+/// Runs `f` on `len` zeroed doubles of scratch: on the stack when small, else on the heap.
+fn with_scratch<R>(len: usize, f: impl FnOnce(&mut [f64]) -> Result<R>) -> Result<R> {
+    if len <= SMALL_OUT {
+        let mut a = [0.0; SMALL_OUT];
+        f(&mut a[..len])
+    } else if len <= STACK_OUT {
+        let mut a = [0.0; STACK_OUT];
+        f(&mut a[..len])
+    } else {
+        f(&mut zeroed(len)?)
+    }
+}
+
+/// Picks the lower-ranked of two failures.
+fn first_of(a: Option<Failure>, b: Option<Failure>) -> Option<Failure> {
     match (a, b) {
         (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
         (a, b) => a.or(b),
     }
-}
-
-/// Turns a global element index into "bond i of portfolio p".
-fn at((global, bad): (usize, Bad), p: usize, start: usize, s: usize) -> Error {
-    bad_element(bad, global - start, p, s)
 }
 
 fn zero_total(p: usize, bonds: usize) -> Error {
@@ -315,7 +642,7 @@ fn zeroed(len: usize) -> Result<Vec<f64>> {
 /// What is wrong with one bond, if anything. Codes are checked first, then weights, then values.
 #[inline(always)]
 fn classify(w: f64, v: Option<f64>, code: i32, s: usize) -> Option<Bad> {
-    if (code as u32 as usize) >= s {
+    if (code as u32) >= code_limit(s) {
         Some(Bad::Code(code))
     } else if !w.is_finite() {
         Some(Bad::Weight(w))
@@ -325,73 +652,6 @@ fn classify(w: f64, v: Option<f64>, code: i32, s: usize) -> Option<Bad> {
             _ => None,
         }
     }
-}
-
-/// Bond `i`'s sector and contribution, or its fault.
-#[inline(always)]
-fn item<const VALUES: bool>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    i: usize,
-    s: usize,
-) -> std::result::Result<(usize, f64), (usize, Bad)> {
-    // A negative code becomes a huge u32, so one comparison rejects both ends.
-    let k = c[i] as u32 as usize;
-    let x = w[i];
-    if VALUES {
-        let y = v[i];
-        if k < s && x.is_finite() && y.is_finite() {
-            return Ok((k, x * y));
-        }
-    } else if k < s && x.is_finite() {
-        return Ok((k, x));
-    }
-    let value = if VALUES { Some(v[i]) } else { None };
-    Err((i, classify(x, value, c[i], s).unwrap_or(Bad::Code(c[i]))))
-}
-
-/// Adds `w[i]` (times `v[i]` when `VALUES`) into `acc[c[i]]` for every `i`, in a fixed order.
-fn scan_range<const VALUES: bool>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    acc: &mut [f64],
-) -> std::result::Result<(), (usize, Bad)> {
-    let n = w.len();
-    let c = &c[..n];
-    let v = if VALUES { &v[..n] } else { v };
-    let s = acc.len();
-    if s > LANE_MAX_SECTORS {
-        for i in 0..n {
-            let (k, x) = item::<VALUES>(w, v, c, i, s)?;
-            acc[k] += x;
-        }
-        return Ok(());
-    }
-    let mut lanes = [[0.0f64; LANE_MAX_SECTORS]; 4];
-    let [l0, l1, l2, l3] = &mut lanes;
-    let (l0, l1, l2, l3) = (&mut l0[..s], &mut l1[..s], &mut l2[..s], &mut l3[..s]);
-    let quads = n / 4;
-    for q in 0..quads {
-        let i = q * 4;
-        let (k, x) = item::<VALUES>(w, v, c, i, s)?;
-        l0[k] += x;
-        let (k, x) = item::<VALUES>(w, v, c, i + 1, s)?;
-        l1[k] += x;
-        let (k, x) = item::<VALUES>(w, v, c, i + 2, s)?;
-        l2[k] += x;
-        let (k, x) = item::<VALUES>(w, v, c, i + 3, s)?;
-        l3[k] += x;
-    }
-    for i in quads * 4..n {
-        let (k, x) = item::<VALUES>(w, v, c, i, s)?;
-        l0[k] += x;
-    }
-    for k in 0..s {
-        acc[k] += (l0[k] + l1[k]) + (l2[k] + l3[k]);
-    }
-    Ok(())
 }
 
 /// Convenience for Rust callers: per-sector sums of `num_portfolios` equal-sized portfolios.
