@@ -2,7 +2,7 @@
 # `void` prototype, the same tests under valgrind and under ASan/UBSan, and the C examples.
 # Everything is built into build/c/ against target/release (the `build` target).
 #
-#   make test-c            test_api linked with the .so and with the .a, compiled as C++ (extern "C"
+#   make test-c            test_pm (order lists, targets); test_api linked with the .so and with the .a, compiled as C++ (extern "C"
 #                          guards), and with RAYON_NUM_THREADS=3; tests/c/old_prototype.c; examples-c
 #   make test-c-valgrind   test_api and old_prototype under valgrind memcheck: no errors, no definite
 #                          or indirect leaks ("possibly lost"/"still reachable" are the worker threads
@@ -59,6 +59,8 @@ test-c: build examples-c | $(C_OUT)
 	$(CC) $(C_CFLAGS) -O2 $(C_TEST_DEFS) tests/c/test_api.c -o $(C_OUT)/test_api_static $(C_A_LIBS)
 	$(CXX) -x c++ $(C_CXXFLAGS) -O2 $(C_TEST_DEFS) tests/c/test_api.c -x none -o $(C_OUT)/test_api_cxx $(C_SO_LIBS)
 	$(CC) $(C_CFLAGS) -O2 tests/c/old_prototype.c -o $(C_OUT)/old_prototype $(C_SO_LIBS)
+	$(CC) $(C_CFLAGS) -O2 tests/c/test_pm.c -o $(C_OUT)/test_pm $(C_SO_LIBS)
+	$(C_RUN) $(C_OUT)/test_pm
 	$(C_RUN) $(C_OUT)/test_api
 	$(C_RUN) $(C_OUT)/test_api_static
 	$(C_RUN) $(C_OUT)/test_api_cxx --quick
@@ -73,6 +75,8 @@ test-c-valgrind: build | $(C_OUT)
 	$(CC) $(C_CFLAGS) -O2 tests/c/old_prototype.c -o $(C_OUT)/old_prototype_vg $(C_SO_LIBS)
 	$(C_RUN) $(VALGRIND) $(C_VALGRIND_FLAGS) $(C_OUT)/test_api_vg
 	$(C_RUN) $(VALGRIND) $(C_VALGRIND_FLAGS) $(C_OUT)/old_prototype_vg
+	$(CC) $(C_CFLAGS) -O2 tests/c/test_pm.c -o $(C_OUT)/test_pm_vg $(C_SO_LIBS)
+	$(C_RUN) $(VALGRIND) $(C_VALGRIND_FLAGS) $(C_OUT)/test_pm_vg
 
 test-c-sanitize: build | $(C_OUT)
 	$(CC) $(C_CFLAGS) $(C_SAN) $(C_TEST_DEFS) tests/c/test_api.c -o $(C_OUT)/test_api_asan $(C_SO_LIBS)
@@ -81,3 +85,5 @@ test-c-sanitize: build | $(C_OUT)
 	$(C_SAN_ENV) $(C_RUN) $(C_OUT)/test_api_asan
 	$(C_SAN_ENV) $(C_RUN) $(C_OUT)/test_api_asan_static
 	$(C_SAN_ENV) $(C_RUN) $(C_OUT)/old_prototype_asan
+	$(CC) $(C_CFLAGS) $(C_SAN) tests/c/test_pm.c -o $(C_OUT)/test_pm_asan $(C_SO_LIBS)
+	$(C_SAN_ENV) $(C_RUN) $(C_OUT)/test_pm_asan
