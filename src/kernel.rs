@@ -159,6 +159,7 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
         parallel,
         s: input.num_sectors,
         first_bad: AtomicUsize::new(usize::MAX),
+        prechecked: false,
     };
     if !parallel {
         return job(false).run(normalize, out);
@@ -190,15 +191,18 @@ struct Job<'i, 'a> {
     s: usize,
     /// The lowest global index of a bad element found so far; work after it is skipped.
     first_bad: AtomicUsize,
+    /// Every element was already checked: summing need not prove weights finite again.
+    prechecked: bool,
 }
 
 impl Job<'_, '_> {
-    fn run(&self, normalize: bool, out: &mut [f64]) -> Result<()> {
+    fn run(mut self, normalize: bool, out: &mut [f64]) -> Result<()> {
         let n = self.input.weights.len();
         let p_count = self.input.layout.num_portfolios();
         if !normalize && out.len() > n / 2 {
             // Output-dominated: check everything first, then write rows directly.
             self.portfolios(out, |ps, _| self.check_block(ps))?;
+            self.prechecked = true;
             return self.portfolios(out, |ps, rows| self.sum_block(ps, rows, false));
         }
         if p_count == 1 && !normalize && n <= chunk_len(self.s) && uses_lanes(n, self.s) {
@@ -252,6 +256,12 @@ impl Job<'_, '_> {
     /// Only checks portfolios `ps` (first pass of the output-dominated strategy).
     fn check_block(&self, ps: Range<usize>) -> Option<Failure> {
         for p in ps {
+            // A panic in this strategy must come before anything is written, so the test hook
+            // fires in this first pass.
+            #[cfg(feature = "panic-hook")]
+            if FORCE_PANIC.swap(false, Ordering::SeqCst) {
+                panic!("forced panic (test hook) in portfolio {p}");
+            }
             let r = self.input.layout.range(p);
             if r.start > self.first_bad.load(Ordering::Relaxed) {
                 break; // An earlier bad element is known.
@@ -383,8 +393,8 @@ impl Job<'_, '_> {
         let w = &self.input.weights[r.clone()];
         let c = &self.input.codes[r.clone()];
         let res = match self.input.values {
-            None => scan_chunk::<false>(w, &[], c, acc),
-            Some(v) => scan_chunk::<true>(w, &v[r.clone()], c, acc),
+            None => scan_chunk::<false>(w, &[], c, acc, self.prechecked),
+            Some(v) => scan_chunk::<true>(w, &v[r.clone()], c, acc, self.prechecked),
         };
         res.map_err(|stop| match stop {
             Stop::Bad(i, b) => Stop::Bad(r.start + i, b),
@@ -412,6 +422,7 @@ fn scan_chunk<const VALUES: bool>(
     v: &[f64],
     c: &[i32],
     acc: &mut [f64],
+    prechecked: bool,
 ) -> std::result::Result<(), Stop> {
     let s = acc.len();
     let vs = if VALUES { Some(v) } else { None };
@@ -420,11 +431,12 @@ fn scan_chunk<const VALUES: bool>(
         let codes_ok = sum_table::<VALUES>(w, v, c, acc);
         // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input.
         // Check whichever is shorter, the sums or the terms.
-        let finite = if s <= w.len() {
-            all_finite(acc)
-        } else {
-            all_finite(w) && vs.is_none_or(all_finite)
-        };
+        let finite = prechecked
+            || if s <= w.len() {
+                all_finite(acc)
+            } else {
+                all_finite(w) && vs.is_none_or(all_finite)
+            };
         if !codes_ok || !finite {
             if let Some((i, bad)) = find_bad(w, vs, c, s) {
                 return Err(Stop::Bad(i, bad));
@@ -544,34 +556,77 @@ fn term<const VALUES: bool>(w: &[f64], v: &[f64], i: usize) -> f64 {
     }
 }
 
-/// Adds every bond into `acc`; returns false at the first code outside `0..acc.len()`. Weights
-/// are not checked here (see [`scan_chunk`]).
+/// Adds every bond into `acc`, in bond order, four at a time; returns false at the first group
+/// holding a code outside `0..acc.len()`. Weights are not checked here (see [`scan_chunk`]).
 #[inline(always)]
 fn sum_table<const VALUES: bool>(w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64]) -> bool {
     let n = w.len();
     let c = &c[..n];
-    let lim = code_limit(acc.len());
+    // An i32 code never reaches past 2^31; with this bound one unsigned comparison rejects
+    // negative and too-large codes, and proves the index in bounds.
+    let s = acc.len().min(1 << 31);
+    let acc = &mut acc[..s];
+    let quads = n / 4;
     if VALUES {
         let v = &v[..n];
-        for ((&k, &x), &y) in c.iter().zip(w).zip(v) {
-            if k as u32 >= lim {
+        for ((cq, wq), vq) in c
+            .chunks_exact(4)
+            .zip(w.chunks_exact(4))
+            .zip(v.chunks_exact(4))
+        {
+            let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
+            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
                 return false;
             }
-            acc[k as u32 as usize] += x * y;
+            for j in 0..4 {
+                acc[k[j]] += wq[j] * vq[j];
+            }
         }
     } else {
-        for (&k, &x) in c.iter().zip(w) {
-            if k as u32 >= lim {
+        for (cq, wq) in c.chunks_exact(4).zip(w.chunks_exact(4)) {
+            let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
+            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
                 return false;
             }
-            acc[k as u32 as usize] += x;
+            for j in 0..4 {
+                acc[k[j]] += wq[j];
+            }
         }
+    }
+    for (i, &code) in c.iter().enumerate().skip(4 * quads) {
+        let k = code as u32 as usize;
+        if k >= s {
+            return false;
+        }
+        acc[k] += term::<VALUES>(w, v, i);
     }
     true
 }
 
+/// Whether every value is finite, without branches: `x * 0.0` is ±0 for a finite `x` and NaN
+/// otherwise, and eight independent sums of those vectorise.
 fn all_finite(xs: &[f64]) -> bool {
-    xs.iter().fold(true, |ok, x| ok & x.is_finite())
+    let mut z = [0.0f64; 8];
+    let mut blocks = xs.chunks_exact(8);
+    for b in &mut blocks {
+        for j in 0..8 {
+            z[j] += b[j] * 0.0;
+        }
+    }
+    let tail = blocks.remainder().iter().fold(0.0, |a, &x| a + x * 0.0);
+    z.iter().fold(tail, |a, &b| a + b) == 0.0
+}
+
+/// Whether every code is below `lim` (as `u32`), without branches.
+fn all_codes_below(c: &[i32], lim: u32) -> bool {
+    let mut bad = [0u32; 8];
+    let mut blocks = c.chunks_exact(8);
+    for b in &mut blocks {
+        for j in 0..8 {
+            bad[j] |= u32::from(b[j] as u32 >= lim);
+        }
+    }
+    blocks.remainder().iter().all(|&k| (k as u32) < lim) && bad.iter().all(|&b| b == 0)
 }
 
 /// The first bad element of a range, screening blocks without branches and locating only in a
@@ -582,13 +637,9 @@ fn find_bad(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> Option<(usize,
     let mut start = 0;
     while start < w.len() {
         let end = (start + BLOCK).min(w.len());
-        let mut ok = c[start..end]
-            .iter()
-            .fold(true, |ok, &k| ok & ((k as u32) < lim));
-        ok &= all_finite(&w[start..end]);
-        if let Some(v) = v {
-            ok &= all_finite(&v[start..end]);
-        }
+        let ok = all_codes_below(&c[start..end], lim)
+            && all_finite(&w[start..end])
+            && v.is_none_or(|v| all_finite(&v[start..end]));
         if !ok {
             return (start..end)
                 .find_map(|i| classify(w[i], v.map(|v| v[i]), c[i], s).map(|b| (i, b)));
