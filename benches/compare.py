@@ -697,6 +697,11 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs/benchmarks"), help="output directory")
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--smoke", action="store_true", help="tiny sizes, 2 reps: checks every code path")
+    ap.add_argument(
+        "--require-all",
+        action="store_true",
+        help="fail unless every contender ran in every case (the smoke test uses this)",
+    )
     args = ap.parse_args(argv)
 
     if args.smoke:
@@ -768,6 +773,12 @@ def main(argv=None) -> int:
         )
     if not args.huge and not args.smoke:
         notes.append(f"{HUGE_SIZE} (300 MB) runs only with --huge.")
+    if args.require_all:
+        for r in results:
+            missing = [c for c in sorted(want) if c not in r["samples"]]
+            if missing:
+                log(f"FAILED: {r['case']}: contenders did not run: {', '.join(missing)}")
+                return 1
     rows = summarise(results)
     tgt = targets(rows)
     (outdir / "results.json").write_text(json.dumps({"machine": info, "command": command, "rows": rows}, indent=1))
