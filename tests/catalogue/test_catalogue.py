@@ -1,0 +1,292 @@
+"""The catalogue of bad inputs (tests/catalogue/cases.txt), run from Python.
+
+Two ways, both against the installed ``sector_weights`` package's library:
+
+- ``test_raw_ctypes``: every row, through raw ctypes with the buffers exactly as the table says
+  (misaligned, NULL, raw addresses, aliases) -- the inputs the public API cannot express.
+- ``test_public_api``: the rows tagged ``api``, through ``sector_weights.sector_weights`` /
+  ``sector_exposures`` with numpy arrays and ``out=`` pre-filled with a sentinel: the same status and
+  the library's own message in ``SectorWeightsError``, ``out`` untouched on error, the exact output
+  on success.
+
+Run: ``make test-catalogue-python`` (the venv's pytest, from the repository root).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import struct
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+import pytest
+
+import sector_weights as sw
+
+CASES_PATH = Path(__file__).with_name("cases.txt")
+SLACK = 64
+SENTINEL = -7.0
+STATUS_NAMES = [
+    "SW_OK",
+    "SW_ERROR_NULL_POINTER",
+    "SW_ERROR_LENGTH_MISMATCH",
+    "SW_ERROR_SIZE_OVERFLOW",
+    "SW_ERROR_SECTOR_OUT_OF_RANGE",
+    "SW_ERROR_NON_FINITE",
+    "SW_ERROR_INVALID_ARGUMENT",
+    "SW_ERROR_OVERLAP",
+    "SW_ERROR_MISALIGNED",
+    "SW_ERROR_BAD_OFFSETS",
+    "SW_ERROR_ZERO_TOTAL",
+    "SW_ERROR_OUT_OF_MEMORY",
+    "SW_ERROR_THREAD_POOL",
+    "SW_ERROR_PANIC",
+]
+FMT = {"w": "d", "v": "d", "out": "d", "s": "i", "off": "q"}
+BUFFERS = {
+    "calculate_sector_weights": ["w", "s", "out"],
+    "sw_sector_weights": ["w", "s", "out"],
+    "sw_sector_weights_ragged": ["w", "s", "off", "out"],
+    "sw_sector_exposures": ["w", "v", "s", "off", "out"],
+    "sw_set_num_threads": [],
+}
+
+
+class Case:
+    def __init__(self, line: int, fields: List[str]) -> None:
+        self.line = line
+        self.id, self.what, self.func, args_text, self.status, self.message = fields[:6]
+        self.tags = fields[6].split() if len(fields) > 6 else []
+        self.args: Dict[str, str] = dict(a.split("=", 1) for a in args_text.split())
+
+    def __repr__(self) -> str:
+        return f"cases.txt:{self.line} {self.id}"
+
+
+def load_cases() -> List[Case]:
+    cases = []
+    for i, raw in enumerate(CASES_PATH.read_text().splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in line.split("|")]
+        assert len(fields) in (6, 7), f"cases.txt:{i}: expected 6 or 7 fields"
+        cases.append(Case(i, fields))
+    return cases
+
+
+CASES = load_cases()
+
+
+def parse_u64(s: str) -> int:
+    if s == "max":
+        return 2**64 - 1
+    if s.startswith("2^"):
+        return 1 << int(s[2:])
+    return int(s)
+
+
+def items(name: str, spec: str) -> list:
+    """The element values of "[..]" / "mis[..]" / "n:K"."""
+    if spec.startswith("n:"):
+        k = int(spec[2:])
+        return [SENTINEL if name == "out" else (1.0 if name in ("w", "v") else 0)] * k
+    inner = spec[spec.index("[") + 1 : spec.rindex("]")]
+    conv = float if FMT[name] == "d" else int
+    return [conv(x) for x in inner.split(",") if x]
+
+
+def parse_expect(spec: str) -> List[Optional[float]]:
+    """None stands for "nonfinite" (NaN or +-Inf, known issues only)."""
+    inner = spec.strip("[]")
+    return [None if x == "nonfinite" else float(x) for x in inner.split(",") if x]
+
+
+def same_values(got, want: List[Optional[float]]) -> bool:
+    got = [float(x) for x in got]
+    if len(got) != len(want):
+        return False
+    for g, w in zip(got, want):
+        if w is None:
+            if math.isfinite(g):
+                return False
+        elif not (struct.pack("=d", g) == struct.pack("=d", w) or (math.isnan(g) and math.isnan(w))):
+            return False
+    return True
+
+
+# ------------------------------------------------------------------------------------------------
+# Raw ctypes
+
+LIB = ctypes.CDLL(sw.library_path)
+P, Z, U64, U32 = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint64, ctypes.c_uint32
+LIB.calculate_sector_weights.argtypes = [P, U64, P, U64, P, U64]
+LIB.sw_sector_weights.argtypes = [P, Z, P, Z, Z, Z, P, Z]
+LIB.sw_sector_weights_ragged.argtypes = [P, Z, P, Z, P, Z, Z, U32, P, Z]
+LIB.sw_sector_exposures.argtypes = [P, Z, P, Z, P, Z, P, Z, Z, U32, P, Z]
+LIB.sw_set_num_threads.argtypes = [Z]
+LIB.sw_last_error_message.argtypes = [ctypes.c_char_p, Z]
+LIB.sw_last_error_message.restype = Z
+for f in ("calculate_sector_weights", "sw_sector_weights", "sw_sector_weights_ragged",
+          "sw_sector_exposures", "sw_set_num_threads"):  # fmt: skip
+    getattr(LIB, f).restype = ctypes.c_int32
+
+
+def last_error() -> str:
+    n = LIB.sw_last_error_message(None, 0)
+    buf = ctypes.create_string_buffer(n + 1)
+    assert LIB.sw_last_error_message(buf, n + 1) == n
+    return buf.value.decode()
+
+
+class Mem:
+    """The case's buffers: 16-byte-aligned allocations with slack, and the pointers passed."""
+
+    def __init__(self, case: Case) -> None:
+        self.keep = []  # the ctypes buffers (alive for the call)
+        self.arenas: List[Tuple[int, int]] = []  # (address, bytes)
+        self.ptr: Dict[str, int] = {}
+        self.len: Dict[str, int] = {}
+        names = BUFFERS[case.func]
+        for alias_pass in (False, True):
+            for name in names:
+                spec = case.args.get(name, "null")
+                if spec.startswith("@") != alias_pass:
+                    continue
+                count = 0
+                if spec == "null":
+                    addr = 0
+                elif spec.startswith("addr:"):
+                    addr = int(spec[5:], 16)
+                elif spec.startswith("@"):
+                    target, off = spec[1:].split("+")
+                    addr = self.ptr[target] + int(off)
+                else:
+                    skew = 1 if spec.startswith("mis") else 0
+                    vals = items(name, spec)
+                    data = struct.pack(f"={len(vals)}{FMT[name]}", *vals)
+                    size = len(data) + skew + SLACK
+                    raw = ctypes.create_string_buffer(size + 16)
+                    self.keep.append(raw)
+                    base = (ctypes.addressof(raw) + 15) & ~15
+                    ctypes.memset(base, 0, size)
+                    ctypes.memmove(base + skew, data, len(data))
+                    self.arenas.append((base, size))
+                    addr, count = base + skew, len(vals)
+                key = "offl" if name == "off" else name[0] + "l"
+                self.ptr[name] = addr
+                self.len[name] = parse_u64(case.args[key]) if key in case.args else count
+
+    def snapshot(self) -> List[bytes]:
+        return [ctypes.string_at(a, n) for a, n in self.arenas]
+
+
+def call(case: Case, mem: Mem) -> int:
+    a = case.args
+    num = lambda k: parse_u64(a.get(k, "0"))  # noqa: E731
+    p, n = (lambda k: mem.ptr.get(k, 0) or None), (lambda k: mem.len.get(k, 0))
+    f = case.func
+    if f == "calculate_sector_weights":
+        return LIB.calculate_sector_weights(p("w"), num("pf"), p("s"), num("nb"), p("out"), num("ns"))
+    if f == "sw_sector_weights":
+        return LIB.sw_sector_weights(
+            p("w"), n("w"), p("s"), n("s"), num("np"), num("ns"), p("out"), n("out")
+        )
+    if f == "sw_sector_weights_ragged":
+        return LIB.sw_sector_weights_ragged(
+            p("w"), n("w"), p("s"), n("s"), p("off"), n("off"), num("ns"), num("flags"),
+            p("out"), n("out"),
+        )  # fmt: skip
+    if f == "sw_sector_exposures":
+        return LIB.sw_sector_exposures(
+            p("w"), n("w"), p("v"), n("v"), p("s"), n("s"), p("off"), n("off"), num("ns"),
+            num("flags"), p("out"), n("out"),
+        )  # fmt: skip
+    assert f == "sw_set_num_threads", f"unknown function {f}"
+    return LIB.sw_set_num_threads(num("n"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_raw_ctypes(case: Case) -> None:
+    mem = Mem(case)
+    before = mem.snapshot()
+    status = call(case, mem)
+    msg = last_error()
+    want_msg = case.message
+    for name, addr in mem.ptr.items():
+        want_msg = want_msg.replace("{" + name + "}", hex(addr))
+    got = STATUS_NAMES[status] if 0 <= status < len(STATUS_NAMES) else f"unknown {status}"
+    assert (got, msg) == (case.status, want_msg)
+    after = mem.snapshot()
+    if status != 0:
+        assert after == before, "memory changed although the call failed"
+        return
+    lo = mem.ptr.get("out", 0)
+    hi = lo + 8 * mem.len.get("out", 0)
+    for (base, size), x, y in zip(mem.arenas, after, before):
+        changed = [base + i for i in range(size) if x[i] != y[i]]
+        assert all(lo <= c < hi for c in changed), "SW_OK but memory outside the output changed"
+    if "expect" in case.args:
+        k = mem.len.get("out", 0)
+        out = struct.unpack(f"={k}d", ctypes.string_at(lo, 8 * k)) if k else ()
+        assert same_values(out, parse_expect(case.args["expect"])), f"output {out}"
+
+
+# ------------------------------------------------------------------------------------------------
+# The public API
+
+API_CASES = [c for c in CASES if "api" in c.tags]
+
+
+def arr(case: Case, name: str) -> np.ndarray:
+    spec = case.args.get(name, "null")
+    dtype = {"d": np.float64, "i": np.int32, "q": np.int64}[FMT[name]]
+    return np.array([] if spec == "null" else items(name, spec), dtype=dtype)
+
+
+def api_call(case: Case, out: np.ndarray):
+    a = case.args
+    num = lambda k: parse_u64(a.get(k, "0"))  # noqa: E731
+    w, s = arr(case, "w"), arr(case, "s")
+    if case.func in ("calculate_sector_weights", "sw_sector_weights"):
+        p = num("pf") if case.func == "calculate_sector_weights" else num("np")
+        return sw.sector_weights(w.reshape(p, -1), s.reshape(p, -1), num("ns"), out=out)
+    normalize = num("flags") == 1
+    if case.func == "sw_sector_weights_ragged":
+        return sw.sector_weights(
+            w, s, num("ns"), offsets=arr(case, "off"), normalize=normalize, out=out
+        )
+    return sw.sector_exposures(
+        w, arr(case, "v"), s, num("ns"), offsets=arr(case, "off"), normalize=normalize, out=out
+    )
+
+
+def api_shape(case: Case) -> Tuple[int, int]:
+    a = case.args
+    ns = parse_u64(a.get("ns", "0"))
+    if case.func == "calculate_sector_weights":
+        return parse_u64(a["pf"]), ns
+    if case.func == "sw_sector_weights":
+        return parse_u64(a["np"]), ns
+    return len(items("off", a["off"])) - 1, ns
+
+
+def test_api_rows_exist() -> None:
+    assert len(API_CASES) >= 20, "the public API should cover most catalogue rows"
+
+
+@pytest.mark.parametrize("case", API_CASES, ids=[c.id for c in API_CASES])
+def test_public_api(case: Case) -> None:
+    out = np.full(api_shape(case), SENTINEL)
+    if case.status == "SW_OK":
+        result = api_call(case, out)
+        assert result is out
+        assert same_values(result.ravel(), parse_expect(case.args["expect"]))
+        return
+    with pytest.raises(sw.SectorWeightsError) as info:
+        api_call(case, out)
+    err = info.value
+    assert (sw.Status(err.status).c_name, err.message) == (case.status, case.message)
+    assert np.all(out == SENTINEL), "out= changed although the call failed"
