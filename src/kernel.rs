@@ -211,9 +211,11 @@ impl Job<'_, '_> {
                 .sum_block(0..1, out, false)
                 .map_or(Ok(()), |(_, e)| Err(e));
         }
-        with_scratch(out.len(), |scratch| {
+        let len = out.len();
+        let parallel = self.parallel && len > PAR_COPY;
+        let mut scratch_fn = |scratch: &mut [f64]| {
             self.portfolios(scratch, |ps, rows| self.sum_block(ps, rows, normalize))?;
-            if self.parallel && out.len() > PAR_COPY {
+            if parallel {
                 out.par_chunks_mut(PAR_COPY)
                     .zip(scratch.par_chunks(PAR_COPY))
                     .for_each(|(o, s)| o.copy_from_slice(s));
@@ -221,7 +223,16 @@ impl Job<'_, '_> {
                 out.copy_from_slice(scratch);
             }
             Ok(())
-        })
+        };
+        if parallel {
+            // Zeroed by the pool too, not by the calling thread alone.
+            let mut scratch = Vec::new();
+            scratch.try_reserve_exact(len).map_err(|_| oom(len))?;
+            scratch.par_extend((0..len).into_par_iter().map(|_| 0.0));
+            scratch_fn(&mut scratch)
+        } else {
+            with_scratch(len, scratch_fn)
+        }
     }
 
     /// Runs `f` on groups of consecutive portfolios with their rows, in parallel when the job is;
@@ -677,15 +688,17 @@ fn zero_total(p: usize, bonds: usize) -> Error {
     )
 }
 
+fn oom(len: usize) -> Error {
+    Error::new(
+        SwStatus::SW_ERROR_OUT_OF_MEMORY,
+        format!("could not allocate {len} doubles of scratch"),
+    )
+}
+
 /// A zeroed scratch vector, or an out-of-memory error instead of an abort.
 fn zeroed(len: usize) -> Result<Vec<f64>> {
     let mut v = Vec::new();
-    v.try_reserve_exact(len).map_err(|_| {
-        Error::new(
-            SwStatus::SW_ERROR_OUT_OF_MEMORY,
-            format!("could not allocate {len} doubles of scratch"),
-        )
-    })?;
+    v.try_reserve_exact(len).map_err(|_| oom(len))?;
     v.resize(len, 0.0);
     Ok(v)
 }
