@@ -5,7 +5,8 @@ Contenders (each computes the full portfolios x sectors table from the same arra
 
   sw (C)          this library's drop-in `calculate_sector_weights`, called from a C timing loop
   sw (ctypes)     the same entry point through raw ctypes (addresses passed as integers)
-  sw (python)     the Python package `sector_weights.sector_weights(w2d, s2d, S, out=out)`
+  sw (python)     the Python package `sector_weights.sector_weights(w2d, s2d, S, out=out)`, on
+                  the same library file (SECTOR_WEIGHTS_LIBRARY, unless already set)
   C loop          a plain single-thread C loop with no checks (gcc -O3), zeroing then summing
   C++ article     the article's C++: 3 std::threads per batch of 3 portfolios, no checks (g++ -O3)
   numpy.bincount  numpy.bincount(portfolio*S + sector, weights, minlength=P*S)
@@ -720,6 +721,9 @@ def main(argv=None) -> int:
     if not lib_path.exists():
         ap.error(f"{lib_path} does not exist: run `cargo build --release` first")
     lib = load_library(lib_path)
+    # The package loads this same file (one library, one thread pool in the process), unless
+    # the caller chose another on purpose.
+    os.environ.setdefault("SECTOR_WEIGHTS_LIBRARY", str(lib_path.resolve()))
     outdir = Path(args.out)
     outdir.mkdir(parents=True, exist_ok=True)
     info = machine()
