@@ -486,7 +486,10 @@ fn combined_codes_give_a_two_way_breakdown() {
                 .filter(|&i| sector[i] == s as i32 && rating[i] == 3)
                 .map(|i| w[i])
                 .sum();
-            assert!((cell(3) - naive).abs() <= 1e-9, "sector {s} rating 3 of portfolio {q}");
+            assert!(
+                (cell(3) - naive).abs() <= 1e-9,
+                "sector {s} rating 3 of portfolio {q}"
+            );
             let over_ratings: f64 = (0..ratings).map(cell).sum();
             assert!((over_ratings - one_way[q * sectors + s]).abs() <= 1e-9);
         }
