@@ -157,7 +157,8 @@ fn encode(name: &str, spec: &str) -> Vec<u8> {
 /// The buffers of one case: allocations (16-byte aligned, 64 bytes of slack) and pointers.
 struct Mem {
     arenas: Vec<Vec<u128>>,
-    ptrs: HashMap<String, (usize, usize)>,
+    /// Pointer (with the provenance of its allocation, so Miri can check every access) and length.
+    ptrs: HashMap<String, (*mut u8, usize)>,
 }
 
 impl Mem {
@@ -175,24 +176,28 @@ impl Mem {
                     continue;
                 }
                 let (addr, count) = if spec == "null" {
-                    (0, 0)
+                    (std::ptr::null_mut(), 0)
                 } else if let Some(h) = spec.strip_prefix("addr:0x") {
-                    (usize::from_str_radix(h, 16).expect("hex address"), 0)
+                    let addr = usize::from_str_radix(h, 16).expect("hex address");
+                    (std::ptr::null_mut::<u8>().wrapping_add(addr), 0) // no provenance: never dereferenceable
                 } else if let Some(a) = spec.strip_prefix('@') {
                     let (target, off) = a.split_once('+').expect("@X+B");
                     let base = mem.ptrs[target].0;
-                    (base + off.parse::<usize>().expect("byte offset"), 0)
+                    (
+                        base.wrapping_add(off.parse::<usize>().expect("byte offset")),
+                        0,
+                    )
                 } else {
                     let skew = usize::from(spec.starts_with("mis"));
                     let bytes = encode(name, spec);
                     let mut arena = vec![0u128; (bytes.len() + skew + 64).div_ceil(16)];
-                    let base = arena.as_mut_ptr() as *mut u8;
+                    let base = arena.as_mut_ptr().cast::<u8>();
                     // SAFETY: the arena holds bytes.len() + skew + 64 bytes.
                     unsafe {
                         std::ptr::copy_nonoverlapping(bytes.as_ptr(), base.add(skew), bytes.len())
                     };
                     mem.arenas.push(arena);
-                    (base as usize + skew, bytes.len() / elem_size(name))
+                    (base.wrapping_add(skew), bytes.len() / elem_size(name))
                 };
                 let len_key = match name {
                     "off" => "offl".to_string(),
@@ -205,8 +210,8 @@ impl Mem {
         mem
     }
 
-    fn ptr(&self, name: &str) -> usize {
-        self.ptrs.get(name).map_or(0, |p| p.0)
+    fn ptr(&self, name: &str) -> *mut u8 {
+        self.ptrs.get(name).map_or(std::ptr::null_mut(), |p| p.0)
     }
     fn len(&self, name: &str) -> usize {
         self.ptrs.get(name).map_or(0, |p| p.1)
@@ -257,47 +262,47 @@ fn call(case: &Case) -> Outcome {
     let status = unsafe {
         match case.func.as_str() {
             "calculate_sector_weights" => ffi::calculate_sector_weights(
-                p("w") as *const f64,
+                p("w").cast::<f64>().cast_const(),
                 num("pf"),
-                p("s") as *const i32,
+                p("s").cast::<i32>().cast_const(),
                 num("nb"),
-                p("out") as *mut f64,
+                p("out").cast::<f64>(),
                 num("ns"),
             ),
             "sw_sector_weights" => ffi::sw_sector_weights(
-                p("w") as *const f64,
+                p("w").cast::<f64>().cast_const(),
                 l("w"),
-                p("s") as *const i32,
+                p("s").cast::<i32>().cast_const(),
                 l("s"),
                 num("np") as usize,
                 num("ns") as usize,
-                p("out") as *mut f64,
+                p("out").cast::<f64>(),
                 l("out"),
             ),
             "sw_sector_weights_ragged" => ffi::sw_sector_weights_ragged(
-                p("w") as *const f64,
+                p("w").cast::<f64>().cast_const(),
                 l("w"),
-                p("s") as *const i32,
+                p("s").cast::<i32>().cast_const(),
                 l("s"),
-                p("off") as *const i64,
+                p("off").cast::<i64>().cast_const(),
                 l("off"),
                 num("ns") as usize,
                 num("flags") as u32,
-                p("out") as *mut f64,
+                p("out").cast::<f64>(),
                 l("out"),
             ),
             "sw_sector_exposures" => ffi::sw_sector_exposures(
-                p("w") as *const f64,
+                p("w").cast::<f64>().cast_const(),
                 l("w"),
-                p("v") as *const f64,
+                p("v").cast::<f64>().cast_const(),
                 l("v"),
-                p("s") as *const i32,
+                p("s").cast::<i32>().cast_const(),
                 l("s"),
-                p("off") as *const i64,
+                p("off").cast::<i64>().cast_const(),
                 l("off"),
                 num("ns") as usize,
                 num("flags") as u32,
-                p("out") as *mut f64,
+                p("out").cast::<f64>(),
                 l("out"),
             ),
             _ => ffi::sw_set_num_threads(num("n") as usize),
@@ -308,7 +313,7 @@ fn call(case: &Case) -> Outcome {
     let out = if status == 0 {
         // SAFETY: SW_OK means out was valid for l("out") elements.
         (0..l("out"))
-            .map(|i| unsafe { *(p("out") as *const f64).add(i) })
+            .map(|i| unsafe { *p("out").cast::<f64>().add(i) })
             .collect()
     } else {
         Vec::new()
@@ -343,7 +348,7 @@ fn run(case: &Case) -> Result<(), String> {
         .unwrap_or("unknown");
     let mut want_msg = case.message.clone();
     for n in names {
-        want_msg = want_msg.replace(&format!("{{{n}}}"), &format!("{:#x}", mem.ptr(n)));
+        want_msg = want_msg.replace(&format!("{{{n}}}"), &format!("{:#x}", mem.ptr(n) as usize));
     }
     if got_name != case.status || msg != want_msg {
         problems.push(format!(
@@ -357,7 +362,7 @@ fn run(case: &Case) -> Result<(), String> {
         }
     } else {
         // Only the output range may change.
-        let (lo, hi) = (p("out"), p("out") + l("out") * 8);
+        let (lo, hi) = (p("out") as usize, p("out") as usize + l("out") * 8);
         for ((a, b), live) in after.iter().zip(&before).zip(&mem.arenas) {
             let base = live.as_ptr() as usize;
             let (x, y) = (bytes_of(a), bytes_of(b));
@@ -483,6 +488,10 @@ fn render(cases: &[Case]) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    miri,
+    ignore = "reads a file: Miri isolates the file system; not about memory safety"
+)]
 fn doc_table_matches_the_catalogue() {
     let table = render(&parse_cases(CASES));
     let doc = std::fs::read_to_string(DOC_PATH).expect("read docs/bad-inputs.md");
