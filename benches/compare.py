@@ -40,6 +40,7 @@ import json
 import os
 import platform
 import random
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -727,7 +728,7 @@ def main(argv=None) -> int:
     outdir = Path(args.out)
     outdir.mkdir(parents=True, exist_ok=True)
     info = machine()
-    command = "python benches/compare.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = shlex.join(["python", "benches/compare.py", *(argv if argv is not None else sys.argv[1:])])
     log(f"machine: {info['cpu']}, {info['cpus']} CPUs; library {lib_path}")
     nthreads = lib.sw_get_num_threads()
 

@@ -225,11 +225,7 @@ impl Job<'_, '_> {
             Ok(())
         };
         if parallel {
-            // Zeroed by the pool too, not by the calling thread alone.
-            let mut scratch = Vec::new();
-            scratch.try_reserve_exact(len).map_err(|_| oom(len))?;
-            scratch.par_extend((0..len).into_par_iter().map(|_| 0.0));
-            scratch_fn(&mut scratch)
+            scratch_fn(&mut zeroed_par(len)?)
         } else {
             with_scratch(len, scratch_fn)
         }
@@ -340,7 +336,13 @@ impl Job<'_, '_> {
         }
         let parts = r.len().div_ceil(chunk);
         // One partial table per inner node of the tree: O(chunks x sectors).
-        let mut spare = zeroed((parts - 1) * self.s).map_err(Stop::Fatal)?;
+        let len = (parts - 1) * self.s;
+        let mut spare = if self.parallel && len > PAR_COPY {
+            zeroed_par(len)
+        } else {
+            zeroed(len)
+        }
+        .map_err(Stop::Fatal)?;
         self.tree(&r, chunk, 0..parts, row, &mut spare)
     }
 
@@ -693,6 +695,14 @@ fn oom(len: usize) -> Error {
         SwStatus::SW_ERROR_OUT_OF_MEMORY,
         format!("could not allocate {len} doubles of scratch"),
     )
+}
+
+/// As [`zeroed`], with the zeroing (and first-touch page faults) spread over the pool.
+fn zeroed_par(len: usize) -> Result<Vec<f64>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len).map_err(|_| oom(len))?;
+    v.par_extend((0..len).into_par_iter().map(|_| 0.0));
+    Ok(v)
 }
 
 /// A zeroed scratch vector, or an out-of-memory error instead of an abort.
