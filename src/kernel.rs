@@ -459,11 +459,9 @@ fn scan_chunk<const VALUES: bool>(
         return Ok(());
     }
     if s <= LANES_STACK / 4 {
-        let mut lanes = [[0.0; 4]; LANES_STACK / 4];
-        finish_lanes::<VALUES>(w, v, c, &mut lanes[..s], acc)
+        finish_lanes_stack::<VALUES, { LANES_STACK / 4 }>(w, v, c, acc)
     } else if s <= LANES_STACK {
-        let mut lanes = [[0.0; 4]; LANES_STACK];
-        finish_lanes::<VALUES>(w, v, c, &mut lanes[..s], acc)
+        finish_lanes_stack::<VALUES, LANES_STACK>(w, v, c, acc)
     } else {
         let mut lanes = Vec::new();
         lanes.try_reserve_exact(s).map_err(|_| {
@@ -475,6 +473,85 @@ fn scan_chunk<const VALUES: bool>(
         lanes.resize(s, [0.0; 4]);
         finish_lanes::<VALUES>(w, v, c, &mut lanes, acc)
     }
+}
+
+/// As [`finish_lanes`], with four lane-major tables of `N >= acc.len()` doubles on the stack:
+/// each lane has its own base address, so an index needs no scaling beyond 8 bytes, and
+/// `s <= N` proves every index in bounds. Same order of additions, so the same bits.
+fn finish_lanes_stack<const VALUES: bool, const N: usize>(
+    w: &[f64],
+    v: &[f64],
+    c: &[i32],
+    acc: &mut [f64],
+) -> std::result::Result<(), Stop> {
+    let s = acc.len().min(N);
+    let acc = &mut acc[..s];
+    let mut lanes = [[0.0f64; N]; 4];
+    let codes_ok = sum_lanes_stack::<VALUES, N>(w, v, c, &mut lanes, s);
+    if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(&l[..s])) {
+        let vs = if VALUES { Some(v) } else { None };
+        if let Some((i, bad)) = find_bad(w, vs, c, s) {
+            return Err(Stop::Bad(i, bad));
+        }
+        // Every element is valid: a sum of finite values overflowed, which is a result.
+    }
+    let [l0, l1, l2, l3] = &lanes;
+    for k in 0..s {
+        acc[k] = (l0[k] + l1[k]) + (l2[k] + l3[k]);
+    }
+    Ok(())
+}
+
+/// [`sum_lanes`] on lane-major stack tables.
+#[inline(always)]
+fn sum_lanes_stack<const VALUES: bool, const N: usize>(
+    w: &[f64],
+    v: &[f64],
+    c: &[i32],
+    lanes: &mut [[f64; N]; 4],
+    s: usize,
+) -> bool {
+    let s = s.min(N);
+    let n = w.len();
+    let c = &c[..n];
+    let quads = n / 4;
+    let [l0, l1, l2, l3] = lanes;
+    if VALUES {
+        let v = &v[..n];
+        for ((cq, wq), vq) in c
+            .chunks_exact(4)
+            .zip(w.chunks_exact(4))
+            .zip(v.chunks_exact(4))
+        {
+            let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
+            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
+                return false;
+            }
+            l0[k[0]] += wq[0] * vq[0];
+            l1[k[1]] += wq[1] * vq[1];
+            l2[k[2]] += wq[2] * vq[2];
+            l3[k[3]] += wq[3] * vq[3];
+        }
+    } else {
+        for (cq, wq) in c.chunks_exact(4).zip(w.chunks_exact(4)) {
+            let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
+            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
+                return false;
+            }
+            l0[k[0]] += wq[0];
+            l1[k[1]] += wq[1];
+            l2[k[2]] += wq[2];
+            l3[k[3]] += wq[3];
+        }
+    }
+    for (i, &code) in c.iter().enumerate().skip(4 * quads) {
+        let k = code as u32 as usize;
+        if k >= s {
+            return false;
+        }
+        l0[k] += term::<VALUES>(w, v, i);
+    }
+    true
 }
 
 /// Sums into four lanes (`lanes[k][j]`: sector `k`, lane `j`), then checks them and writes `acc`
