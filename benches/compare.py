@@ -633,17 +633,26 @@ def plots(outdir: Path, rows) -> list[Path]:
         if len({r["p"] * r["b"] for r in sel}) < 2:
             continue
         fig, ax = plt.subplots(figsize=(9, 6))
-        for name in ALL_CONTENDERS:
-            pts = sorted((r["p"] * r["b"], r["median_s"], r["case"]) for r in sel if r["contender"] == name)
-            if pts:
-                ax.plot([x for x, _, _ in pts], [y for _, y, _ in pts], marker="o", label=name)
+        for i, name in enumerate(ALL_CONTENDERS):
+            mine = [r for r in sel if r["contender"] == name]
+            if not mine:
+                continue
+            color = f"C{i}"
+            lw = 2.5 if name.startswith("sw") else 1.3
+            # Few large portfolios form the line; many small ones (another shape of the same
+            # number of bonds) are separate crosses, so the line does not zigzag between shapes.
+            line = sorted((r["p"] * r["b"], r["median_s"]) for r in mine if r["p"] < 1000)
+            many = [(r["p"] * r["b"], r["median_s"]) for r in mine if r["p"] >= 1000]
+            ax.plot([x for x, _ in line], [y for _, y in line], marker="o", color=color, lw=lw, label=name)
+            if many:
+                ax.plot([x for x, _ in many], [y for _, y in many], "x", color=color, ms=9, mew=2)
         shapes = sorted({(r["p"] * r["b"], f"{r['p']:,}x{r['b']:,}") for r in sel})
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xticks([x for x, _ in shapes])
         ax.set_xticklabels([lab for _, lab in shapes], rotation=30, ha="right", fontsize=8)
         ax.minorticks_off()
-        ax.set_xlabel("portfolios x bonds (total bonds, log scale)")
+        ax.set_xlabel("portfolios x bonds (total bonds, log scale; crosses: 1,000+ small portfolios)")
         ax.set_ylabel("seconds per call (median, log scale)")
         ax.set_title(f"Sector weights, {s:,} sectors: time vs bonds")
         ax.grid(True, which="both", alpha=0.3)
