@@ -11,8 +11,8 @@ array([[0.5, 0.5],
 
 Module layout: ``_loader`` finds, loads and declares the library; ``_errors`` has the status
 codes and :class:`SectorWeightsError`; ``_core`` has the argument conversion shared by every
-entry point and the array functions. Portfolio-manager helpers built on ``_core`` (targets,
-order lists) go in modules of their own and are re-exported here.
+entry point and the array functions; ``_pm`` has the portfolio-manager helpers built on them
+(targets and tolerance bands, order lists, their reports), re-exported here.
 """
 
 from ._core import (
@@ -26,11 +26,16 @@ from ._core import (
 )
 from ._errors import SectorWeightsError, Status
 from ._loader import ENV_VAR as LIBRARY_ENV_VAR
+from ._pm import OrderEvaluation, TargetComparison, compare_to_targets, evaluate_orders
 
 __all__ = [
     "__version__",
     "sector_weights",
     "sector_exposures",
+    "compare_to_targets",
+    "evaluate_orders",
+    "TargetComparison",
+    "OrderEvaluation",
     "SectorWeightsError",
     "Status",
     "set_num_threads",

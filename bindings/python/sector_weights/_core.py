@@ -153,10 +153,17 @@ def _objects_to_integers(a: np.ndarray, name: str) -> np.ndarray:
 Locate = Callable[[int], Tuple[int, int]]
 
 
-def _code_array(x: ArrayLike, name: str, num_sectors: int, locate: Locate) -> np.ndarray:
+def _code_array(
+    x: ArrayLike,
+    name: str,
+    num_sectors: int,
+    locate: Locate,
+    units: Tuple[str, str] = ("bond", "portfolio"),
+) -> np.ndarray:
     """int32, C-contiguous and aligned; the same array when it already is. Wider integers are
     range-checked first: a value outside int32 is an error naming its position (``locate``
-    maps a flat index to (portfolio, bond)), never wrapped around."""
+    maps a flat index to (portfolio, bond); ``units`` names them, e.g. ("order", "order list")
+    as the library does for order lists), never wrapped around."""
     a = x if type(x) is np.ndarray else np.asarray(x)
     dt = a.dtype
     if dt is not _I32 and dt != _I32:
@@ -183,34 +190,32 @@ def _code_array(x: ArrayLike, name: str, num_sectors: int, locate: Locate) -> np
                 portfolio, bond = locate(i)
                 raise SectorWeightsError(
                     Status.ERROR_SECTOR_OUT_OF_RANGE,
-                    f"sector code {int(flat[i])} at bond {bond} of portfolio {portfolio} is "
+                    f"sector code {int(flat[i])} at {units[0]} {bond} of {units[1]} {portfolio} is "
                     f"outside 0..{num_sectors} and does not fit in int32",
                 )
         a = a.astype(_I32)
     return _contiguous(a, _I32)
 
 
-def _offsets_array(x: ArrayLike, num_bonds: int) -> np.ndarray:
+def _offsets_array(x: ArrayLike, num_bonds: int, name: str = "offsets") -> np.ndarray:
     """int64, 1-D, C-contiguous; the same array when it already is."""
     a = x if type(x) is np.ndarray else np.asarray(x)
     if a.ndim != 1:
-        raise ValueError(
-            f"offsets must be 1-D (num_portfolios + 1 bond offsets), got shape {a.shape}"
-        )
+        raise ValueError(f"{name} must be 1-D (num_portfolios + 1 offsets), got shape {a.shape}")
     dt = a.dtype
     if dt is not _I64 and dt != _I64:
         if dt.kind == "O":
             a = _objects_to_integers(a, "offsets")
             dt = a.dtype
         if dt.kind not in "iu" and not (dt.kind == "f" and a.size == 0):
-            raise TypeError(f"offsets must hold integers, got dtype {dt}")
+            raise TypeError(f"{name} must hold integers, got dtype {dt}")
         if a.size and not np.can_cast(dt, _I64):  # uint64
             big = np.flatnonzero(a > np.iinfo(np.int64).max)
             if big.size:
                 i = int(big[0])
                 raise SectorWeightsError(
                     Status.ERROR_BAD_OFFSETS,
-                    f"offsets[{i}] = {int(a[i])} is past the end of the {num_bonds} bonds",
+                    f"{name}[{i}] = {int(a[i])} is past the end of the {num_bonds} bonds",
                 )
         a = a.astype(_I64)
     return _contiguous(a, _I64)
@@ -265,6 +270,8 @@ class _Job:
         weights_name: str = "weights",
         values_name: str = "values",
         sectors_name: str = "sectors",
+        offsets_name: str = "offsets",
+        units: Tuple[str, str] = ("bond", "portfolio"),
     ) -> None:
         S = self.num_sectors = _num_sectors(num_sectors)
         w = self.w = _float_array(weights, weights_name)
@@ -290,7 +297,7 @@ class _Job:
             locate = locate_uniform
 
         else:
-            offs = self.offsets = _offsets_array(offsets, w.size)
+            offs = self.offsets = _offsets_array(offsets, w.size, offsets_name)
             if w.ndim != 1:
                 raise ValueError(
                     f"with offsets, {weights_name} must be 1-D (all portfolios' bonds one after "
@@ -305,7 +312,7 @@ class _Job:
                 f"{values_name} has shape {v.shape} but {weights_name} has shape {w.shape}: "
                 "one value per weight"
             )
-        s = self.s = _code_array(sectors, sectors_name, S, locate)
+        s = self.s = _code_array(sectors, sectors_name, S, locate, units)
         if s.shape != w.shape:
             raise ValueError(
                 f"{sectors_name} has shape {s.shape} but {weights_name} has shape {w.shape}: "
