@@ -8,11 +8,11 @@
 //! portfolio computed alone or inside a batch give bit-identical results.
 //!
 //! Checks: every code and weight (and value) is checked in the same pass that sums it. A code is
-//! compared once, as `u32`, so negative and too-large codes fail together. Non-finite weights are
-//! caught per element on the one-table path; on the lanes path they are caught at the end of the
-//! chunk, because a NaN or an infinity can never leave an accumulator finite again; a chunk whose
-//! accumulators end non-finite is re-scanned to find the first bad element (or, if every element
-//! is finite, to accept a sum that overflowed, as before).
+//! compared once, as `u32`, before it is used, so negative and too-large codes fail together.
+//! Non-finite weights are caught at the end of the chunk, because a NaN or an infinity can never
+//! leave an accumulator finite again (or, when a chunk has fewer bonds than sectors, by a
+//! vectorised look at its terms); a chunk that fails either check is re-scanned to find the first
+//! bad element (or, if every element is finite, to accept a sum that overflowed).
 //!
 //! No partial results: sums reach the caller's output only once every element has been checked.
 //! Three strategies, by size:
