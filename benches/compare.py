@@ -572,6 +572,44 @@ def targets(rows: list[dict]) -> list[tuple[str, str, str]]:
     return out
 
 
+def write_summary(path: Path, rows, tgt, info, command: str):
+    """A compact page for the README: targets, then the library's time and every contender's
+    ratio to it, one row per case."""
+    names = [c for c in ALL_CONTENDERS if any(r["contender"] == c for r in rows)]
+    others = [c for c in names if c not in ("sw (C)", "sw (ctypes)")]
+    lines = [
+        f"Measured by `{command}` on {info['cpu']} ({info['cpus']} CPUs, {info['memory_gib']} GiB), "
+        f"commit {info['git']}, {info['date']}.",
+        "",
+    ]
+    if tgt:
+        lines += ["| target (issue 4) | measured | verdict |", "|---|---|---|"]
+        lines += [f"| {a} | {b} | {c} |" for a, b, c in tgt]
+        lines.append("")
+    lines += [
+        "Time of `sw (C)` per call (median), and each contender's median time divided by this "
+        "library's called the same way (> 1: slower than this library): C, C++ and the read "
+        "floor over `sw (C)`; Python contenders over `sw (ctypes)`.",
+        "",
+        "| case | sw (C) | " + " | ".join(others) + " |",
+        "|---|---:|" + "---:|" * len(others),
+    ]
+    cases = []
+    for r in rows:
+        if r["case"] not in cases:
+            cases.append(r["case"])
+    for case in cases:
+        by = {r["contender"]: r for r in rows if r["case"] == case}
+        if "sw (C)" not in by:
+            continue
+        cells = []
+        for c in others:
+            r = by.get(c)
+            cells.append("—" if r is None or r["ratio"] is None else f"{r['ratio']:.2f}")
+        lines.append(f"| {case} | {fmt_time(by['sw (C)']['median_s'])} | " + " | ".join(cells) + " |")
+    path.write_text("\n".join(lines) + "\n")
+
+
 def write_markdown(path: Path, rows, tgt, info, command: str, notes: list[str]):
     lines = [
         "# Benchmark results",
@@ -797,6 +835,7 @@ def main(argv=None) -> int:
     tgt = targets(rows)
     (outdir / "results.json").write_text(json.dumps({"machine": info, "command": command, "rows": rows}, indent=1))
     write_markdown(outdir / "results.md", rows, tgt, info, command, notes)
+    write_summary(outdir / "summary.md", rows, tgt, info, command)
     made = plots(outdir, rows)
     log(f"wrote {outdir / 'results.md'}, {outdir / 'results.json'}" + "".join(f", {m}" for m in made))
     for a, b, c in tgt:
