@@ -237,7 +237,7 @@ class TargetComparison(_SectorTable):
     ``active`` = actual − targets (float64); ``breaches`` = \\|active\\| > tolerance (bool).
     """
 
-    __slots__ = ("actual", "targets", "tolerance", "active", "breaches", "shape")
+    __slots__ = ("actual", "active", "breaches", "shape", "_t", "_tol", "_views")
 
     def __init__(
         self,
@@ -249,19 +249,29 @@ class TargetComparison(_SectorTable):
     ) -> None:
         self.shape = actual.shape
         self.actual = actual
-        self.targets = _spread(targets, actual.shape)
-        self.tolerance = _spread(tolerance, actual.shape)
         self.active = active
         self.breaches = breaches
+        self._t, self._tol = targets, tolerance
+        self._views: Optional[Tuple[np.ndarray, np.ndarray]] = None
+
+    def _band_views(self) -> Tuple[np.ndarray, np.ndarray]:
+        # Built on first use: a broadcast view costs several microseconds per call.
+        if self._views is None:
+            self._views = (_spread(self._t, self.shape), _spread(self._tol, self.shape))
+        return self._views
+
+    @property
+    def targets(self) -> NDArray[np.float64]:  # type: ignore[override]
+        return self._band_views()[0]
+
+    @property
+    def tolerance(self) -> NDArray[np.float64]:  # type: ignore[override]
+        return self._band_views()[1]
 
     def _columns(self) -> Dict[str, np.ndarray]:
-        assert self.targets is not None and self.tolerance is not None and self.active is not None
-        return {
-            "actual": self.actual,
-            "target": self.targets,
-            "tolerance": self.tolerance,
-            "active": self.active,
-        }
+        assert self.active is not None
+        t, tol = self._band_views()
+        return {"actual": self.actual, "target": t, "tolerance": tol, "active": self.active}
 
     def __repr__(self) -> str:
         assert self.breaches is not None
@@ -279,14 +289,15 @@ class OrderEvaluation(_SectorTable):
     - ``orders``: the order list's gross mix (signed sector sums / the sum of \\|order values\\|);
     - ``after``: the pro-forma allocation once the orders fill;
     - with targets: ``targets``, ``tolerance`` (read-only broadcast views), ``active`` =
-      after − targets and ``breaches`` = \\|active\\| > tolerance (bool); otherwise all four are None.
+      after − targets and ``breaches`` = \\|active\\| > tolerance (bool); otherwise all four
+      are None.
     - ``holdings``, ``order_counts``: the number of holdings and of orders of each portfolio
       (int64, shape ``(P,)``).
     """
 
     __slots__ = (
-        "before", "orders", "after", "targets", "tolerance", "active", "breaches",
-        "holdings", "order_counts", "shape",
+        "before", "orders", "after", "active", "breaches", "shape",
+        "_t", "_tol", "_views", "_po", "_oo",
     )  # fmt: skip
 
     def __init__(
@@ -294,8 +305,8 @@ class OrderEvaluation(_SectorTable):
         before: np.ndarray,
         orders: np.ndarray,
         after: np.ndarray,
-        holdings: np.ndarray,
-        order_counts: np.ndarray,
+        portfolio_offsets: np.ndarray,
+        order_offsets: np.ndarray,
         targets: Optional[np.ndarray] = None,
         tolerance: Optional[np.ndarray] = None,
         active: Optional[np.ndarray] = None,
@@ -303,20 +314,43 @@ class OrderEvaluation(_SectorTable):
     ) -> None:
         self.shape = before.shape
         self.before, self.orders, self.after = before, orders, after
-        self.holdings, self.order_counts = holdings, order_counts
-        has = targets is not None and tolerance is not None
-        self.targets = _spread(targets, self.shape) if has else None  # type: ignore[arg-type]
-        self.tolerance = _spread(tolerance, self.shape) if has else None  # type: ignore[arg-type]
+        self._po, self._oo = portfolio_offsets, order_offsets
+        self._t, self._tol = targets, tolerance
+        self._views: Optional[Tuple[np.ndarray, np.ndarray]] = None
         self.active, self.breaches = active, breaches
+
+    def _band_views(self) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+        if self._views is None and self._t is not None and self._tol is not None:
+            self._views = (_spread(self._t, self.shape), _spread(self._tol, self.shape))
+        return self._views
+
+    @property
+    def targets(self) -> Optional[NDArray[np.float64]]:  # type: ignore[override]
+        views = self._band_views()
+        return None if views is None else views[0]
+
+    @property
+    def tolerance(self) -> Optional[NDArray[np.float64]]:  # type: ignore[override]
+        views = self._band_views()
+        return None if views is None else views[1]
+
+    @property
+    def holdings(self) -> NDArray[np.int64]:
+        return np.diff(self._po)
+
+    @property
+    def order_counts(self) -> NDArray[np.int64]:
+        return np.diff(self._oo)
 
     def _columns(self) -> Dict[str, np.ndarray]:
         cols = {"before": self.before, "orders": self.orders, "after": self.after}
-        if self.targets is not None and self.tolerance is not None and self.active is not None:
-            cols.update(target=self.targets, tolerance=self.tolerance, active=self.active)
+        views = self._band_views()
+        if views is not None and self.active is not None:
+            cols.update(target=views[0], tolerance=views[1], active=self.active)
         return cols
 
     def _header(self, p: int) -> str:
-        h, o = int(self.holdings[p]), int(self.order_counts[p])
+        h, o = int(self._po[p + 1] - self._po[p]), int(self._oo[p + 1] - self._oo[p])
         return f": {h} holding{'s' if h != 1 else ''}, {o} order{'s' if o != 1 else ''}"
 
     def _legend(self) -> List[str]:
@@ -398,6 +432,8 @@ def _compare_into(
 def _evaluate_into(
     hold: _Job,
     ords: _Job,
+    po: np.ndarray,
+    oo: np.ndarray,
     t: np.ndarray,
     tol: np.ndarray,
     before: np.ndarray,
@@ -408,15 +444,25 @@ def _evaluate_into(
 ) -> None:
     """One sw_evaluate_orders call into the given buffers (empty t/tol/active/breaches: no
     targets); raises on error, when the library has written nothing."""
-    po, oo = hold.ragged_offsets(), ords.ragged_offsets()
     hw, hs, ow, os_ = hold.w, hold.s, ords.w, ords.s
+    band: Tuple[Optional[int], ...]
+    if t.size:
+        band = (
+            _addr(t), t.size, _addr(tol), tol.size, _addr(before), before.size,
+            _addr(orders), orders.size, _addr(after), after.size,
+            _addr(active), active.size, _addr(breaches), breaches.size,
+        )  # fmt: skip
+    else:  # no targets: NULL with length 0 for the target ranges (saves four addresses)
+        band = (
+            None, 0, _addr(tol) if tol.size else None, tol.size, _addr(before), before.size,
+            _addr(orders), orders.size, _addr(after), after.size,
+            _addr(active) if active.size else None, active.size,
+            _addr(breaches) if breaches.size else None, breaches.size,
+        )  # fmt: skip
     status = _sw_evaluate_orders(
         _addr(hw), hw.size, _addr(hs), hs.size, _addr(po), po.size,
-        _addr(ow), ow.size, _addr(os_), os_.size, _addr(oo), oo.size,
-        hold.num_sectors, _addr(t), t.size, _addr(tol), tol.size,
-        _addr(before), before.size, _addr(orders), orders.size, _addr(after), after.size,
-        _addr(active), active.size, _addr(breaches), breaches.size,
-    )  # fmt: skip
+        _addr(ow), ow.size, _addr(os_), os_.size, _addr(oo), oo.size, hold.num_sectors, *band
+    )
     if status:
         _raise(status)
 
@@ -538,11 +584,8 @@ def evaluate_orders(
     before = np.empty(shape, dtype=_F64)
     orders = np.empty(shape, dtype=_F64)
     after = np.empty(shape, dtype=_F64)
-    _evaluate_into(hold, ords, t, tol, before, orders, after, active, breaches)
-    holdings = np.diff(hold.ragged_offsets())
-    order_counts = np.diff(ords.ragged_offsets())
+    po, oo = hold.ragged_offsets(), ords.ragged_offsets()
+    _evaluate_into(hold, ords, po, oo, t, tol, before, orders, after, active, breaches)
     if targets is None:
-        return OrderEvaluation(before, orders, after, holdings, order_counts)
-    return OrderEvaluation(
-        before, orders, after, holdings, order_counts, t, tol, active, breaches
-    )
+        return OrderEvaluation(before, orders, after, po, oo)
+    return OrderEvaluation(before, orders, after, po, oo, t, tol, active, breaches)
