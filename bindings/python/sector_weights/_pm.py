@@ -34,6 +34,8 @@ _sw_compare_to_targets = _core._lib.sw_compare_to_targets
 _sw_evaluate_orders = _core._lib.sw_evaluate_orders
 
 _F64 = np.dtype(np.float64)
+_I32 = np.dtype(np.int32)
+_I64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
 _EMPTY_F64 = np.zeros(0)
 _EMPTY_BOOL = np.zeros(0, dtype=_BOOL)
@@ -430,8 +432,8 @@ def _compare_into(
 
 
 def _evaluate_into(
-    hold: _Job,
-    ords: _Job,
+    hold: Union[_Job, "_Ready"],
+    ords: Union[_Job, "_Ready"],
     po: np.ndarray,
     oo: np.ndarray,
     t: np.ndarray,
@@ -465,6 +467,58 @@ def _evaluate_into(
     )
     if status:
         _raise(status)
+
+
+class _Ready:
+    """Inputs that are already what the library reads (the fast path): the part of ``_Job``
+    that ``_evaluate_into`` uses."""
+
+    __slots__ = ("w", "s", "offsets", "num_sectors")
+
+    def __init__(self, w: np.ndarray, s: np.ndarray, offsets: np.ndarray, num_sectors: int):
+        self.w, self.s, self.offsets, self.num_sectors = w, s, offsets, num_sectors
+
+    def ragged_offsets(self) -> np.ndarray:
+        return self.offsets
+
+
+def _ready_inputs(
+    pv: Any, ps: Any, po: Any, ov: Any, os_: Any, oo: Any, num_sectors: Any
+) -> Optional[Tuple[_Ready, _Ready, Tuple[int, int]]]:
+    """The common call with ready arrays — float64 values, int32 codes, int64 offsets, all 1-D,
+    C-contiguous and aligned, matching lengths — skips the general conversion (a few
+    microseconds per call). Anything else returns None and takes the general path, which also
+    produces every Python-side error message."""
+    if not (
+        type(num_sectors) is int
+        and 0 <= num_sectors <= _core._SIZE_MAX
+        and type(pv) is np.ndarray
+        and type(ps) is np.ndarray
+        and type(po) is np.ndarray
+        and type(ov) is np.ndarray
+        and type(os_) is np.ndarray
+        and type(oo) is np.ndarray
+        and pv.dtype is _F64
+        and ov.dtype is _F64
+        and ps.dtype is _I32
+        and os_.dtype is _I32
+        and po.dtype is _I64
+        and oo.dtype is _I64
+        and pv.ndim == 1
+        and ov.ndim == 1
+        and po.ndim == 1
+        and oo.ndim == 1
+        and ps.shape == pv.shape
+        and os_.shape == ov.shape
+        and po.shape[0] >= 1
+    ):
+        return None
+    for a in (pv, ps, po, ov, os_, oo):
+        flags = a.flags
+        if not (flags.c_contiguous and flags.aligned):
+            return None
+    shape = (po.shape[0] - 1, num_sectors)
+    return _Ready(pv, ps, po, num_sectors), _Ready(ov, os_, oo, num_sectors), shape
 
 
 def _order_jobs(
@@ -565,11 +619,21 @@ def evaluate_orders(
     >>> r.before, r.orders, r.after
     (array([0.6, 0.4]), array([-0.5,  0.5]), array([0.5, 0.5]))
     """
-    hold, ords = _order_jobs(
-        portfolio_values, portfolio_sectors, order_values, order_sectors, num_sectors,
-        portfolio_offsets, order_offsets,
+    hold: Union[_Job, _Ready]
+    ords: Union[_Job, _Ready]
+    shape: Tuple[int, ...]
+    ready = _ready_inputs(
+        portfolio_values, portfolio_sectors, portfolio_offsets,
+        order_values, order_sectors, order_offsets, num_sectors,
     )  # fmt: skip
-    shape = hold.shape
+    if ready is not None:
+        hold, ords, shape = ready
+    else:
+        hold, ords = _order_jobs(
+            portfolio_values, portfolio_sectors, order_values, order_sectors, num_sectors,
+            portfolio_offsets, order_offsets,
+        )  # fmt: skip
+        shape = hold.shape
     if targets is None:
         if tolerance is not None:
             raise ValueError("tolerance was given without targets: a band needs a target")

@@ -463,6 +463,40 @@ def test_evaluate_orders_passes_arrays_without_copies(rng, monkeypatch):
     assert (a[14], a[16], a[24], a[26]) == (0, 0, 0, 0)
 
 
+def test_ready_arrays_and_converted_inputs_agree(rng, monkeypatch):
+    """float64 / int32 / int64 contiguous arrays take a fast path (no conversion); every other
+    form is converted first. Both give the same bytes, and the fast path's inputs are the
+    caller's arrays."""
+    S = 9
+    pv, ps, po, ov, os_, oo = random_book(rng, 4, S)
+    po, oo = po.astype(np.int64), oo.astype(np.int64)
+    fast = sw.evaluate_orders(pv, ps, ov, os_, S, portfolio_offsets=po, order_offsets=oo,
+                              targets=1 / S, tolerance=0.01)
+    calls = []
+    real = _pm._order_jobs
+    monkeypatch.setattr(_pm, "_order_jobs", lambda *a: calls.append(1) or real(*a))
+    variants = [
+        (pv.tolist(), ps.tolist(), ov.tolist(), os_.tolist(), po.tolist(), oo.tolist()),
+        (pv, ps.astype(np.int64), ov, os_.astype(np.uint8), po.astype(np.int32), oo),
+        (np.repeat(pv, 2)[::2], ps, ov, os_[::-1].copy()[::-1], po, oo),  # strided views
+    ]
+    for v in variants:
+        r = sw.evaluate_orders(v[0], v[1], v[2], v[3], S, portfolio_offsets=v[4],
+                               order_offsets=v[5], targets=1 / S, tolerance=0.01)
+        for name in ("before", "orders", "after", "active", "breaches"):
+            assert getattr(r, name).tobytes() == getattr(fast, name).tobytes(), name
+    assert len(calls) == len(variants)  # none of them took the fast path
+    sw.evaluate_orders(pv, ps, ov, os_, S, portfolio_offsets=po, order_offsets=oo)
+    assert len(calls) == len(variants)  # ready arrays did
+    # Ready arrays with a problem fall back to the general path and its messages.
+    with pytest.raises(ValueError, match=r"portfolio_sectors has shape .* one sector code per"):
+        sw.evaluate_orders(pv, ps[:-1], ov, os_, S, portfolio_offsets=po, order_offsets=oo)
+    with pytest.raises(SectorWeightsError, match=r"portfolio_offsets is empty"):
+        sw.evaluate_orders(pv, ps, ov, os_, S, portfolio_offsets=po[:0], order_offsets=oo)
+    with pytest.raises(ValueError, match=r"portfolio_offsets was given without order_offsets"):
+        sw.evaluate_orders(pv, ps, ov, os_, S, portfolio_offsets=po)
+
+
 def test_bit_identical_for_any_thread_count(rng, restore_threads):
     S = 18
     sizes = [300_000, 3, 120_000]
