@@ -14,8 +14,15 @@ use std::time::{Duration, Instant};
 use sector_weights::ffi;
 
 const CALLERS: usize = 16;
-const CALLS_PER_THREAD: usize = if cfg!(debug_assertions) { 20 } else { 250 };
-const LIMIT: Duration = Duration::from_secs(300);
+// Under Miri (`make miri`) one call per thread: still 16 threads, the pool and its resizing.
+const CALLS_PER_THREAD: usize = if cfg!(miri) {
+    1
+} else if cfg!(debug_assertions) {
+    20
+} else {
+    250
+};
+const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 3600 } else { 300 });
 const SENTINEL: f64 = -7.0;
 
 /// xorshift64*: a reproducible stream per thread.
@@ -401,6 +408,7 @@ fn sixteen_threads_mixing_every_entry_point_while_the_pool_is_resized() {
         resizes >= 2,
         "the pool was resized only {resizes} times during the run"
     );
-    assert!(large >= CALLERS, "only {large} large calls");
-    assert!(errs >= CALLERS, "only {errs} invalid calls");
+    let least = if cfg!(miri) { 1 } else { CALLERS };
+    assert!(large >= least, "only {large} large calls");
+    assert!(errs >= least, "only {errs} invalid calls");
 }

@@ -19,6 +19,7 @@ import time
 from typing import List, Optional, Tuple
 
 import numpy as np
+import pytest
 
 import sector_weights as sw
 
@@ -165,3 +166,32 @@ def test_sixteen_python_threads_while_the_pool_is_resized() -> None:
     assert stats["calls"] == THREADS * CALLS_PER_THREAD
     assert stats["large"] >= THREADS and stats["errors"] >= THREADS and stats["resizes"] >= 2, stats
     print(f"python stress: {stats} in {time.monotonic() - start:.2f} s")
+
+
+def _large_call_in_child(q) -> None:  # runs in the forked child
+    w = np.ones(100_000)
+    s = np.zeros(100_000, np.int32)
+    q.put(sw.sector_weights(w, s, 2).tolist())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG (reported): after fork() the child inherits the parent's pool handle without its "
+    "threads, so a call large enough for the pool waits forever (workaround: "
+    "sw.set_num_threads(0) first in the child). multiprocessing forks by default on Linux.",
+)
+def test_a_forked_child_can_use_the_pool() -> None:
+    import multiprocessing
+
+    sw.sector_weights(np.ones(100_000), np.zeros(100_000, np.int32), 2)  # the pool is running
+    ctx = multiprocessing.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_large_call_in_child, args=(q,), daemon=True)
+    p.start()
+    p.join(10)
+    hung = p.is_alive()
+    if hung:
+        p.kill()
+        p.join()
+    assert not hung, "the forked child's call did not return within 10 s"
+    assert q.get(timeout=5) == [100_000.0, 0.0]

@@ -1,0 +1,97 @@
+# Hardening (issue 6): fuzzing, Miri, the catalogue of bad inputs from C and Python.
+# (The Rust catalogue, panic and stress tests run in test-rust: tests/bad_inputs.rs, panic.rs,
+# stress.rs. The C API tests under ASan/UBSan and valgrind are in mk/c.mk.)
+#
+#   make test-catalogue-c       tests/catalogue/catalogue.c on tests/catalogue/cases.txt, linked with
+#                               the .so, then again built with -fsanitize=address,undefined
+#   make test-catalogue-python  tests/catalogue/*.py with the venv's pytest (python-install):
+#                               every row through raw ctypes and the public API, 16-thread stress
+#   make fuzz-short             every cargo-fuzz target for FUZZ_SHORT_TIME s (30), one after another
+#   make fuzz-long              the same for FUZZ_LONG_TIME s (600) each: the local 10-minute runs
+#   make fuzz-cmin              minimises build/fuzz/corpus/* into fuzz/seeds/* (the committed seeds)
+#   make miri                   cargo +nightly miri test over the catalogue, panic, stress, API and
+#                               kernel tests (MIRI_TESTS), strict provenance
+#   make hardening              all of the above except fuzz-long
+#
+# cargo-fuzz and Miri need the nightly toolchain (`rustup toolchain install nightly`); the targets
+# install cargo-fuzz (`cargo install cargo-fuzz --locked`) and the miri component when missing.
+# The library itself builds on stable.
+.PHONY: test-catalogue-c test-catalogue-python fuzz-install fuzz-short fuzz-long fuzz-cmin \
+	miri-install miri hardening
+
+HARD_OUT := build/hardening
+HARD_LIBDIR := $(CURDIR)/target/release
+HARD_CFLAGS := -std=c11 -g -Wall -Wextra -Wpedantic -Werror -Iinclude
+HARD_LIBS := -L$(HARD_LIBDIR) -Wl,-rpath,$(HARD_LIBDIR) -lsector_weights -lpthread -lm
+HARD_SAN := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CATALOGUE := tests/catalogue/cases.txt
+NIGHTLY ?= +nightly
+FUZZ_TARGETS := calculate_sector_weights sw_sector_weights sw_sector_weights_ragged \
+	sw_sector_exposures sw_last_error_message
+FUZZ_SHORT_TIME ?= 30
+FUZZ_LONG_TIME ?= 600
+FUZZ_CORPUS := $(CURDIR)/build/fuzz/corpus
+# Every run is bounded: a hang fails the target instead of CI.
+HARD_RUN := timeout 900
+MIRI_TESTS ?= --test bad_inputs --test panic --test stress --test api --test pm --lib
+MIRIFLAGS_HARD ?= -Zmiri-strict-provenance
+
+TEST_TARGETS += test-catalogue-c test-catalogue-python fuzz-short
+
+$(HARD_OUT):
+	mkdir -p $@
+
+test-catalogue-c: build | $(HARD_OUT)
+	$(CC) $(HARD_CFLAGS) -O2 tests/catalogue/catalogue.c -o $(HARD_OUT)/catalogue $(HARD_LIBS)
+	$(HARD_RUN) $(HARD_OUT)/catalogue $(CATALOGUE)
+	$(CC) $(HARD_CFLAGS) $(HARD_SAN) tests/catalogue/catalogue.c -o $(HARD_OUT)/catalogue_san $(HARD_LIBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		$(HARD_RUN) $(HARD_OUT)/catalogue_san $(CATALOGUE)
+
+# VENV_PY and python-install come from mk/python.mk. Run from the root: the installed package.
+test-catalogue-python: build python-install
+	@$(HARD_RUN) $(VENV_PY) -m pytest -q -p no:cacheprovider tests/catalogue; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "test-catalogue-python: FAILED: pytest collected no tests"; fi; exit $$rc
+
+fuzz-install:
+	@cargo $(NIGHTLY) --version >/dev/null 2>&1 || { echo "fuzzing needs the nightly toolchain: rustup toolchain install nightly"; exit 1; }
+	@command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+
+# $(1): seconds per target. New corpus entries go to build/ (never into the repository); the
+# committed seeds in fuzz/seeds/<target> are read too. A crash, a failed check against the
+# reference, or a timeout fails the target and leaves the input in fuzz/artifacts/<target>/.
+define fuzz_all
+	@mkdir -p build/fuzz; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_CORPUS)/$$t fuzz/seeds/$$t; \
+		echo "== fuzz $$t for $(1) s (log: build/fuzz/$$t.log)"; \
+		cargo $(NIGHTLY) fuzz run $$t $(FUZZ_CORPUS)/$$t $(CURDIR)/fuzz/seeds/$$t -- \
+			-max_total_time=$(1) -timeout=60 -print_final_stats=1 > build/fuzz/$$t.log 2>&1; \
+		rc=$$?; \
+		grep -E '^#[0-9]+ +DONE|^stat::number_of_executed_units' build/fuzz/$$t.log; \
+		if [ $$rc -ne 0 ]; then tail -n 80 build/fuzz/$$t.log; \
+			echo "fuzz $$t FAILED (exit $$rc): the input is in fuzz/artifacts/$$t/"; exit 1; fi; \
+	done
+endef
+
+fuzz-short: fuzz-install
+	$(call fuzz_all,$(FUZZ_SHORT_TIME))
+
+fuzz-long: fuzz-install
+	$(call fuzz_all,$(FUZZ_LONG_TIME))
+
+fuzz-cmin: fuzz-install
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/seeds/$$t && \
+		cargo $(NIGHTLY) fuzz cmin $$t $(FUZZ_CORPUS)/$$t && \
+		rm -f fuzz/seeds/$$t/* && cp $(FUZZ_CORPUS)/$$t/* fuzz/seeds/$$t/ || exit 1; \
+	done
+
+miri-install:
+	@cargo $(NIGHTLY) miri --version >/dev/null 2>&1 || rustup component add --toolchain nightly miri rust-src
+
+# Miri's own target directory: it never disturbs the stable build.
+miri: miri-install
+	MIRIFLAGS="$(MIRIFLAGS_HARD)" PROPTEST_CASES=2 CARGO_TARGET_DIR=$(CURDIR)/target/miri \
+		cargo $(NIGHTLY) miri test --all-features $(MIRI_TESTS)
+
+hardening: test-catalogue-c test-catalogue-python fuzz-short miri
