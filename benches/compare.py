@@ -493,6 +493,7 @@ def machine() -> dict:
         "rustc": version(["rustc", "--version"]),
         "git": version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "load_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         **mods,
     }
 
@@ -579,7 +580,8 @@ def write_summary(path: Path, rows, tgt, info, command: str):
     others = [c for c in names if c not in ("sw (C)", "sw (ctypes)")]
     lines = [
         f"Measured by `{command}` on {info['cpu']} ({info['cpus']} CPUs, {info['memory_gib']} GiB), "
-        f"commit {info['git']}, {info['date']}.",
+        f"commit {info['git']}, {info['date']}; load average {info['load_start']} at the start, "
+        f"{info['load_end']} at the end.",
         "",
     ]
     if tgt:
@@ -619,6 +621,10 @@ def write_markdown(path: Path, rows, tgt, info, command: str, notes: list[str]):
         f"Machine: {info['cpu']}, {info['cpus']} CPUs, {info['memory_gib']} GiB; {info['os']}; "
         f"Python {info['python']}, numpy {info['numpy']}, polars {info['polars']}, "
         f"pandas {info['pandas']}; {info['gcc']}; {info['rustc']}; commit {info['git']}; {info['date']}.",
+        "",
+        f"Load average (1, 5, 15 min) at the start: {info['load_start']}; at the end: "
+        f"{info['load_end']} (other processes share the machine: a load near or above the CPU "
+        "count means the library's threads and the read floor's got less than all cores).",
         "",
         "Times are per call: median, min and max over the interleaved repetitions (each sample is the "
         "mean of `k` back-to-back calls). `ratio` is the contender's median over this library's median "
@@ -831,6 +837,7 @@ def main(argv=None) -> int:
             if missing:
                 log(f"FAILED: {r['case']}: contenders did not run: {', '.join(missing)}")
                 return 1
+    info["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = summarise(results)
     tgt = targets(rows)
     (outdir / "results.json").write_text(json.dumps({"machine": info, "command": command, "rows": rows}, indent=1))
