@@ -23,7 +23,8 @@ lasts at least --sample-ms); samples of all contenders are interleaved, in a shu
 repetition, so drift and noise from other processes hit every contender alike.
 
 Peak RSS: before one extra call of each contender the kernel's peak-RSS mark is reset
-(/proc/self/clear_refs = 5); "extra RSS" is VmHWM after the call minus VmRSS before it.
+(/proc/self/clear_refs = 5); "extra RSS" is VmHWM after the first call of a case minus VmRSS
+before it (after handing free heap memory back with malloc_trim).
 
 Usage:  python benches/compare.py                 # default sizes, writes docs/benchmarks/
         python benches/compare.py --huge          # also 500 x 50,000 (300 MB of input)
@@ -213,6 +214,12 @@ def last_error(lib) -> str:
     return buf.value.decode()
 
 
+try:
+    _LIBC = ctypes.CDLL("libc.so.6")
+except OSError:
+    _LIBC = None
+
+
 def vm_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -221,8 +228,12 @@ def vm_kib(field: str) -> int:
 
 
 def extra_peak_rss_mib(call) -> float | None:
-    """Peak RSS above the resident baseline during one call, or None if it cannot be reset."""
+    """Peak RSS above the resident baseline during one call, or None if it cannot be reset.
+    Free heap memory is handed back to the system first (glibc malloc_trim), so memory that an
+    earlier call freed but kept does not hide what this call allocates."""
     gc.collect()
+    if _LIBC is not None and hasattr(_LIBC, "malloc_trim"):
+        _LIBC.malloc_trim(0)
     try:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
@@ -394,9 +405,12 @@ def run_once(case: Case, base, kind, thing, out, iters: int) -> float:
 def bench_case(case: Case, lib, base, cpp, want, reps: int, sample_s: float, seed: int):
     base.time_calls.restype = ctypes.c_int32
     contenders = make_contenders(case, lib, base, cpp, want)
-    # Warm-up call (also the correctness run), then pick k so one sample lasts >= sample_s.
+    # The first call measures peak memory (before the allocator has anything cached from this
+    # case) and is the correctness run; then pick k so that one sample lasts >= sample_s.
     iters = {}
+    rss = {}
     for name, (kind, thing, out) in contenders.items():
+        rss[name] = extra_peak_rss_mib(lambda: run_once(case, base, kind, thing, out, 1))
         t = run_once(case, base, kind, thing, out, 1)
         t = min(t, run_once(case, base, kind, thing, out, 1))
         iters[name] = max(1, min(1_000_000, int(sample_s / max(t, 1e-9))))
@@ -428,9 +442,6 @@ def bench_case(case: Case, lib, base, cpp, want, reps: int, sample_s: float, see
             kind, thing, out = contenders[name]
             samples[name].append(run_once(case, base, kind, thing, out, iters[name]))
 
-    rss = {}
-    for name, (kind, thing, out) in contenders.items():
-        rss[name] = extra_peak_rss_mib(lambda: run_once(case, base, kind, thing, out, 1))
     return samples, iters, rss
 
 
@@ -630,7 +641,8 @@ def write_markdown(path: Path, rows, tgt, info, command: str, notes: list[str]):
         "mean of `k` back-to-back calls). `ratio` is the contender's median over this library's median "
         "called the same way: C contenders over `sw (C)`, Python ones over `sw (ctypes)` (so > 1 "
         "means slower than this library). `extra RSS` is the peak resident memory above the baseline "
-        "during one call.",
+        "during the first call of the case (free heap memory trimmed first; memory the allocator "
+        "still holds from earlier cases is reused without being counted).",
         "",
     ]
     if notes:
