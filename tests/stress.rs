@@ -201,13 +201,15 @@ impl Call {
                     format!("{name} is NULL but must hold {} elements", self.w.len()),
                 ));
             }
-            Fault::BadOffset => return Err((
-                9,
-                format!(
+            Fault::BadOffset => {
+                return Err((
+                    9,
+                    format!(
                     "offsets[2] = -1 is less than offsets[1] = {} (offsets must never decrease)",
                     self.off[1]
                 ),
-            )),
+                ))
+            }
             Fault::Code(i) => {
                 let (q, b) = self.locate(i);
                 return Err((
