@@ -27,6 +27,7 @@
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
@@ -225,7 +226,10 @@ impl Job<'_, '_> {
             Ok(())
         };
         if parallel {
-            scratch_fn(&mut zeroed_par(len)?)
+            let mut scratch = take_scratch(len)?;
+            let res = scratch_fn(&mut scratch[..len]);
+            give_back_scratch(scratch);
+            res
         } else {
             with_scratch(len, scratch_fn)
         }
@@ -774,6 +778,38 @@ fn oom(len: usize) -> Error {
     )
 }
 
+/// One large scratch buffer kept between calls, so that many small portfolios (a big output
+/// computed row by row) do not pay for zeroing and page-faulting a fresh buffer on every call.
+/// Every row is overwritten before it is read, so old contents never matter. A call that finds
+/// it in use allocates its own. Buffers above [`SCRATCH_KEEP`] doubles are not kept.
+static SCRATCH: Mutex<Vec<f64>> = Mutex::new(Vec::new());
+const SCRATCH_KEEP: usize = 1 << 23; // 64 MiB
+
+/// At least `len` doubles of scratch (contents unspecified), from the cache when free.
+fn take_scratch(len: usize) -> Result<Vec<f64>> {
+    let mut v = SCRATCH
+        .try_lock()
+        .map(|mut kept| std::mem::take(&mut *kept))
+        .unwrap_or_default();
+    if v.len() < len {
+        v.try_reserve_exact(len - v.len()).map_err(|_| oom(len))?;
+        let grow = len - v.len();
+        v.par_extend((0..grow).into_par_iter().map(|_| 0.0));
+    }
+    Ok(v)
+}
+
+/// Keeps `v` for the next call if it is not too big and larger than what is kept.
+fn give_back_scratch(v: Vec<f64>) {
+    if v.len() <= SCRATCH_KEEP {
+        if let Ok(mut kept) = SCRATCH.try_lock() {
+            if kept.len() < v.len() {
+                *kept = v;
+            }
+        }
+    }
+}
+
 /// As [`zeroed`], with the zeroing (and first-touch page faults) spread over the pool.
 fn zeroed_par(len: usize) -> Result<Vec<f64>> {
     let mut v = Vec::new();
@@ -1056,6 +1092,30 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn the_kept_scratch_never_leaks_old_rows() {
+        // Big enough for the pool and the kept scratch (more than 2^16 output doubles).
+        let (p, b, s) = (5_000, 40, 20);
+        let offsets: Vec<usize> = (0..=p).map(|q| q * b).collect();
+        let mut rng = Rng(123);
+        for round in 0..4 {
+            let (w, mut c) = rng.data(p * b, s);
+            if round == 1 {
+                c[p * b / 2] = -7; // fails half-way: the scratch holds a partial result
+                let (res, out) = uniform(&w, &c, p, s);
+                assert!(res.is_err() && out.iter().all(|x| x.is_nan()));
+                continue;
+            }
+            let (res, out) = uniform(&w, &c, p, s);
+            res.unwrap();
+            assert_eq!(
+                bits(&out),
+                bits(&naive(&w, None, &c, &offsets, s)),
+                "round {round}"
+            );
         }
     }
 
