@@ -23,7 +23,9 @@
 //! - when the output is larger than that (many sectors, few bonds), a first pass only checks the
 //!   input (cheap beside writing the output), then rows are written directly.
 //!
-//! Scratch is O(chunks x sectors); nothing is allocated in proportion to the number of bonds.
+//! Scratch is O(chunks x sectors); nothing is allocated in proportion to the number of bonds. One
+//! large scratch buffer (at most 64 MiB) is kept between calls so that a big output computed row
+//! by row is not zeroed and page-faulted afresh on every call.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
