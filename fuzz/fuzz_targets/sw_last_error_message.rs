@@ -91,7 +91,7 @@ fuzz_target!(|data: &[u8]| {
     // 2. Read it back with a buffer and length the fuzzer picks.
     for _ in 0..ctx.range(1, 4) {
         let real = ctx.range(0, 300);
-        let null = ctx.byte() % 4 == 0;
+        let null = ctx.byte().is_multiple_of(4);
         let len = if null {
             match ctx.byte() % 3 {
                 0 => 0,

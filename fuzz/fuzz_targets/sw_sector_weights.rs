@@ -97,7 +97,7 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, np: usize, ns: usize) -> Expec
     if let Some((st, m)) = check_pointers(&[*w, *c, *out]) {
         return Expect::err(st, m);
     }
-    if np > 0 && w.len % np != 0 {
+    if np > 0 && !w.len.is_multiple_of(np) {
         return Expect::err(
             LENGTH_MISMATCH,
             format!(
@@ -124,7 +124,7 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, np: usize, ns: usize) -> Expec
             ok: Some(Vec::new()),
         };
     }
-    let b = if np == 0 { 0 } else { w.len / np };
+    let b = w.len.checked_div(np).unwrap_or(0);
     let (weights, codes) = (ctx.read::<f64>(w), ctx.read::<i32>(c));
     reference(
         &Data {

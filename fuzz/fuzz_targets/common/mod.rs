@@ -183,7 +183,7 @@ impl<'a> Ctx<'a> {
                 let room = (bytes - off) / size;
                 let len = if plan.fixed {
                     plan.natural
-                } else if self.byte() % 2 == 0 {
+                } else if self.byte().is_multiple_of(2) {
                     plan.natural.min(room)
                 } else {
                     self.range(0, room)
@@ -579,7 +579,8 @@ pub fn reference(d: &Data, normalize: bool) -> Expect {
         // Any summation order differs from the exact sum by at most gamma(terms-1) * sum|x|; the
         // library's and ours may both be off by that much (x 1.01: our own rounding of the bound).
         let err = |m: f64, c: usize| 2.0 * gamma(c) * m * 1.01;
-        let overflow = |m: f64| !(m * (1.0 + 4.0 * gamma(n + 2)) < f64::MAX);
+        // (A NaN magnitude counts as a possible overflow.)
+        let overflow = |m: f64| m.is_nan() || m * (1.0 + 4.0 * gamma(n + 2)) >= f64::MAX;
         if !normalize {
             for k in 0..d.s {
                 cells.push(if overflow(mag[k]) {
@@ -602,7 +603,7 @@ pub fn reference(d: &Data, normalize: bool) -> Expect {
             errors.push((ZERO_TOTAL, zero_msg));
             return Expect { errors, ok: None };
         }
-        if overflow(total_mag) || !(total.abs() > 2.0 * dt) {
+        if overflow(total_mag) || total.is_nan() || total.abs() <= 2.0 * dt {
             // Ill-conditioned: the total may or may not round to zero.
             errors.push((ZERO_TOTAL, zero_msg));
             cells.extend(std::iter::repeat_n(Cell::Any, d.s));
@@ -711,7 +712,7 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
         natural_offsets.push(natural_offsets.last().unwrap() + *sz as i64);
     }
     // Sometimes one offset is replaced by a bad one.
-    if ctx.byte() % 4 == 0 {
+    if ctx.byte().is_multiple_of(4) {
         let k = ctx.range(0, p);
         let prev = if k > 0 { natural_offsets[k - 1] } else { 0 };
         natural_offsets[k] = match ctx.byte() % 8 {
