@@ -225,8 +225,9 @@ fn panic_on_the_inline_path_is_reported_on_the_calling_thread() {
 
 #[test]
 fn panic_on_the_pool_path_is_reported_from_a_worker_thread() {
-    // 2 portfolios x 40,000 bonds: above the parallel threshold, and each portfolio is one chunk.
-    let d = Data::new(2, 40_000, 18);
+    // 2 portfolios x 40,000 bonds (16,384 under Miri): at or above the parallel threshold, each
+    // portfolio one chunk.
+    let d = Data::new(2, if cfg!(miri) { 16_384 } else { 40_000 }, 18);
     assert!(d.w.len() >= PARALLEL_MIN_BONDS);
     for entry in ENTRIES {
         let t = panic_then_recover(entry, &d);
@@ -239,8 +240,8 @@ fn panic_on_the_pool_path_is_reported_from_a_worker_thread() {
 
 #[test]
 fn panic_in_a_large_single_portfolio_on_the_pool_path() {
-    // One portfolio of 150,000 bonds: split into several chunks summed in parallel.
-    let d = Data::new(1, 150_000, 5);
+    // One portfolio of 150,000 bonds (70,000 under Miri): several chunks summed in parallel.
+    let d = Data::new(1, if cfg!(miri) { 70_000 } else { 150_000 }, 5);
     for entry in ENTRIES {
         let t = panic_then_recover(entry, &d);
         assert!(

@@ -87,11 +87,20 @@ impl Call {
         let large = rng.below(4) == 0;
         let max_s = if rng.below(2) == 0 { 18 } else { 90 };
         let s = 1 + rng.below(max_s);
-        let p = 1 + rng.below(if large { 3 } else { 6 });
+        // Under Miri a large call is the smallest the pool takes: 2 portfolios x 16,384 bonds.
+        let p = if cfg!(miri) && large {
+            2
+        } else {
+            1 + rng.below(if large { 3 } else { 6 })
+        };
         // Uniform portfolios for the drop-in and sw_sector_weights, ragged for the others.
         let sizes: Vec<usize> = if matches!(entry, Entry::Drop | Entry::Uniform) {
             let b = if large {
-                32_768 + rng.below(40_000)
+                if cfg!(miri) {
+                    16_384
+                } else {
+                    32_768 + rng.below(40_000)
+                }
             } else {
                 rng.below(40)
             };
@@ -100,7 +109,11 @@ impl Call {
             (0..p)
                 .map(|_| {
                     if large {
-                        20_000 + rng.below(80_000)
+                        if cfg!(miri) {
+                            16_384
+                        } else {
+                            20_000 + rng.below(80_000)
+                        }
                     } else {
                         rng.below(40)
                     }
@@ -344,7 +357,8 @@ fn sixteen_threads_mixing_every_entry_point_while_the_pool_is_resized() {
                 assert!(ffi::sw_get_num_threads() >= 1);
                 resizes.fetch_add(1, Ordering::SeqCst);
                 k += 1;
-                std::thread::sleep(Duration::from_millis(2));
+                // Under Miri starting a pool is slow: resize less often.
+                std::thread::sleep(Duration::from_millis(if cfg!(miri) { 200 } else { 2 }));
             }
         });
         let callers: Vec<_> = (0..CALLERS)
