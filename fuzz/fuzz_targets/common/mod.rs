@@ -73,6 +73,9 @@ impl Elem for i32 {
 impl Elem for i64 {
     const SIZE: usize = 8;
 }
+impl Elem for u8 {
+    const SIZE: usize = 1;
+}
 
 /// Everything one fuzz input allocates; arenas are 8-aligned and never move once allocated.
 pub struct Ctx<'a> {
@@ -139,7 +142,7 @@ impl<'a> Ctx<'a> {
             0 => 0,
             1 => natural,
             2 => usize::MAX,
-            3 => usize::MAX / size + 1,
+            3 => (usize::MAX / size).saturating_add(1),
             4 => isize::MAX as usize / size + 1,
             5 => 1 << 62,
             _ => self.range(0, 300),
@@ -195,7 +198,7 @@ impl<'a> Ctx<'a> {
                     (self.place(&vals, 0), len)
                 }
             }
-            11 => {
+            11 if size > 1 => {
                 let len = if plan.fixed {
                     plan.natural
                 } else {
@@ -226,6 +229,11 @@ impl<'a> Ctx<'a> {
 
     fn values<T: Elem>(&mut self, plan: &mut Plan<'_, T>, len: usize) -> Vec<T> {
         (0..len).map(|i| (plan.gen)(&mut self.u, i)).collect()
+    }
+
+    /// Every allocation of this input.
+    pub fn arenas(&self) -> &[Vec<u64>] {
+        &self.arenas
     }
 
     /// A copy of every byte the fuzzer allocated.
@@ -409,9 +417,15 @@ pub fn check_pointers(bufs: &[Buf]) -> Option<(i32, String)> {
             ));
         }
     }
-    for o in bufs.iter().filter(|b| b.output && b.len > 0) {
-        for other in bufs.iter().filter(|b| b.len > 0 && !b.output) {
-            if o.addr < other.end() && other.addr < o.end() {
+    // Each output against every input, and against every later output.
+    for (i, o) in bufs
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.output && b.len > 0)
+    {
+        for (j, other) in bufs.iter().enumerate() {
+            let candidate = j != i && other.len > 0 && (!other.output || j > i);
+            if candidate && o.addr < other.end() && other.addr < o.end() {
                 return Some((
                     OVERLAP,
                     format!("output {} overlaps {}", o.name, other.name),
