@@ -14,6 +14,9 @@ Contenders (each computes the full portfolios x sectors table from the same arra
   polars          DataFrame.group_by([p, s]).agg(sum) (frame built before timing), then densified
   pandas          DataFrame.groupby([p, s]).sum() (frame built before timing), then densified
   read floor      a C loop that reads every input byte once on all cores (OpenMP) and nothing else
+  sw (C) 1 thread, read floor 1 thread
+                  the same two with one thread: their ratios to the all-core runs show how much of
+                  the machine the run really got (other processes share it)
 
 The C and C++ contenders are compiled at run time with gcc/g++. C contenders (sw (C), C loop, C++
 article, read floor) are timed by the same C loop through a function pointer; Python contenders by a
@@ -93,6 +96,19 @@ int32_t read_floor(const double *w, uintmax_t pf_size, const int32_t *c, uintmax
     return 0;
 }
 
+/* The floor on one thread. */
+int32_t read_floor_1(const double *w, uintmax_t pf_size, const int32_t *c, uintmax_t num_bonds,
+                     double *out, uintmax_t num_sectors) {
+    (void)out; (void)num_sectors;
+    const uint64_t *a = (const uint64_t *)w;
+    const uint32_t *b = (const uint32_t *)c;
+    size_t n = (size_t)(pf_size * num_bonds);
+    uint64_t acc = 0;
+    for (size_t i = 0; i < n; i++) acc ^= a[i] ^ b[i];
+    floor_sink = acc;
+    return 0;
+}
+
 /* Calls f(args) `iters` times; returns the status OR-ed over calls, the elapsed ns in *ns. */
 int32_t time_calls(void *f, const double *w, uintmax_t pf_size, const int32_t *c,
                    uintmax_t num_bonds, double *out, uintmax_t num_sectors, uint64_t iters,
@@ -159,8 +175,10 @@ ALL_CONTENDERS = [
     "polars",
     "pandas",
     "read floor",
+    "sw (C) 1 thread",
+    "read floor 1 thread",
 ]
-C_SIDE = {"sw (C)", "C loop", "C++ article", "read floor"}
+C_SIDE = {"sw (C)", "C loop", "C++ article", "read floor", "sw (C) 1 thread", "read floor 1 thread"}
 
 
 def log(*a):
@@ -288,6 +306,10 @@ def make_contenders(case: Case, lib, base, cpp, want: set[str]):
         res["C++ article"] = ("c", c_ptr(cpp.article_cpp), out())
     if "read floor" in want:
         res["read floor"] = ("c", c_ptr(base.read_floor), out())
+    if "read floor 1 thread" in want:
+        res["read floor 1 thread"] = ("c", c_ptr(base.read_floor_1), out())
+    if "sw (C) 1 thread" in want:
+        res["sw (C) 1 thread"] = ("c1", c_ptr(lib.calculate_sector_weights), out())
 
     if "sw (ctypes)" in want:
         o = out()
@@ -378,8 +400,19 @@ def make_contenders(case: Case, lib, base, cpp, want: set[str]):
     return res
 
 
+_LIB_FOR_THREADS: list = []
+
+
 def run_once(case: Case, base, kind, thing, out, iters: int) -> float:
     """Seconds per call over `iters` back-to-back calls."""
+    if kind == "c1":
+        # The library on a one-thread pool (rebuilt outside the timed loop).
+        lib = _LIB_FOR_THREADS[0]
+        lib.sw_set_num_threads(1)
+        try:
+            return run_once(case, base, "c", thing, out, iters)
+        finally:
+            lib.sw_set_num_threads(0)
     if kind == "c":
         ns = ctypes.c_double()
         st = base.time_calls(
@@ -424,7 +457,7 @@ def bench_case(case: Case, lib, base, cpp, want, reps: int, sample_s: float, see
     if reference is not None:
         assert np.isfinite(reference).all(), "the library left NaN in its output"
         for name, (_, _, out) in contenders.items():
-            if name == "read floor":
+            if name.startswith("read floor"):
                 continue
             if not np.allclose(out, reference, rtol=1e-9, atol=1e-12):
                 bad = np.argwhere(~np.isclose(out, reference, rtol=1e-9, atol=1e-12))[0]
@@ -584,6 +617,31 @@ def targets(rows: list[dict]) -> list[tuple[str, str, str]]:
     return out
 
 
+def scaling_lines(rows) -> list[str]:
+    """How much faster all threads were than one, for the library and the read floor: on a
+    machine shared with other work this shows how much of it the run got."""
+    med = {(r["case"], r["contender"]): r["median_s"] for r in rows}
+    out = []
+    big = {r["case"] for r in rows if r["p"] * r["b"] >= 1_000_000}
+    for case in [c for c in dict.fromkeys(r["case"] for r in rows) if c in big]:
+        pairs = [("read floor", "read floor 1 thread"), ("sw (C)", "sw (C) 1 thread")]
+        got = [(med.get((case, a)), med.get((case, b))) for a, b in pairs]
+        if all(a and b for a, b in got):
+            (fa, f1), (sa, s1) = got
+            out.append(f"| {case} | {f1 / fa:.2f}x | {s1 / sa:.2f}x |")
+    if not out:
+        return []
+    return [
+        "Speed-up from 1 thread to all threads in this run (the read floor's shows how much of the "
+        "machine the run got; other processes share it):",
+        "",
+        "| case | read floor | sw (C) |",
+        "|---|---:|---:|",
+        *out,
+        "",
+    ]
+
+
 def write_summary(path: Path, rows, tgt, info, command: str):
     """A compact page for the README: targets, then the library's time and every contender's
     ratio to it, one row per case."""
@@ -620,6 +678,7 @@ def write_summary(path: Path, rows, tgt, info, command: str):
             r = by.get(c)
             cells.append("—" if r is None or r["ratio"] is None else f"{r['ratio']:.2f}")
         lines.append(f"| {case} | {fmt_time(by['sw (C)']['median_s'])} | " + " | ".join(cells) + " |")
+    lines += [""] + scaling_lines(rows)
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -651,6 +710,7 @@ def write_markdown(path: Path, rows, tgt, info, command: str, notes: list[str]):
         lines += ["## Issue 4 targets in this run", "", "| target | measured | verdict |", "|---|---|---|"]
         lines += [f"| {a} | {b} | {c} |" for a, b, c in tgt]
         lines.append("")
+    lines += scaling_lines(rows)
     lines += ["## All cases", ""]
     cases = []
     for r in rows:
@@ -693,13 +753,14 @@ def plots(outdir: Path, rows) -> list[Path]:
             mine = [r for r in sel if r["contender"] == name]
             if not mine:
                 continue
-            color = f"C{i}"
+            color = f"C{i % 10}"
             lw = 2.5 if name.startswith("sw") else 1.3
             # Few large portfolios form the line; many small ones (another shape of the same
             # number of bonds) are separate crosses, so the line does not zigzag between shapes.
             line = sorted((r["p"] * r["b"], r["median_s"]) for r in mine if r["p"] < 1000)
             many = [(r["p"] * r["b"], r["median_s"]) for r in mine if r["p"] >= 1000]
-            ax.plot([x for x, _ in line], [y for _, y in line], marker="o", color=color, lw=lw, label=name)
+            ls = "--" if "1 thread" in name else "-"
+            ax.plot([x for x, _ in line], [y for _, y in line], marker="o", color=color, lw=lw, ls=ls, label=name)
             if many:
                 ax.plot([x for x, _ in many], [y for _, y in many], "x", color=color, ms=9, mew=2)
         shapes = sorted({(r["p"] * r["b"], f"{r['p']:,}x{r['b']:,}") for r in sel})
@@ -787,6 +848,7 @@ def main(argv=None) -> int:
     if not lib_path.exists():
         ap.error(f"{lib_path} does not exist: run `cargo build --release` first")
     lib = load_library(lib_path)
+    _LIB_FOR_THREADS.append(lib)
     # The package loads this same file (one library, one thread pool in the process), unless
     # the caller chose another on purpose.
     os.environ.setdefault("SECTOR_WEIGHTS_LIBRARY", str(lib_path.resolve()))
