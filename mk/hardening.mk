@@ -68,7 +68,7 @@ define fuzz_all
 		cargo $(NIGHTLY) fuzz run $$t $(FUZZ_CORPUS)/$$t $(CURDIR)/fuzz/seeds/$$t -- \
 			-max_total_time=$(1) -timeout=60 -print_final_stats=1 > build/fuzz/$$t.log 2>&1; \
 		rc=$$?; \
-		grep -E '^#[0-9]+ +DONE|^stat::number_of_executed_units' build/fuzz/$$t.log; \
+		grep -aE '^#[0-9]+[[:space:]]+DONE' build/fuzz/$$t.log | tail -n 1; \
 		if [ $$rc -ne 0 ]; then tail -n 80 build/fuzz/$$t.log; \
 			echo "fuzz $$t FAILED (exit $$rc): the input is in fuzz/artifacts/$$t/"; exit 1; fi; \
 	done
