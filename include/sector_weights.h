@@ -47,7 +47,7 @@ enum SwStatus
   SW_ERROR_SIZE_OVERFLOW = 3,
   // A sector (group) code is negative or not below `num_sectors`.
   SW_ERROR_SECTOR_OUT_OF_RANGE = 4,
-  // A weight or value is NaN or infinite.
+  // A weight or value is NaN or infinite, or a sum, total or ratio of finite ones overflows.
   SW_ERROR_NON_FINITE = 5,
   // An argument is invalid on its own (for example `num_sectors == 0` with bonds present).
   SW_ERROR_INVALID_ARGUMENT = 6,

@@ -24,7 +24,7 @@ pub enum SwStatus {
     SW_ERROR_SIZE_OVERFLOW = 3,
     /// A sector (group) code is negative or not below `num_sectors`.
     SW_ERROR_SECTOR_OUT_OF_RANGE = 4,
-    /// A weight or value is NaN or infinite.
+    /// A weight or value is NaN or infinite, or a sum, total or ratio of finite ones overflows.
     SW_ERROR_NON_FINITE = 5,
     /// An argument is invalid on its own (for example `num_sectors == 0` with bonds present).
     SW_ERROR_INVALID_ARGUMENT = 6,
@@ -80,7 +80,9 @@ impl SwStatus {
             SwStatus::SW_ERROR_SECTOR_OUT_OF_RANGE => {
                 c"a sector code is negative or not below num_sectors"
             }
-            SwStatus::SW_ERROR_NON_FINITE => c"a weight or value is NaN or infinite",
+            SwStatus::SW_ERROR_NON_FINITE => {
+                c"a weight or value is NaN or infinite, or a result overflows"
+            }
             SwStatus::SW_ERROR_INVALID_ARGUMENT => c"an argument is invalid",
             SwStatus::SW_ERROR_OVERLAP => c"the output buffer overlaps an input buffer",
             SwStatus::SW_ERROR_MISALIGNED => c"a pointer is not aligned for its element type",

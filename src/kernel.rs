@@ -28,7 +28,7 @@
 //! by row is not zeroed and page-faulted afresh on every call.
 
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -163,6 +163,7 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
         s: input.num_sectors,
         first_bad: AtomicUsize::new(usize::MAX),
         prechecked: false,
+        near_overflow: AtomicBool::new(false),
     };
     if !parallel {
         return job(false).run(normalize, out);
@@ -196,6 +197,9 @@ struct Job<'i, 'a> {
     first_bad: AtomicUsize,
     /// Every element was already checked: summing need not prove weights finite again.
     prechecked: bool,
+    /// The check pass met a portfolio whose sum of |terms| comes near `f64::MAX`: its sums could
+    /// overflow, so rows must go through scratch (checked before anything is written).
+    near_overflow: AtomicBool,
 }
 
 impl Job<'_, '_> {
@@ -206,13 +210,19 @@ impl Job<'_, '_> {
             // Output-dominated: check everything first, then write rows directly.
             self.portfolios(out, |ps, _| self.check_block(ps))?;
             self.prechecked = true;
-            return self.portfolios(out, |ps, rows| self.sum_block(ps, rows, false));
+            if !self.near_overflow.load(Ordering::Relaxed) {
+                // No sum can overflow (see `check_block`): rows can be written directly.
+                return self.portfolios(out, |ps, rows| self.sum_block(ps, rows, false));
+            }
         }
         if p_count == 1 && !normalize && n <= chunk_len(self.s) && uses_lanes(n, self.s) {
-            // The lanes are the scratch: `out` is written only after the last bond was checked.
-            return self
-                .sum_block(0..1, out, false)
-                .map_or(Ok(()), |(_, e)| Err(e));
+            // One chunk in lanes: its row is on the stack (or small scratch) until it is checked.
+            return with_scratch(out.len(), |row| {
+                self.sum_block(0..1, row, false)
+                    .map_or(Ok(()), |(_, e)| Err(e))?;
+                out.copy_from_slice(row);
+                Ok(())
+            });
         }
         let len = out.len();
         let parallel = self.parallel && len > PAR_COPY;
@@ -285,6 +295,16 @@ impl Job<'_, '_> {
                 self.first_bad.fetch_min(r.start + i, Ordering::Relaxed);
                 return Some(((1, r.start + i), bad_element(bad, i, p, self.s)));
             }
+            // Every partial sum, in any order, is at most sum(|term|) (1 + n eps): below
+            // f64::MAX / 4 nothing can overflow. Above, the caller sums through scratch, where
+            // an overflow is found before anything is written.
+            let magnitude: f64 = match v {
+                None => w.iter().map(|x| x.abs()).sum(),
+                Some(v) => w.iter().zip(v).map(|(x, y)| (x * y).abs()).sum(),
+            };
+            if magnitude.is_nan() || magnitude >= f64::MAX / 4.0 {
+                self.near_overflow.store(true, Ordering::Relaxed);
+            }
         }
         None
     }
@@ -299,7 +319,13 @@ impl Job<'_, '_> {
                 break;
             }
             match self.portfolio_sums(p, r.clone(), row) {
-                Ok(()) => {}
+                Ok(()) => {
+                    if let Some(e) = overflowed(row, p, None) {
+                        // Every element is finite (checked), but the sums left the double range.
+                        zero.get_or_insert(((2, p), e));
+                        continue;
+                    }
+                }
                 Err(Stop::Bad(g, bad)) => {
                     self.first_bad.fetch_min(g, Ordering::Relaxed);
                     return Some(((1, g), bad_element(bad, g - r.start, p, s)));
@@ -317,6 +343,7 @@ impl Job<'_, '_> {
                     zero = Some(((2, p), zero_total(p, r.len())));
                 } else {
                     row.iter_mut().for_each(|x| *x /= total);
+                    zero = overflowed(row, p, Some(total)).map(|e| ((2, p), e));
                 }
             }
         }
@@ -766,6 +793,29 @@ fn first_of(a: Option<Failure>, b: Option<Failure>) -> Option<Failure> {
     }
 }
 
+/// An error if a computed row (normalised by `total`, if given) is not finite although every
+/// element was: a sum (or the total, or a ratio to a tiny total) left the double range.
+fn overflowed(row: &[f64], p: usize, total: Option<f64>) -> Option<Error> {
+    if all_finite(row) && total.is_none_or(f64::is_finite) {
+        return None;
+    }
+    let k = row.iter().position(|x| !x.is_finite()).unwrap_or(0);
+    let x = row.get(k).copied().unwrap_or(f64::NAN);
+    let message = match total {
+        None => format!(
+            "the sum of sector {k} of portfolio {p} overflows ({x}): every weight is finite, \
+             but together they exceed the double range"
+        ),
+        Some(t) if !t.is_finite() => {
+            format!("the total of portfolio {p} overflows ({t}), so it cannot be normalised")
+        }
+        Some(t) => {
+            format!("normalising sector {k} of portfolio {p} by its total {t:e} overflows ({x})")
+        }
+    };
+    Some(Error::new(SwStatus::SW_ERROR_NON_FINITE, message))
+}
+
 fn zero_total(p: usize, bonds: usize) -> Error {
     Error::new(
         SwStatus::SW_ERROR_ZERO_TOTAL,
@@ -1122,13 +1172,28 @@ mod tests {
     }
 
     #[test]
-    fn finite_sums_that_overflow_are_results_not_errors() {
-        for (b, s) in [(4, 1), (100, 1), (3, 100)] {
-            let w = vec![f64::MAX; b];
-            let c = vec![0; b];
-            let (res, out) = uniform(&w, &c, 1, s);
-            res.unwrap();
-            assert_eq!(out[0], f64::INFINITY, "b={b} s={s}");
+    fn finite_sums_that_overflow_are_errors_and_write_nothing() {
+        // Lanes, one table, and the output-dominated (check first, then write) strategy.
+        for (p, b, s) in [
+            (1, 4, 1),
+            (1, 100, 1),
+            (1, 3, 100),
+            (4, 3, 100),
+            (1, 70_000, 2),
+        ] {
+            let mut w = vec![1.0; p * b];
+            let c = vec![0; p * b];
+            w[(p - 1) * b] = f64::MAX;
+            w[(p - 1) * b + 1] = f64::MAX;
+            let (res, out) = uniform(&w, &c, p, s);
+            let e = res.unwrap_err();
+            assert_eq!(e.status, SwStatus::SW_ERROR_NON_FINITE, "p={p} b={b} s={s}");
+            let want = format!("the sum of sector 0 of portfolio {} overflows (inf)", p - 1);
+            assert!(e.message.contains(&want), "{}", e.message);
+            assert!(
+                out.iter().all(|x| x.to_bits() == 0x7ff8_dead_beef_0001),
+                "output written"
+            );
         }
     }
 

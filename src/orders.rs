@@ -118,6 +118,14 @@ pub fn evaluate(input: &Orders, out: Evaluation) -> Result<()> {
                 list.len()
             )));
         }
+        if !(total.is_finite() && gross.is_finite() && net.is_finite()) {
+            return Err(Error::new(
+                SwStatus::SW_ERROR_NON_FINITE,
+                format!(
+                    "portfolio {q}: a total overflows (holdings {total}, orders net {net}, gross {gross})"
+                ),
+            ));
+        }
         let pro_forma = total + net;
         if pro_forma == 0.0 {
             return Err(zero(format!(
@@ -126,6 +134,16 @@ pub fn evaluate(input: &Orders, out: Evaluation) -> Result<()> {
         }
         for k in row {
             after[k] = (held[k] + ordered[k]) / pro_forma;
+            let ratios = [held[k] / total, ordered[k] / gross, after[k]];
+            if let Some(x) = ratios.iter().find(|x| !x.is_finite()) {
+                return Err(Error::new(
+                    SwStatus::SW_ERROR_NON_FINITE,
+                    format!(
+                        "portfolio {q}: the allocation to sector {} overflows ({x}) (total {total:e}, net orders {net:e})",
+                        k - q * s
+                    ),
+                ));
+            }
         }
         divisors.push((total, gross));
     }

@@ -95,6 +95,19 @@ pub fn compare(
     }
     targets.check(p, s, false)?;
     tolerance.check(p, s, true)?;
+    // A difference of two finite numbers can still overflow: check every cell before writing.
+    if let Some(cell) = (0..actual.len()).find(|&i| !(actual[i] - targets.at(i, s)).is_finite()) {
+        return Err(Error::new(
+            SwStatus::SW_ERROR_NON_FINITE,
+            format!(
+                "actual {} minus target {} overflows at sector {} of portfolio {}",
+                actual[cell],
+                targets.at(cell, s),
+                cell % s,
+                cell / s
+            ),
+        ));
+    }
     for (cell, ((a, act), br)) in actual
         .iter()
         .zip(active.iter_mut())

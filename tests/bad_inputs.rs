@@ -572,17 +572,12 @@ fn status_messages_for_any_code() {
     }
 }
 
-/// KNOWN BUG (see docs/bad-inputs.md, "Known issues"): finite inputs whose sums, products or
-/// normalised ratios overflow come back as SW_OK with NaN or +-Inf in the output — a silently
-/// wrong number. This states the property the library should have; it fails today on the
-/// `known-issue` rows of the catalogue, which record the current behaviour.
+/// Finite inputs whose sums, products or normalised ratios overflow are errors
+/// (SW_ERROR_NON_FINITE), never SW_OK with NaN or +-Inf in the output: over every catalogue case,
+/// an SW_OK result holds only finite numbers.
 #[test]
-#[ignore = "BUG: finite inputs can give NaN/Inf outputs with SW_OK (docs/bad-inputs.md, Known issues)"]
 fn finite_inputs_never_give_non_finite_outputs_with_ok() {
-    for case in parse_cases(CASES)
-        .iter()
-        .filter(|c| c.has_tag("known-issue"))
-    {
+    for case in parse_cases(CASES).iter() {
         let o = call(case);
         assert!(
             o.status != 0 || o.out.iter().all(|x| x.is_finite()),

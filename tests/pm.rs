@@ -495,3 +495,17 @@ fn combined_codes_give_a_two_way_breakdown() {
         }
     }
 }
+
+#[test]
+fn overflowing_differences_and_ratios_are_errors() {
+    let (st, a, b) = compare(&[f64::MAX, 0.0], &[-f64::MAX], &[0.0], 2);
+    assert_eq!(st, SW_ERROR_NON_FINITE);
+    assert!(last_error().contains("minus target"), "{}", last_error());
+    assert!(a.iter().all(|&x| x == SENTINEL) && b.iter().all(|&x| x == 7));
+    // Orders whose gross value overflows.
+    let mut book = small_book();
+    book.ov = vec![f64::MAX, -f64::MAX, -150.0, 250.0];
+    let e = evaluate(&book, &[], &[]);
+    assert_eq!(e.status, SW_ERROR_NON_FINITE, "{}", last_error());
+    assert!(untouched(&e));
+}

@@ -126,6 +126,7 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, pf: u64, nb: u64, ns: u64) -> 
         return Expect {
             errors: Vec::new(),
             ok: Some(Vec::new()),
+            overflow: false,
         };
     }
     let (weights, codes) = (ctx.read::<f64>(w), ctx.read::<i32>(c));

@@ -211,6 +211,18 @@ fn expect(
         );
     }
     let act: Vec<f64> = (0..n).map(|c| a[c] - spread[0][c]).collect();
+    if let Some(c) = act.iter().position(|d| !d.is_finite()) {
+        return err(
+            NON_FINITE,
+            format!(
+                "actual {} minus target {} overflows at sector {} of portfolio {}",
+                a[c],
+                spread[0][c],
+                c % s,
+                c / s
+            ),
+        );
+    }
     let br = (0..n)
         .map(|c| u8::from(act[c].abs() > spread[1][c]))
         .collect();

@@ -122,6 +122,7 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, np: usize, ns: usize) -> Expec
         return Expect {
             errors: Vec::new(),
             ok: Some(Vec::new()),
+            overflow: false,
         };
     }
     let b = w.len.checked_div(np).unwrap_or(0);

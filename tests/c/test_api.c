@@ -449,7 +449,7 @@ static void test_status_messages(void)
         {SW_ERROR_LENGTH_MISMATCH, "a buffer length does not match the shape"},
         {SW_ERROR_SIZE_OVERFLOW, "a size overflows or exceeds PTRDIFF_MAX bytes"},
         {SW_ERROR_SECTOR_OUT_OF_RANGE, "a sector code is negative or not below num_sectors"},
-        {SW_ERROR_NON_FINITE, "a weight or value is NaN or infinite"},
+        {SW_ERROR_NON_FINITE, "a weight or value is NaN or infinite, or a result overflows"},
         {SW_ERROR_INVALID_ARGUMENT, "an argument is invalid"},
         {SW_ERROR_OVERLAP, "the output buffer overlaps an input buffer"},
         {SW_ERROR_MISALIGNED, "a pointer is not aligned for its element type"},
