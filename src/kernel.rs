@@ -298,10 +298,7 @@ impl Job<'_, '_> {
             // Every partial sum, in any order, is at most sum(|term|) (1 + n eps): below
             // f64::MAX / 4 nothing can overflow. Above, the caller sums through scratch, where
             // an overflow is found before anything is written.
-            let magnitude: f64 = match v {
-                None => w.iter().map(|x| x.abs()).sum(),
-                Some(v) => w.iter().zip(v).map(|(x, y)| (x * y).abs()).sum(),
-            };
+            let magnitude = sum_abs(w, v);
             if magnitude.is_nan() || magnitude >= f64::MAX / 4.0 {
                 self.near_overflow.store(true, Ordering::Relaxed);
             }
@@ -313,6 +310,9 @@ impl Job<'_, '_> {
     fn sum_block(&self, ps: Range<usize>, rows: &mut [f64], normalize: bool) -> Option<Failure> {
         let s = self.s;
         let mut zero = None;
+        // After a check pass that found every sum bounded, no row can overflow: do not re-read
+        // rows (65,536 doubles each with issuer-level sectors) to look.
+        let may_overflow = !self.prechecked || self.near_overflow.load(Ordering::Relaxed);
         for (p, row) in ps.zip(rows.chunks_mut(s)) {
             let r = self.input.layout.range(p);
             if r.start > self.first_bad.load(Ordering::Relaxed) {
@@ -320,7 +320,9 @@ impl Job<'_, '_> {
             }
             match self.portfolio_sums(p, r.clone(), row) {
                 Ok(()) => {
-                    if let Some(e) = overflowed(row, p, None) {
+                    if !may_overflow {
+                        // The check pass bounded every sum below f64::MAX / 4.
+                    } else if let Some(e) = overflowed(row, p, None) {
                         // Every element is finite (checked), but the sums left the double range.
                         zero.get_or_insert(((2, p), e));
                         continue;
@@ -791,6 +793,39 @@ fn first_of(a: Option<Failure>, b: Option<Failure>) -> Option<Failure> {
         (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
         (a, b) => a.or(b),
     }
+}
+
+/// The sum of `|w[i]|` (times `|v[i]|`) in eight independent partial sums, so that it vectorises;
+/// as a bound on every partial sum of the terms, its own order does not matter.
+fn sum_abs(w: &[f64], v: Option<&[f64]>) -> f64 {
+    let mut z = [0.0f64; 8];
+    let mut tail = 0.0;
+    match v {
+        None => {
+            let mut blocks = w.chunks_exact(8);
+            for b in &mut blocks {
+                for j in 0..8 {
+                    z[j] += b[j].abs();
+                }
+            }
+            tail = blocks.remainder().iter().fold(tail, |a, x| a + x.abs());
+        }
+        Some(v) => {
+            let v = &v[..w.len()];
+            let mut blocks = w.chunks_exact(8).zip(v.chunks_exact(8));
+            for (b, c) in &mut blocks {
+                for j in 0..8 {
+                    z[j] += (b[j] * c[j]).abs();
+                }
+            }
+            let done = w.len() / 8 * 8;
+            tail = w[done..]
+                .iter()
+                .zip(&v[done..])
+                .fold(tail, |a, (x, y)| a + (x * y).abs());
+        }
+    }
+    z.iter().fold(tail, |a, &b| a + b)
 }
 
 /// An error if a computed row (normalised by `total`, if given) is not finite although every
