@@ -12,7 +12,8 @@
 //! Non-finite weights are caught at the end of the chunk, because a NaN or an infinity can never
 //! leave an accumulator finite again (or, when a chunk has fewer bonds than sectors, by a
 //! vectorised look at its terms); a chunk that fails either check is re-scanned to find the first
-//! bad element (or, if every element is finite, to accept a sum that overflowed).
+//! bad element; if every element is finite, a sum overflowed, which the caller reports as an
+//! error naming the sector (see `overflowed`), before anything is written.
 //!
 //! No partial results: sums reach the caller's output only once every element has been checked.
 //! Three strategies, by size:
@@ -489,7 +490,7 @@ fn scan_chunk<const VALUES: bool>(
             if let Some((i, bad)) = find_bad(w, vs, c, s) {
                 return Err(Stop::Bad(i, bad));
             }
-            // Every element is valid: a sum of finite values overflowed, which is a result.
+            // Every element is valid: a sum of finite values overflowed (reported by the caller).
         }
         return Ok(());
     }
@@ -528,7 +529,7 @@ fn finish_lanes_stack<const VALUES: bool, const N: usize>(
         if let Some((i, bad)) = find_bad(w, vs, c, s) {
             return Err(Stop::Bad(i, bad));
         }
-        // Every element is valid: a sum of finite values overflowed, which is a result.
+        // Every element is valid: a sum of finite values overflowed (reported by the caller).
     }
     let [l0, l1, l2, l3] = &lanes;
     for k in 0..s {
@@ -606,7 +607,7 @@ fn finish_lanes<const VALUES: bool>(
         if let Some((i, bad)) = find_bad(w, vs, c, s) {
             return Err(Stop::Bad(i, bad));
         }
-        // Every element is valid: a sum of finite values overflowed, which is a result.
+        // Every element is valid: a sum of finite values overflowed (reported by the caller).
     }
     for (a, l) in acc.iter_mut().zip(lanes.iter()) {
         *a = (l[0] + l[1]) + (l[2] + l[3]);
