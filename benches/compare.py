@@ -15,8 +15,9 @@ Contenders (each computes the full portfolios x sectors table from the same arra
   pandas          DataFrame.groupby([p, s]).sum() (frame built before timing), then densified
   read floor      a C loop that reads every input byte once on all cores (OpenMP) and nothing else
   sw (C) 1 thread, read floor 1 thread
-                  the same two with one thread: their ratios to the all-core runs show how much of
-                  the machine the run really got (other processes share it)
+                  the same two with one thread (for the library: a second copy of the .so loaded
+                  separately, its pool set to one thread once): their ratios to the all-core runs
+                  show how much of the machine the run really got (other processes share it)
 
 The C and C++ contenders are compiled at run time with gcc/g++. C contenders (sw (C), C loop, C++
 article, read floor) are timed by the same C loop through a function pointer; Python contenders by a
@@ -226,6 +227,26 @@ def load_library(path: Path) -> ctypes.CDLL:
     return lib
 
 
+def load_one_thread_copy(lib_path: Path, tmp: Path) -> ctypes.CDLL:
+    """A second, separately loaded copy of the library whose pool is set to one thread once.
+
+    Switching the one shared pool between 1 thread and all threads around every sample would
+    rebuild it each time, and a freshly started pool can spend its first milliseconds with both
+    workers on one CPU: "sw (C)" then ran at one-thread speed in some samples."""
+    copy = tmp / "libsector_weights_one_thread.so"
+    shutil.copyfile(lib_path, copy)
+    lib1 = load_library(copy)
+    if c_addr(lib1.calculate_sector_weights) == c_addr(load_library(lib_path).calculate_sector_weights):
+        raise RuntimeError(f"{copy} was not loaded as a separate copy (same soname?)")
+    if lib1.sw_set_num_threads(1) != 0:
+        raise RuntimeError(f"sw_set_num_threads(1) failed: {last_error(lib1)}")
+    return lib1
+
+
+def c_addr(fn) -> int:
+    return ctypes.cast(fn, ctypes.c_void_p).value
+
+
 def last_error(lib) -> str:
     buf = ctypes.create_string_buffer(512)
     lib.sw_last_error_message(buf, 512)
@@ -284,7 +305,7 @@ class Case:
         return f"{self.p:,}x{self.b:,} S={self.s:,}"
 
 
-def make_contenders(case: Case, lib, base, cpp, want: set[str]):
+def make_contenders(case: Case, lib, lib1, base, cpp, want: set[str]):
     """Name -> (kind, thing, out array). kind 'c': function pointer for the C timing loop;
     kind 'py': a zero-argument Python callable. (Closures bind their own output through default
     arguments: the names are reused for every contender.)"""
@@ -309,7 +330,7 @@ def make_contenders(case: Case, lib, base, cpp, want: set[str]):
     if "read floor 1 thread" in want:
         res["read floor 1 thread"] = ("c", c_ptr(base.read_floor_1), out())
     if "sw (C) 1 thread" in want:
-        res["sw (C) 1 thread"] = ("c1", c_ptr(lib.calculate_sector_weights), out())
+        res["sw (C) 1 thread"] = ("c", c_ptr(lib1.calculate_sector_weights), out())
 
     if "sw (ctypes)" in want:
         o = out()
@@ -400,19 +421,8 @@ def make_contenders(case: Case, lib, base, cpp, want: set[str]):
     return res
 
 
-_LIB_FOR_THREADS: list = []
-
-
 def run_once(case: Case, base, kind, thing, out, iters: int) -> float:
     """Seconds per call over `iters` back-to-back calls."""
-    if kind == "c1":
-        # The library on a one-thread pool (rebuilt outside the timed loop).
-        lib = _LIB_FOR_THREADS[0]
-        lib.sw_set_num_threads(1)
-        try:
-            return run_once(case, base, "c", thing, out, iters)
-        finally:
-            lib.sw_set_num_threads(0)
     if kind == "c":
         ns = ctypes.c_double()
         st = base.time_calls(
@@ -435,9 +445,9 @@ def run_once(case: Case, base, kind, thing, out, iters: int) -> float:
     return (time.perf_counter_ns() - t0) / 1e9 / iters
 
 
-def bench_case(case: Case, lib, base, cpp, want, reps: int, sample_s: float, seed: int):
+def bench_case(case: Case, lib, lib1, base, cpp, want, reps: int, sample_s: float, seed: int):
     base.time_calls.restype = ctypes.c_int32
-    contenders = make_contenders(case, lib, base, cpp, want)
+    contenders = make_contenders(case, lib, lib1, base, cpp, want)
     # The first call measures peak memory (before the allocator has anything cached from this
     # case) and is the correctness run; then pick k so that one sample lasts >= sample_s.
     iters = {}
@@ -478,20 +488,18 @@ def bench_case(case: Case, lib, base, cpp, want, reps: int, sample_s: float, see
     return samples, iters, rss
 
 
-def determinism_check(case: Case, lib, nthreads: int):
-    """The library's result must be bit-identical with 1 thread and with every core."""
+def determinism_check(case: Case, lib, lib1, nthreads: int):
+    """The library's result must be bit-identical with 1 thread (the one-thread copy) and with
+    every core (the main copy)."""
     outs = []
-    for t in (1, nthreads):
-        if lib.sw_set_num_threads(t) != 0:
-            raise RuntimeError(f"sw_set_num_threads({t}) failed: {last_error(lib)}")
+    for one in (lib1, lib):
         o = np.full((case.p, case.s), np.nan)
-        st = lib.calculate_sector_weights(
+        st = one.calculate_sector_weights(
             case.w.ctypes.data, case.p, case.c.ctypes.data, case.b, o.ctypes.data, case.s
         )
         if st != 0:
-            raise RuntimeError(f"calculate_sector_weights returned {st}: {last_error(lib)}")
+            raise RuntimeError(f"calculate_sector_weights returned {st}: {last_error(one)}")
         outs.append(o)
-    lib.sw_set_num_threads(0)
     if outs[0].tobytes() != outs[1].tobytes():
         raise AssertionError(f"1-thread and {nthreads}-thread results differ on {case.label()}")
 
@@ -848,7 +856,6 @@ def main(argv=None) -> int:
     if not lib_path.exists():
         ap.error(f"{lib_path} does not exist: run `cargo build --release` first")
     lib = load_library(lib_path)
-    _LIB_FOR_THREADS.append(lib)
     # The package loads this same file (one library, one thread pool in the process), unless
     # the caller chose another on purpose.
     os.environ.setdefault("SECTOR_WEIGHTS_LIBRARY", str(lib_path.resolve()))
@@ -863,6 +870,7 @@ def main(argv=None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="sw-bench-") as tmp:
         base, cpp = compile_baselines(Path(tmp))
+        lib1 = load_one_thread_copy(lib_path, Path(tmp))
         base.time_calls.restype = ctypes.c_int32
         seed = args.seed
         for p, b in sizes:
@@ -876,9 +884,9 @@ def main(argv=None) -> int:
                 t0 = time.perf_counter()
                 case = Case(p, b, s, seed)
                 log(f"{case.label()}: data ready in {time.perf_counter() - t0:.1f} s")
-                determinism_check(case, lib, nthreads)
+                determinism_check(case, lib, lib1, nthreads)
                 samples, iters, rss = bench_case(
-                    case, lib, base, cpp, want, args.reps, args.sample_ms / 1e3, seed
+                    case, lib, lib1, base, cpp, want, args.reps, args.sample_ms / 1e3, seed
                 )
                 results.append(
                     {

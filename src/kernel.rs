@@ -36,6 +36,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result, SwStatus};
 use crate::pool;
+use crate::scatter::{all_finite, find_bad, scatter, screen, HeapLanes, OneTable, StackLanes};
 use crate::validate::{self, bad_element, Bad};
 
 /// Bonds per chunk (the minimum; large sector counts get longer chunks, see [`chunk_len`]).
@@ -292,14 +293,17 @@ impl Job<'_, '_> {
             }
             let v = self.input.values.map(|v| &v[r.clone()]);
             let (w, c) = (&self.input.weights[r.clone()], &self.input.codes[r.clone()]);
-            if let Some((i, bad)) = find_bad(w, v, c, self.s) {
-                self.first_bad.fetch_min(r.start + i, Ordering::Relaxed);
-                return Some(((1, r.start + i), bad_element(bad, i, p, self.s)));
-            }
-            // Every partial sum, in any order, is at most sum(|term|) (1 + n eps): below
+            // One read: codes, and the sum of |term|, whose finiteness proves every term finite.
+            // Every partial sum, in any order, is at most that sum (1 + n eps): below
             // f64::MAX / 4 nothing can overflow. Above, the caller sums through scratch, where
             // an overflow is found before anything is written.
-            let magnitude = sum_abs(w, v);
+            let (codes_ok, magnitude) = screen(w, v, c, self.s);
+            if !codes_ok || !magnitude.is_finite() {
+                if let Some((i, bad)) = find_bad(w, v, c, self.s) {
+                    self.first_bad.fetch_min(r.start + i, Ordering::Relaxed);
+                    return Some(((1, r.start + i), bad_element(bad, i, p, self.s)));
+                }
+            }
             if magnitude.is_nan() || magnitude >= f64::MAX / 4.0 {
                 self.near_overflow.store(true, Ordering::Relaxed);
             }
@@ -457,12 +461,6 @@ fn uses_lanes(len: usize, s: usize) -> bool {
     s <= LANES_MAX && len >= LANES_MIN_RATIO * s
 }
 
-/// Codes `c` are valid when `(c as u32) < code_limit(s)`: a negative code becomes at least 2^31.
-#[inline(always)]
-fn code_limit(s: usize) -> u32 {
-    s.min(1 << 31) as u32
-}
-
 /// Overwrites `acc` with the sums of one chunk (`w[i]`, times `v[i]` when `VALUES`, into
 /// `acc[c[i]]`), in a fixed order that depends only on the chunk's length and `acc.len()`.
 /// Errors name the first bad element's index in the chunk.
@@ -477,7 +475,7 @@ fn scan_chunk<const VALUES: bool>(
     let vs = if VALUES { Some(v) } else { None };
     if !uses_lanes(w.len(), s) {
         acc.fill(0.0);
-        let codes_ok = sum_table::<VALUES>(w, v, c, acc);
+        let codes_ok = scatter::<VALUES, _>(w, v, c, &mut OneTable(acc));
         // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input.
         // Check whichever is shorter, the sums or the terms.
         let finite = prechecked
@@ -486,18 +484,16 @@ fn scan_chunk<const VALUES: bool>(
             } else {
                 all_finite(w) && vs.is_none_or(all_finite)
             };
-        if !codes_ok || !finite {
-            if let Some((i, bad)) = find_bad(w, vs, c, s) {
-                return Err(Stop::Bad(i, bad));
-            }
-            // Every element is valid: a sum of finite values overflowed (reported by the caller).
-        }
-        return Ok(());
+        return if codes_ok && finite {
+            Ok(())
+        } else {
+            locate(w, vs, c, s)
+        };
     }
     if s <= LANES_STACK / 4 {
-        finish_lanes_stack::<VALUES, { LANES_STACK / 4 }>(w, v, c, acc)
+        stack_lanes::<VALUES, { LANES_STACK / 4 }>(w, v, c, acc)
     } else if s <= LANES_STACK {
-        finish_lanes_stack::<VALUES, LANES_STACK>(w, v, c, acc)
+        stack_lanes::<VALUES, LANES_STACK>(w, v, c, acc)
     } else {
         let mut lanes = Vec::new();
         lanes.try_reserve_exact(s).map_err(|_| {
@@ -507,14 +503,20 @@ fn scan_chunk<const VALUES: bool>(
             ))
         })?;
         lanes.resize(s, [0.0; 4]);
-        finish_lanes::<VALUES>(w, v, c, &mut lanes, acc)
+        let codes_ok = scatter::<VALUES, _>(w, v, c, &mut HeapLanes(&mut lanes));
+        // A NaN or infinity never leaves an accumulator finite, so finite lanes prove finite input.
+        if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(l)) {
+            locate(w, vs, c, s)?;
+        }
+        for (a, l) in acc.iter_mut().zip(&lanes) {
+            *a = (l[0] + l[1]) + (l[2] + l[3]);
+        }
+        Ok(())
     }
 }
 
-/// As [`finish_lanes`], with four lane-major tables of `N >= acc.len()` doubles on the stack:
-/// each lane has its own base address, so an index needs no scaling beyond 8 bytes, and
-/// `s <= N` proves every index in bounds. Same order of additions, so the same bits.
-fn finish_lanes_stack<const VALUES: bool, const N: usize>(
+/// Four lane-major tables of `N >= acc.len()` doubles on the stack; writes `acc` only on success.
+fn stack_lanes<const VALUES: bool, const N: usize>(
     w: &[f64],
     v: &[f64],
     c: &[i32],
@@ -523,13 +525,17 @@ fn finish_lanes_stack<const VALUES: bool, const N: usize>(
     let s = acc.len().min(N);
     let acc = &mut acc[..s];
     let mut lanes = [[0.0f64; N]; 4];
-    let codes_ok = sum_lanes_stack::<VALUES, N>(w, v, c, &mut lanes, s);
+    let codes_ok = scatter::<VALUES, _>(
+        w,
+        v,
+        c,
+        &mut StackLanes {
+            lanes: &mut lanes,
+            s,
+        },
+    );
     if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(&l[..s])) {
-        let vs = if VALUES { Some(v) } else { None };
-        if let Some((i, bad)) = find_bad(w, vs, c, s) {
-            return Err(Stop::Bad(i, bad));
-        }
-        // Every element is valid: a sum of finite values overflowed (reported by the caller).
+        locate(w, VALUES.then_some(v), c, s)?;
     }
     let [l0, l1, l2, l3] = &lanes;
     for k in 0..s {
@@ -538,241 +544,13 @@ fn finish_lanes_stack<const VALUES: bool, const N: usize>(
     Ok(())
 }
 
-/// [`sum_lanes`] on lane-major stack tables.
-#[inline(always)]
-fn sum_lanes_stack<const VALUES: bool, const N: usize>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    lanes: &mut [[f64; N]; 4],
-    s: usize,
-) -> bool {
-    let s = s.min(N);
-    let n = w.len();
-    let c = &c[..n];
-    let quads = n / 4;
-    let [l0, l1, l2, l3] = lanes;
-    if VALUES {
-        let v = &v[..n];
-        for ((cq, wq), vq) in c
-            .chunks_exact(4)
-            .zip(w.chunks_exact(4))
-            .zip(v.chunks_exact(4))
-        {
-            let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
-            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
-                return false;
-            }
-            l0[k[0]] += wq[0] * vq[0];
-            l1[k[1]] += wq[1] * vq[1];
-            l2[k[2]] += wq[2] * vq[2];
-            l3[k[3]] += wq[3] * vq[3];
-        }
-    } else {
-        for (cq, wq) in c.chunks_exact(4).zip(w.chunks_exact(4)) {
-            let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
-            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
-                return false;
-            }
-            l0[k[0]] += wq[0];
-            l1[k[1]] += wq[1];
-            l2[k[2]] += wq[2];
-            l3[k[3]] += wq[3];
-        }
+/// After a chunk failed a check: the first bad element, or `Ok` if every element is valid (then
+/// a sum of finite values overflowed, which the caller reports).
+fn locate(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> std::result::Result<(), Stop> {
+    match find_bad(w, v, c, s) {
+        Some((i, bad)) => Err(Stop::Bad(i, bad)),
+        None => Ok(()),
     }
-    for (i, &code) in c.iter().enumerate().skip(4 * quads) {
-        let k = code as u32 as usize;
-        if k >= s {
-            return false;
-        }
-        l0[k] += term::<VALUES>(w, v, i);
-    }
-    true
-}
-
-/// Sums into four lanes (`lanes[k][j]`: sector `k`, lane `j`), then checks them and writes `acc`
-/// (only on success).
-fn finish_lanes<const VALUES: bool>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    lanes: &mut [[f64; 4]],
-    acc: &mut [f64],
-) -> std::result::Result<(), Stop> {
-    let s = acc.len();
-    let codes_ok = sum_lanes::<VALUES>(w, v, c, lanes);
-    // A NaN or infinity never leaves an accumulator finite, so finite lanes prove finite input.
-    if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(l)) {
-        let vs = if VALUES { Some(v) } else { None };
-        if let Some((i, bad)) = find_bad(w, vs, c, s) {
-            return Err(Stop::Bad(i, bad));
-        }
-        // Every element is valid: a sum of finite values overflowed (reported by the caller).
-    }
-    for (a, l) in acc.iter_mut().zip(lanes.iter()) {
-        *a = (l[0] + l[1]) + (l[2] + l[3]);
-    }
-    Ok(())
-}
-
-/// Adds bond `4q + j` into lane `j` of its sector, four bonds at a time. Returns false at the
-/// first group holding a code outside `0..lanes.len()` (lanes are then partial). Weights are not
-/// checked here (see [`finish_lanes`]).
-#[inline(always)]
-fn sum_lanes<const VALUES: bool>(w: &[f64], v: &[f64], c: &[i32], lanes: &mut [[f64; 4]]) -> bool {
-    let s = lanes.len();
-    let n = w.len();
-    let c = &c[..n];
-    let quads = n / 4;
-    if VALUES {
-        let v = &v[..n];
-        for ((cq, wq), vq) in c
-            .chunks_exact(4)
-            .zip(w.chunks_exact(4))
-            .zip(v.chunks_exact(4))
-        {
-            let k = [
-                cq[0] as u32 as usize,
-                cq[1] as u32 as usize,
-                cq[2] as u32 as usize,
-                cq[3] as u32 as usize,
-            ];
-            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
-                return false;
-            }
-            lanes[k[0]][0] += wq[0] * vq[0];
-            lanes[k[1]][1] += wq[1] * vq[1];
-            lanes[k[2]][2] += wq[2] * vq[2];
-            lanes[k[3]][3] += wq[3] * vq[3];
-        }
-    } else {
-        for (cq, wq) in c.chunks_exact(4).zip(w.chunks_exact(4)) {
-            let k = [
-                cq[0] as u32 as usize,
-                cq[1] as u32 as usize,
-                cq[2] as u32 as usize,
-                cq[3] as u32 as usize,
-            ];
-            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
-                return false;
-            }
-            lanes[k[0]][0] += wq[0];
-            lanes[k[1]][1] += wq[1];
-            lanes[k[2]][2] += wq[2];
-            lanes[k[3]][3] += wq[3];
-        }
-    }
-    for (i, &code) in c.iter().enumerate().skip(4 * quads) {
-        let k = code as u32 as usize;
-        if k >= s {
-            return false;
-        }
-        lanes[k][0] += term::<VALUES>(w, v, i);
-    }
-    true
-}
-
-/// `w[i]` (times `v[i]` when `VALUES`).
-#[inline(always)]
-fn term<const VALUES: bool>(w: &[f64], v: &[f64], i: usize) -> f64 {
-    if VALUES {
-        w[i] * v[i]
-    } else {
-        w[i]
-    }
-}
-
-/// Adds every bond into `acc`, in bond order, four at a time; returns false at the first group
-/// holding a code outside `0..acc.len()`. Weights are not checked here (see [`scan_chunk`]).
-#[inline(always)]
-fn sum_table<const VALUES: bool>(w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64]) -> bool {
-    let n = w.len();
-    let c = &c[..n];
-    // An i32 code never reaches past 2^31; with this bound one unsigned comparison rejects
-    // negative and too-large codes, and proves the index in bounds.
-    let s = acc.len().min(1 << 31);
-    let acc = &mut acc[..s];
-    let quads = n / 4;
-    if VALUES {
-        let v = &v[..n];
-        for ((cq, wq), vq) in c
-            .chunks_exact(4)
-            .zip(w.chunks_exact(4))
-            .zip(v.chunks_exact(4))
-        {
-            let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
-            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
-                return false;
-            }
-            for j in 0..4 {
-                acc[k[j]] += wq[j] * vq[j];
-            }
-        }
-    } else {
-        for (cq, wq) in c.chunks_exact(4).zip(w.chunks_exact(4)) {
-            let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
-            if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
-                return false;
-            }
-            for j in 0..4 {
-                acc[k[j]] += wq[j];
-            }
-        }
-    }
-    for (i, &code) in c.iter().enumerate().skip(4 * quads) {
-        let k = code as u32 as usize;
-        if k >= s {
-            return false;
-        }
-        acc[k] += term::<VALUES>(w, v, i);
-    }
-    true
-}
-
-/// Whether every value is finite, without branches: `x * 0.0` is ±0 for a finite `x` and NaN
-/// otherwise, and eight independent sums of those vectorise.
-fn all_finite(xs: &[f64]) -> bool {
-    let mut z = [0.0f64; 8];
-    let mut blocks = xs.chunks_exact(8);
-    for b in &mut blocks {
-        for j in 0..8 {
-            z[j] += b[j] * 0.0;
-        }
-    }
-    let tail = blocks.remainder().iter().fold(0.0, |a, &x| a + x * 0.0);
-    z.iter().fold(tail, |a, &b| a + b) == 0.0
-}
-
-/// Whether every code is below `lim` (as `u32`), without branches.
-fn all_codes_below(c: &[i32], lim: u32) -> bool {
-    let mut bad = [0u32; 8];
-    let mut blocks = c.chunks_exact(8);
-    for b in &mut blocks {
-        for j in 0..8 {
-            bad[j] |= u32::from(b[j] as u32 >= lim);
-        }
-    }
-    blocks.remainder().iter().all(|&k| (k as u32) < lim) && bad.iter().all(|&b| b == 0)
-}
-
-/// The first bad element of a range, screening blocks without branches and locating only in a
-/// failing block.
-fn find_bad(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> Option<(usize, Bad)> {
-    const BLOCK: usize = 1024;
-    let lim = code_limit(s);
-    let mut start = 0;
-    while start < w.len() {
-        let end = (start + BLOCK).min(w.len());
-        let ok = all_codes_below(&c[start..end], lim)
-            && all_finite(&w[start..end])
-            && v.is_none_or(|v| all_finite(&v[start..end]));
-        if !ok {
-            return (start..end)
-                .find_map(|i| classify(w[i], v.map(|v| v[i]), c[i], s).map(|b| (i, b)));
-        }
-        start = end;
-    }
-    None
 }
 
 /// Runs `f` on `len` zeroed doubles of scratch: on the stack when small, else on the heap.
@@ -794,39 +572,6 @@ fn first_of(a: Option<Failure>, b: Option<Failure>) -> Option<Failure> {
         (Some(a), Some(b)) => Some(if b.0 < a.0 { b } else { a }),
         (a, b) => a.or(b),
     }
-}
-
-/// The sum of `|w[i]|` (times `|v[i]|`) in eight independent partial sums, so that it vectorises;
-/// as a bound on every partial sum of the terms, its own order does not matter.
-fn sum_abs(w: &[f64], v: Option<&[f64]>) -> f64 {
-    let mut z = [0.0f64; 8];
-    let mut tail = 0.0;
-    match v {
-        None => {
-            let mut blocks = w.chunks_exact(8);
-            for b in &mut blocks {
-                for j in 0..8 {
-                    z[j] += b[j].abs();
-                }
-            }
-            tail = blocks.remainder().iter().fold(tail, |a, x| a + x.abs());
-        }
-        Some(v) => {
-            let v = &v[..w.len()];
-            let mut blocks = w.chunks_exact(8).zip(v.chunks_exact(8));
-            for (b, c) in &mut blocks {
-                for j in 0..8 {
-                    z[j] += (b[j] * c[j]).abs();
-                }
-            }
-            let done = w.len() / 8 * 8;
-            tail = w[done..]
-                .iter()
-                .zip(&v[done..])
-                .fold(tail, |a, (x, y)| a + (x * y).abs());
-        }
-    }
-    z.iter().fold(tail, |a, &b| a + b)
 }
 
 /// An error if a computed row (normalised by `total`, if given) is not finite although every
@@ -912,21 +657,6 @@ fn zeroed(len: usize) -> Result<Vec<f64>> {
     v.try_reserve_exact(len).map_err(|_| oom(len))?;
     v.resize(len, 0.0);
     Ok(v)
-}
-
-/// What is wrong with one bond, if anything. Codes are checked first, then weights, then values.
-#[inline(always)]
-fn classify(w: f64, v: Option<f64>, code: i32, s: usize) -> Option<Bad> {
-    if (code as u32) >= code_limit(s) {
-        Some(Bad::Code(code))
-    } else if !w.is_finite() {
-        Some(Bad::Weight(w))
-    } else {
-        match v {
-            Some(v) if !v.is_finite() => Some(Bad::Value(v)),
-            _ => None,
-        }
-    }
 }
 
 /// Convenience for Rust callers: per-sector sums of `num_portfolios` equal-sized portfolios.

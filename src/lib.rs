@@ -13,6 +13,7 @@ pub mod ffi;
 pub mod kernel;
 pub mod orders;
 pub mod pool;
+pub mod scatter;
 pub mod targets;
 pub mod validate;
 
