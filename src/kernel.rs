@@ -492,6 +492,8 @@ fn scan_chunk<const VALUES: bool>(
     }
     if s <= LANES_STACK / 4 {
         stack_lanes::<VALUES, { LANES_STACK / 4 }>(w, v, c, acc)
+    } else if s <= LANES_STACK / 2 {
+        stack_lanes::<VALUES, { LANES_STACK / 2 }>(w, v, c, acc)
     } else if s <= LANES_STACK {
         stack_lanes::<VALUES, LANES_STACK>(w, v, c, acc)
     } else {

@@ -1,7 +1,7 @@
 //! sector-weights: per-portfolio, per-sector sums of bond weights for many portfolios at once —
 //! validated, parallel, deterministic — with a C ABI (see `include/sector_weights.h`).
 //!
-//! Layout: [`kernel`] computes (safe Rust), [`orders`] and [`targets`] build the portfolio-manager
+//! Layout: [`kernel`] computes (safe Rust) with the inner loops of [`scatter`], [`orders`] and [`targets`] build the portfolio-manager
 //! features on it, [`validate`] holds every check, [`error`] the status
 //! codes and messages, [`pool`] the resizable thread pool, and `ffi` the C surface: the only
 //! module with `unsafe`.

@@ -58,6 +58,11 @@ pub fn expect_len(name: &str, got: usize, want: usize, why: &str) -> Result<()> 
 /// address-space wrap), then that no output overlaps another buffer. Only after this succeeds may
 /// the FFI layer turn the buffers into slices.
 pub fn check_buffers(bufs: &[RawBuf]) -> Result<()> {
+    // Fast screen first (this runs on every call, and costs no division and no message); the
+    // loops below then only run to name what is wrong.
+    if bufs.iter().all(plainly_valid) && !any_overlap(bufs) {
+        return Ok(());
+    }
     for b in bufs {
         if b.len == 0 {
             continue; // An empty range is never dereferenced; NULL is fine.
@@ -68,7 +73,7 @@ pub fn check_buffers(bufs: &[RawBuf]) -> Result<()> {
                 format!("{} is NULL but must hold {} elements", b.name, b.len),
             ));
         }
-        if b.addr % b.elem_size != 0 {
+        if b.addr & (b.elem_size - 1) != 0 {
             return Err(Error::new(
                 SwStatus::SW_ERROR_MISALIGNED,
                 format!(
@@ -99,6 +104,30 @@ pub fn check_buffers(bufs: &[RawBuf]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Empty, or non-NULL, aligned (element sizes are powers of two: a mask, not a division),
+/// within `PTRDIFF_MAX` bytes, and not wrapping around the address space.
+fn plainly_valid(b: &RawBuf) -> bool {
+    debug_assert!(b.elem_size.is_power_of_two());
+    b.len == 0
+        || (b.addr != 0
+            && b.addr & (b.elem_size - 1) == 0
+            && b.len <= (isize::MAX as usize) >> b.elem_size.trailing_zeros()
+            && b.addr
+                .checked_add(b.len << b.elem_size.trailing_zeros())
+                .is_some())
+}
+
+/// Whether any output overlaps any other buffer (every buffer already [`plainly_valid`]).
+fn any_overlap(bufs: &[RawBuf]) -> bool {
+    bufs.iter().enumerate().any(|(i, o)| {
+        o.output
+            && bufs
+                .iter()
+                .enumerate()
+                .any(|(j, other)| i != j && overlaps(o, other))
+    })
 }
 
 /// The buffer's size in bytes, which must fit in `isize::MAX` (Rust's and C's object size limit).
