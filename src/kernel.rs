@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use rayon::prelude::*;
+use rayon::ThreadPool;
 
 use crate::error::{Error, Result, SwStatus};
 use crate::pool;
@@ -70,6 +71,21 @@ pub enum Layout<'a> {
 }
 
 impl Layout<'_> {
+    /// The largest portfolio's number of bonds (valid once [`Layout::check`] passed).
+    fn max_len(&self) -> usize {
+        match *self {
+            Layout::Uniform {
+                bonds_per_portfolio,
+                ..
+            } => bonds_per_portfolio,
+            Layout::Ragged(offsets) => offsets
+                .windows(2)
+                .map(|w| w[1].saturating_sub(w[0]) as usize)
+                .max()
+                .unwrap_or(0),
+        }
+    }
+
     pub fn num_portfolios(&self) -> usize {
         match *self {
             Layout::Uniform { num_portfolios, .. } => num_portfolios,
@@ -159,19 +175,28 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
     } else {
         n.saturating_add(out.len() / 4) >= PARALLEL_MIN_BONDS
     };
-    let job = |parallel| Job {
+    let job = |parallel, team| Job {
         input,
         parallel,
+        team,
         s: input.num_sectors,
         first_bad: AtomicUsize::new(usize::MAX),
         prechecked: false,
         near_overflow: AtomicBool::new(false),
     };
     if !parallel {
-        return job(false).run(normalize, out);
+        return job(false, None).run(normalize, out);
     }
     let pool = pool::current()?;
-    pool.install(|| job(true).run(normalize, out))
+    if p_count > 1
+        && out.len() <= PAR_COPY
+        && input.layout.max_len() <= chunk_len(input.num_sectors)
+    {
+        // Many portfolios of one chunk each, a small output: the calling thread works too, on
+        // portfolio groups it takes turns with the pool's workers to claim (see `portfolios`).
+        return job(false, Some(&pool)).run(normalize, out);
+    }
+    pool.install(|| job(true, None).run(normalize, out))
 }
 
 #[cfg(feature = "panic-hook")]
@@ -193,7 +218,11 @@ type Failure = ((u8, usize), Error);
 
 struct Job<'i, 'a> {
     input: &'i Input<'a>,
+    /// Chunks of one portfolio, groups of portfolios and copies go to the pool (we run in it).
     parallel: bool,
+    /// Groups of portfolios are shared by the calling thread and the workers of this pool; all
+    /// other work stays on the calling thread (we run outside the pool).
+    team: Option<&'i ThreadPool>,
     s: usize,
     /// The lowest global index of a bad element found so far; work after it is skipped.
     first_bad: AtomicUsize,
@@ -257,16 +286,18 @@ impl Job<'_, '_> {
     {
         let p_count = self.input.layout.num_portfolios();
         let s = self.s;
-        let failure = if !self.parallel || p_count <= 1 {
+        let failure = if let (Some(pool), 2..) = (self.team, p_count) {
+            let per_task =
+                (TASK_BONDS.saturating_mul(p_count) / self.work(rows.len())).clamp(1, p_count);
+            share(pool, rows, per_task * s, |t, block| {
+                let p0 = t * per_task;
+                f(p0..p0 + block.len() / s, block)
+            })
+        } else if !self.parallel || p_count <= 1 {
             f(0..p_count, rows)
         } else {
-            let work = self
-                .input
-                .weights
-                .len()
-                .saturating_add(rows.len() / 4)
-                .max(1);
-            let per_task = (TASK_BONDS.saturating_mul(p_count) / work).clamp(1, p_count);
+            let per_task =
+                (TASK_BONDS.saturating_mul(p_count) / self.work(rows.len())).clamp(1, p_count);
             rows.par_chunks_mut(per_task * s)
                 .enumerate()
                 .map(|(t, block)| {
@@ -276,6 +307,11 @@ impl Job<'_, '_> {
                 .reduce(|| None, first_of)
         };
         failure.map_or(Ok(()), |(_, e)| Err(e))
+    }
+
+    /// The job's size for splitting it: bonds, plus a quarter per output double.
+    fn work(&self, rows: usize) -> usize {
+        self.input.weights.len().saturating_add(rows / 4).max(1)
     }
 
     /// Only checks portfolios `ps` (first pass of the output-dominated strategy).
@@ -454,6 +490,43 @@ impl Job<'_, '_> {
             other => other,
         })
     }
+}
+
+/// Runs `f(t, block)` on every block `t` of `rows` (`block` doubles each), on the calling thread
+/// and on the pool's workers at once: each claims the next unclaimed block until none is left,
+/// so a worker that wakes late simply takes fewer. Only one worker is woken per extra thread and
+/// the caller never waits idle for the first one, which matters for jobs of a few hundred
+/// microseconds (waking a sleeping thread costs tens of microseconds on a virtual machine).
+/// Reports the lowest-ranked failure, whichever thread found it.
+fn share<F>(pool: &ThreadPool, rows: &mut [f64], block: usize, f: F) -> Option<Failure>
+where
+    F: Fn(usize, &mut [f64]) -> Option<Failure> + Sync,
+{
+    let blocks: Vec<Mutex<Option<&mut [f64]>>> = rows
+        .chunks_mut(block)
+        .map(|b| Mutex::new(Some(b)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let failure = Mutex::new(None);
+    let work = || loop {
+        let t = next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = blocks.get(t) else { break };
+        // Each index is claimed once, so the slot is full and its lock free.
+        let taken = slot.lock().map(|mut b| b.take()).unwrap_or(None);
+        if let Some(rows) = taken {
+            if let Some(e) = f(t, rows) {
+                let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());
+                *first = first_of(first.take(), Some(e));
+            }
+        }
+    };
+    pool.in_place_scope(|scope| {
+        for _ in 1..pool.current_num_threads().min(blocks.len()) {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
+    failure.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Whether a chunk of `len` bonds over `s` sectors is summed into four lanes.
