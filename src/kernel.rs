@@ -188,12 +188,10 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
         return job(false, None).run(normalize, out);
     }
     let pool = pool::current()?;
-    if p_count > 1
-        && out.len() <= PAR_COPY
-        && input.layout.max_len() <= chunk_len(input.num_sectors)
-    {
-        // Many portfolios of one chunk each, a small output: the calling thread works too, on
-        // portfolio groups it takes turns with the pool's workers to claim (see `portfolios`).
+    if p_count > 1 && input.layout.max_len() <= chunk_len(input.num_sectors) {
+        // Many portfolios of one chunk each: the calling thread works too, on portfolio groups
+        // (and blocks of the final copy) it takes turns with the pool's workers to claim (see
+        // `share`).
         return job(false, Some(&pool)).run(normalize, out);
     }
     pool.install(|| job(true, None).run(normalize, out))
@@ -256,10 +254,16 @@ impl Job<'_, '_> {
             });
         }
         let len = out.len();
-        let parallel = self.parallel && len > PAR_COPY;
+        let parallel = (self.parallel || self.team.is_some()) && len > PAR_COPY;
         let mut scratch_fn = |scratch: &mut [f64]| {
             self.portfolios(scratch, |ps, rows| self.sum_block(ps, rows, normalize))?;
-            if parallel {
+            if let (true, Some(pool)) = (parallel, self.team) {
+                let scratch = &*scratch;
+                share(pool, out, PAR_COPY, |t, o| {
+                    o.copy_from_slice(&scratch[t * PAR_COPY..][..o.len()]);
+                    None
+                });
+            } else if parallel {
                 out.par_chunks_mut(PAR_COPY)
                     .zip(scratch.par_chunks(PAR_COPY))
                     .for_each(|(o, s)| o.copy_from_slice(s));
@@ -269,7 +273,9 @@ impl Job<'_, '_> {
             Ok(())
         };
         if parallel {
-            let mut scratch = take_scratch(len)?;
+            // Zeroed in parallel when it grows, except on the calling thread of a shared job
+            // (outside the pool, rayon would start its global pool).
+            let mut scratch = take_scratch(len, self.parallel)?;
             let res = scratch_fn(&mut scratch[..len]);
             give_back_scratch(scratch);
             res
@@ -694,15 +700,19 @@ static SCRATCH: Mutex<Vec<f64>> = Mutex::new(Vec::new());
 const SCRATCH_KEEP: usize = 1 << 23; // 64 MiB
 
 /// At least `len` doubles of scratch (contents unspecified), from the cache when free.
-fn take_scratch(len: usize) -> Result<Vec<f64>> {
+fn take_scratch(len: usize, in_pool: bool) -> Result<Vec<f64>> {
     let mut v = SCRATCH
         .try_lock()
         .map(|mut kept| std::mem::take(&mut *kept))
         .unwrap_or_default();
     if v.len() < len {
         v.try_reserve_exact(len - v.len()).map_err(|_| oom(len))?;
-        let grow = len - v.len();
-        v.par_extend((0..grow).into_par_iter().map(|_| 0.0));
+        if in_pool {
+            let grow = len - v.len();
+            v.par_extend((0..grow).into_par_iter().map(|_| 0.0));
+        } else {
+            v.resize(len, 0.0);
+        }
     }
     Ok(v)
 }
