@@ -90,5 +90,60 @@ fn sector_counts(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, sizes, sector_counts);
+/// One small portfolio with many sectors, taken apart: the three steps any checked,
+/// no-partial-results implementation needs (check the input, zero the row, add each bond), run
+/// back to back without the library's dispatch, against `compute` itself. The first is the floor
+/// the plain C loop (zero + add, no check) is compared with in `benches/compare.py`.
+/// Group `parts/<bonds>x<sectors>`.
+fn parts(c: &mut Criterion) {
+    use sector_weights::scatter::{scatter, screen, OneTable};
+    for (bonds, sectors) in [(100, 1_000), (10_000, 65_536)] {
+        let (w, codes) = data(bonds, sectors, 7);
+        let mut out = vec![0.0; sectors];
+        let mut group = c.benchmark_group(format!("parts/{bonds}x{sectors}"));
+        group.bench_function("check+zero+add", |b| {
+            b.iter(|| {
+                let (ok, magnitude) = screen(black_box(&w), None, black_box(&codes), sectors);
+                assert!(ok && magnitude < f64::MAX / 4.0);
+                out.fill(0.0);
+                assert!(scatter::<false, _>(
+                    &w,
+                    &[],
+                    &codes,
+                    &mut OneTable(&mut out)
+                ));
+                black_box(&out);
+            })
+        });
+        group.bench_function("zero+add", |b| {
+            b.iter(|| {
+                out.fill(0.0);
+                let t = &mut OneTable(&mut out);
+                assert!(scatter::<false, _>(
+                    black_box(&w),
+                    &[],
+                    black_box(&codes),
+                    t
+                ));
+                black_box(&out);
+            })
+        });
+        let input = Input {
+            weights: &w,
+            values: None,
+            codes: &codes,
+            layout: Layout::Uniform {
+                num_portfolios: 1,
+                bonds_per_portfolio: bonds,
+            },
+            num_sectors: sectors,
+        };
+        group.bench_function("compute", |b| {
+            b.iter(|| compute(black_box(&input), false, black_box(&mut out[..])).expect("compute"))
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, sizes, sector_counts, parts);
 criterion_main!(benches);
