@@ -319,6 +319,9 @@ SwStatus sw_evaluate_orders(const double *portfolio_values,
 // Sets the number of worker threads for all later calls: n = 0 means the default
 // (RAYON_NUM_THREADS if set, else the number of logical CPUs). Safe at any time, also while other
 // threads are computing (they finish on the pool they started with). Results do not depend on it.
+// A call of several portfolios that each fit one chunk (max(65,536, 16 x num_sectors) bonds) also
+// computes on the calling thread, with n - 1 pool workers, so that n threads work on it; several
+// threads calling at once each bring their own.
 //
 // Returns SW_OK, SW_ERROR_INVALID_ARGUMENT (n > 4096) or SW_ERROR_THREAD_POOL.
 SwStatus sw_set_num_threads(size_t n);

@@ -24,6 +24,11 @@
 //! - when the output is larger than that (many sectors, few bonds), a first pass only checks the
 //!   input (cheap beside writing the output), then rows are written directly.
 //!
+//! Threads: small jobs run inline on the calling thread. Jobs of several portfolios that each fit
+//! one chunk are shared: the calling thread and `threads - 1` pool workers claim groups of
+//! portfolios in turn (see `share`). Everything else (a portfolio of several chunks) runs on the
+//! pool. None of this changes a result.
+//!
 //! Scratch is O(chunks x sectors); nothing is allocated in proportion to the number of bonds. One
 //! large scratch buffer (at most 64 MiB) is kept between calls so that a big output computed row
 //! by row is not zeroed and page-faulted afresh on every call.
@@ -218,8 +223,9 @@ struct Job<'i, 'a> {
     input: &'i Input<'a>,
     /// Chunks of one portfolio, groups of portfolios and copies go to the pool (we run in it).
     parallel: bool,
-    /// Groups of portfolios are shared by the calling thread and the workers of this pool; all
-    /// other work stays on the calling thread (we run outside the pool).
+    /// Groups of portfolios, and blocks of the final scratch-to-output copy, are shared by the
+    /// calling thread and the workers of this pool; all other work stays on the calling thread
+    /// (we run outside the pool).
     team: Option<&'i ThreadPool>,
     s: usize,
     /// The lowest global index of a bad element found so far; work after it is skipped.
@@ -518,7 +524,7 @@ where
         let t = next.fetch_add(1, Ordering::Relaxed);
         let Some(slot) = blocks.get(t) else { break };
         // Each index is claimed once, so the slot is full and its lock free.
-        let taken = slot.lock().map(|mut b| b.take()).unwrap_or(None);
+        let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(rows) = taken {
             if let Some(e) = f(t, rows) {
                 let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());

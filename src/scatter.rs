@@ -101,13 +101,8 @@ pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t:
             &[][..]
         };
         for q in 0..GROUP / 4 {
-            if !quad::<VALUES, T>(
-                &cg[4 * q..4 * q + 4],
-                &wg[4 * q..],
-                vg.get(4 * q..).unwrap_or(&[]),
-                s,
-                t,
-            ) {
+            let vq = if VALUES { &vg[4 * q..] } else { &[][..] };
+            if !quad::<VALUES, T>(&cg[4 * q..4 * q + 4], &wg[4 * q..], vq, s, t) {
                 return false;
             }
         }
