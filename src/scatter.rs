@@ -90,16 +90,8 @@ pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t:
         .enumerate()
     {
         let i = g * GROUP;
-        prefetch_index(w, i + AHEAD);
-        prefetch_index(w, i + AHEAD + 8);
-        prefetch_index(c, i + AHEAD);
-        let vg = if VALUES {
-            prefetch_index(v, i + AHEAD);
-            prefetch_index(v, i + AHEAD + 8);
-            &v[i..i + GROUP]
-        } else {
-            &[][..]
-        };
+        prefetch_group(w, VALUES.then_some(v), c, i);
+        let vg = if VALUES { &v[i..i + GROUP] } else { &[][..] };
         for q in 0..GROUP / 4 {
             let vq = if VALUES { &vg[4 * q..] } else { &[][..] };
             if !quad::<VALUES, T>(&cg[4 * q..4 * q + 4], &wg[4 * q..], vq, s, t) {
@@ -122,6 +114,19 @@ pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t:
         t.add(0, k, if VALUES { w[i] * v[i] } else { w[i] });
     }
     true
+}
+
+/// Prefetches the input of the group of bonds `AHEAD` after the one starting at `i`: one cache
+/// line of codes, two of weights (and of values).
+#[inline(always)]
+fn prefetch_group(w: &[f64], v: Option<&[f64]>, c: &[i32], i: usize) {
+    prefetch_index(w, i + AHEAD);
+    prefetch_index(w, i + AHEAD + 8);
+    prefetch_index(c, i + AHEAD);
+    if let Some(v) = v {
+        prefetch_index(v, i + AHEAD);
+        prefetch_index(v, i + AHEAD + 8);
+    }
 }
 
 /// Bonds `4q..4q + 4` into lanes 0..4: one unsigned comparison per code rejects negative and
@@ -163,9 +168,20 @@ pub fn code_limit(s: usize) -> u32 {
 /// sum of the terms, in any order (times 1 + n eps), so nothing summed from them can overflow
 /// while it stays below `f64::MAX / 4`.
 pub fn screen(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> (bool, f64) {
+    // One loop per case, so that neither tests `v` per group (that cost the codes test its
+    // vectorisation: +230 instructions per 100 bonds).
+    match v {
+        None => screen_terms::<false>(w, &[], c, s),
+        Some(v) => screen_terms::<true>(w, v, c, s),
+    }
+}
+
+/// [`screen`] with `w[i]` (times `v[i]` when `VALUES`) as the terms.
+fn screen_terms<const VALUES: bool>(w: &[f64], v: &[f64], c: &[i32], s: usize) -> (bool, f64) {
     let lim = code_limit(s);
     let n = w.len();
     let c = &c[..n];
+    let v = if VALUES { &v[..n] } else { &[][..] };
     let mut bad = [0u32; 8];
     let mut z = [0.0f64; 8];
     let whole = n - n % GROUP;
@@ -175,25 +191,18 @@ pub fn screen(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> (bool, f64) 
         .enumerate()
     {
         let i = g * GROUP;
-        prefetch_index(w, i + AHEAD);
-        prefetch_index(w, i + AHEAD + 8);
-        prefetch_index(c, i + AHEAD);
+        prefetch_group(w, VALUES.then_some(v), c, i);
         for j in 0..GROUP {
             bad[j % 8] |= u32::from(cg[j] as u32 >= lim);
         }
-        match v {
-            None => {
-                for j in 0..GROUP {
-                    z[j % 8] += wg[j].abs();
-                }
+        if VALUES {
+            let vg = &v[i..i + GROUP];
+            for j in 0..GROUP {
+                z[j % 8] += (wg[j] * vg[j]).abs();
             }
-            Some(v) => {
-                prefetch_index(v, i + AHEAD);
-                prefetch_index(v, i + AHEAD + 8);
-                let vg = &v[i..i + GROUP];
-                for j in 0..GROUP {
-                    z[j % 8] += (wg[j] * vg[j]).abs();
-                }
+        } else {
+            for j in 0..GROUP {
+                z[j % 8] += wg[j].abs();
             }
         }
     }
@@ -201,7 +210,7 @@ pub fn screen(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> (bool, f64) 
     let mut ok = bad.iter().all(|&b| b == 0);
     for i in whole..n {
         ok &= (c[i] as u32) < lim;
-        tail += (w[i] * v.map_or(1.0, |v| v[i])).abs();
+        tail += if VALUES { w[i] * v[i] } else { w[i] }.abs();
     }
     (ok, z.iter().fold(tail, |a, &b| a + b))
 }

@@ -27,10 +27,7 @@ fn serial() -> MutexGuard<'static, ()> {
     HOOK.call_once(|| {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let name = std::thread::current()
-                .name()
-                .unwrap_or("<unnamed>")
-                .to_string();
+            let name = thread_name();
             PANIC_THREADS
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
@@ -209,14 +206,19 @@ fn panic_then_recover(entry: Entry, d: &Data) -> String {
 
 const ENTRIES: [Entry; 4] = [Entry::Drop, Entry::Uniform, Entry::Ragged, Entry::Exposures];
 
+/// The current thread's name, as the panic hook records it.
+fn thread_name() -> String {
+    std::thread::current()
+        .name()
+        .unwrap_or("<unnamed>")
+        .to_string()
+}
+
 #[test]
 fn panic_on_the_inline_path_is_reported_on_the_calling_thread() {
     // 3 portfolios x 10 bonds x 4 sectors: far below the parallel threshold.
     let d = Data::new(3, 10, 4);
-    let me = std::thread::current()
-        .name()
-        .unwrap_or("<unnamed>")
-        .to_string();
+    let me = thread_name();
     for entry in ENTRIES {
         let t = panic_then_recover(entry, &d);
         assert_eq!(t, me, "{entry:?}: the small call should run inline");
@@ -230,10 +232,7 @@ fn panic_on_the_shared_path_is_reported_whichever_thread_hits_it() {
     // portfolios in turn, so either may be the one that panics.
     let d = Data::new(2, if cfg!(miri) { 16_384 } else { 40_000 }, 18);
     assert!(d.w.len() >= PARALLEL_MIN_BONDS);
-    let me = std::thread::current()
-        .name()
-        .unwrap_or("<unnamed>")
-        .to_string();
+    let me = thread_name();
     for entry in ENTRIES {
         let t = panic_then_recover(entry, &d);
         assert!(
