@@ -11,24 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "harness.h"
+
 int32_t calculate_sector_weights(const double *, uintmax_t, const int32_t *, uintmax_t, double *,
                                  uintmax_t);
 int32_t sw_set_num_threads(size_t);
-
-__attribute__((noinline)) static void c_loop(const double *w, uintmax_t P, const int32_t *c,
-                                             uintmax_t B, double *out, uintmax_t S) {
-    for (uintmax_t p = 0; p < P; p++) {
-        double *row = out + p * S;
-        memset(row, 0, S * 8);
-        for (uintmax_t i = 0; i < B; i++) row[c[p * B + i]] += w[p * B + i];
-    }
-}
-
-static double now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 int main(int argc, char **argv) {
     if (argc < 6) {
@@ -43,14 +30,7 @@ int main(int argc, char **argv) {
     double *w = malloc(n * 8 + 8), *o = malloc(P * S * 8 + 8);
     int32_t *c = malloc(n * 4 + 4);
     if (!w || !o || !c) return 1;
-    uint64_t x = 88172645463325252ull;
-    for (size_t i = 0; i < n; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        w[i] = (x >> 11) * 0x1p-53;
-        c[i] = (int32_t)((x >> 32) % S);
-    }
+    fill_data(w, c, n, S);
     double best = 1e9;
     for (int r = 0; r < 5; r++) {
         double t0 = now();

@@ -1,0 +1,38 @@
+/* Shared by the C timing harnesses (calls.c, rounds.c): the plain loop they compare with, a
+ * monotonic clock, and the data (xorshift64: weights in [0, 1), codes uniform in 0..S). */
+#ifndef SW_BENCH_HARNESS_H
+#define SW_BENCH_HARNESS_H
+
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+/* The plain loop: no checks, one thread. */
+__attribute__((noinline)) static void c_loop(const double *w, uintmax_t P, const int32_t *c,
+                                             uintmax_t B, double *out, uintmax_t S) {
+    for (uintmax_t p = 0; p < P; p++) {
+        double *row = out + p * S;
+        memset(row, 0, S * 8);
+        for (uintmax_t i = 0; i < B; i++) row[c[p * B + i]] += w[p * B + i];
+    }
+}
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* n weights and codes for S sectors, the same for every harness and run. */
+static void fill_data(double *w, int32_t *c, size_t n, uintmax_t S) {
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        w[i] = (x >> 11) * 0x1p-53;
+        c[i] = (int32_t)((x >> 32) % S);
+    }
+}
+
+#endif
