@@ -298,25 +298,23 @@ impl Job<'_, '_> {
     {
         let p_count = self.input.layout.num_portfolios();
         let s = self.s;
-        let failure = if let (Some(pool), 2..) = (self.team, p_count) {
-            let per_task =
-                (TASK_BONDS.saturating_mul(p_count) / self.work(rows.len())).clamp(1, p_count);
-            share(pool, rows, per_task * s, |t, block| {
-                let p0 = t * per_task;
-                f(p0..p0 + block.len() / s, block)
-            })
-        } else if !self.parallel || p_count <= 1 {
+        let failure = if p_count <= 1 || (!self.parallel && self.team.is_none()) {
             f(0..p_count, rows)
         } else {
             let per_task =
                 (TASK_BONDS.saturating_mul(p_count) / self.work(rows.len())).clamp(1, p_count);
-            rows.par_chunks_mut(per_task * s)
-                .enumerate()
-                .map(|(t, block)| {
-                    let p0 = t * per_task;
-                    f(p0..p0 + block.len() / s, block)
-                })
-                .reduce(|| None, first_of)
+            let group = |t: usize, block: &mut [f64]| {
+                let p0 = t * per_task;
+                f(p0..p0 + block.len() / s, block)
+            };
+            match self.team {
+                Some(pool) => share(pool, rows, per_task * s, group),
+                None => rows
+                    .par_chunks_mut(per_task * s)
+                    .enumerate()
+                    .map(|(t, block)| group(t, block))
+                    .reduce(|| None, first_of),
+            }
         };
         failure.map_or(Ok(()), |(_, e)| Err(e))
     }
