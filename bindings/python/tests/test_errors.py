@@ -274,7 +274,10 @@ def test_wrong_out():
         (np.full((3, S), SENTINEL, dtype=">f8"), TypeError, r"out must have dtype float64"),
         (np.full((S, 3), SENTINEL).T, ValueError, r"out must be C-contiguous"),
         (np.full((3, 2 * S), SENTINEL)[:, ::2], ValueError, r"out must be C-contiguous"),
-    ]
+        # float64 starting one byte into a buffer: the fast path must not pass it either.
+        (np.full(8 * 3 * S + 1, 7, dtype=np.uint8)[1:].view(np.float64).reshape(3, S), ValueError,
+         r"out is not aligned for float64"),
+    ]  # fmt: skip
     for out, exc, pattern in cases:
         before = out.copy()
         with pytest.raises(exc, match=pattern):
