@@ -22,7 +22,8 @@
 //!   portfolio's row is computed into scratch (O(portfolios x sectors), on the stack when small),
 //!   then copied;
 //! - when the output is larger than that (many sectors, few bonds), a first pass only checks the
-//!   input (cheap beside writing the output), then rows are written directly.
+//!   input (cheap beside writing the output), then rows are written directly, unless a sum could
+//!   overflow or a portfolio needs to allocate (either could fail after rows were written).
 //!
 //! Threads: small jobs run inline on the calling thread. Jobs of several portfolios that each fit
 //! one chunk are shared: the calling thread and `threads - 1` pool workers claim groups of
@@ -245,8 +246,11 @@ impl Job<'_, '_> {
             // Output-dominated: check everything first, then write rows directly.
             self.portfolios(out, |ps, _| self.check_block(ps))?;
             self.prechecked = true;
-            if !self.near_overflow.load(Ordering::Relaxed) {
-                // No sum can overflow (see `check_block`): rows can be written directly.
+            // Writing rows directly must not fail half-way: no sum may overflow (see
+            // `check_block`), and no portfolio may need to allocate (an allocation can fail).
+            if !self.near_overflow.load(Ordering::Relaxed)
+                && !allocates(self.input.layout.max_len(), self.s)
+            {
                 return self.portfolios(out, |ps, rows| self.sum_block(ps, rows, false));
             }
         }
@@ -537,6 +541,12 @@ where
         work();
     });
     failure.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Whether summing a portfolio of `len` bonds over `s` sectors allocates: partial tables for a
+/// portfolio of several chunks, four lanes on the heap for a chunk of many sectors.
+fn allocates(len: usize, s: usize) -> bool {
+    len > chunk_len(s) || (s > LANES_STACK && uses_lanes(len.min(chunk_len(s)), s))
 }
 
 /// Whether a chunk of `len` bonds over `s` sectors is summed into four lanes.
