@@ -199,14 +199,17 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
             let (w, v, c) = (input.weights, input.values, input.codes);
             let (codes_ok, magnitude) = screen(w, v, c, input.num_sectors);
             if codes_ok && magnitude < f64::MAX / 4.0 {
-                // As `scan_chunk` does for a chunk without lanes: the same additions, in order.
-                out.fill(0.0);
-                let added = match v {
-                    None => scatter::<false, _>(w, &[], c, &mut OneTable(out)),
-                    Some(v) => scatter::<true, _>(w, v, c, &mut OneTable(out)),
+                // Exactly what the direct strategy writes (the same additions, in order).
+                let done = match v {
+                    None => scan_chunk::<false>(w, &[], c, out, true),
+                    Some(v) => scan_chunk::<true>(w, v, c, out, true),
                 };
-                debug_assert!(added, "codes were screened");
-                return Ok(());
+                return done.map_err(|_| {
+                    Error::new(
+                        SwStatus::SW_ERROR_PANIC,
+                        "internal error: screened codes failed",
+                    )
+                });
             }
         }
         return job(false, None).run(normalize, out);
