@@ -270,15 +270,20 @@ fn panic_in_a_large_single_portfolio_on_the_pool_path() {
 }
 
 /// Few bonds, many sectors: the output is much larger than the input, so the kernel checks
-/// everything first and then writes the sums straight into the output.
+/// everything first and then writes the sums straight into the output. The panic hook fires in
+/// the check pass, before anything is written; on the pool path the calling thread and a worker
+/// share the portfolios, so either may be the one that panics. (Nothing in the write pass can
+/// fail: it runs only when no sum can overflow and no portfolio allocates.)
 fn direct_write(d: &Data, pool: bool) {
+    let me = thread_name();
     for entry in ENTRIES {
         let t = panic_then_recover(entry, d);
-        assert_eq!(
-            t.starts_with("sector-weights-"),
-            pool,
-            "{entry:?}: panicked on {t}"
-        );
+        let ok = if pool {
+            t == me || t.starts_with("sector-weights-")
+        } else {
+            t == me
+        };
+        assert!(ok, "{entry:?}: panicked on {t}");
     }
 }
 
@@ -287,13 +292,10 @@ fn panic_when_the_output_is_written_directly_inline() {
     direct_write(&Data::new(2, 3, 300), false);
 }
 
-/// KNOWN BUG (reported): on the pool path of the direct-write strategy a panic in one
-/// portfolio's work leaves the rows other workers already wrote in the caller's output, so
-/// SW_ERROR_PANIC comes back with the output partly overwritten (80,000 of 160,000 values here),
-/// against "on any error the output buffer is left exactly as it was". Run with `--ignored`.
 #[test]
-#[ignore = "BUG: a panic on the pool's direct-write path leaves the output partly written"]
 fn panic_when_the_output_is_written_directly_on_the_pool() {
     // An output of 2 x 80,000 doubles: far above the parallel threshold.
-    direct_write(&Data::new(2, 3, 80_000), true);
+    let d = Data::new(2, 3, 80_000);
+    assert!(d.w.len() + d.p * d.s / 4 >= PARALLEL_MIN_BONDS);
+    direct_write(&d, true);
 }
