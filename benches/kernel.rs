@@ -97,7 +97,7 @@ fn sector_counts(c: &mut Criterion) {
 /// Group `parts/<bonds>x<sectors>`.
 fn parts(c: &mut Criterion) {
     use sector_weights::scatter::{scatter, screen, OneTable};
-    for (bonds, sectors) in [(100, 1_000), (10_000, 65_536)] {
+    for (bonds, sectors) in [(100, 1_000), (100, 65_536), (10_000, 65_536)] {
         let (w, codes) = data(bonds, sectors, 7);
         let mut out = vec![0.0; sectors];
         let mut group = c.benchmark_group(format!("parts/{bonds}x{sectors}"));

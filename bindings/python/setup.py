@@ -2,13 +2,14 @@
 truth) and writes it into the built package as sector_weights/_version.py.
 
 Everything else is declared in pyproject.toml; setuptools-rust builds the library from
-../../Cargo.toml (see [[tool.setuptools-rust.ext-modules]] there).
+../../Cargo.toml (see [[tool.setuptools-rust.ext-modules]] there). setuptools builds the small C
+extension of the fast path (sector_weights/_fastcall.c).
 """
 
 import os
 import re
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,4 +46,12 @@ class build_py_with_version(build_py):
             )
 
 
-setup(version=VERSION, cmdclass={"build_py": build_py_with_version})
+# The C fast path of sector_weights() (sector_weights/_fastcall.c): needs only Python.h; it calls
+# the library through the address ctypes resolved, so it does not link it.
+FASTCALL = Extension(
+    "sector_weights._fastcall",
+    sources=["sector_weights/_fastcall.c"],
+    extra_compile_args=["-O2", "-Wall", "-Wextra"],
+)
+
+setup(version=VERSION, cmdclass={"build_py": build_py_with_version}, ext_modules=[FASTCALL])

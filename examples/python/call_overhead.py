@@ -6,7 +6,11 @@
 Measures, in one process and interleaved (so machine noise hits every variant alike):
 - 1 portfolio x 100 bonds: the package's sector_weights(), the raw ctypes call with addresses
   computed per call (arr.ctypes.data) and precomputed, and numpy.bincount for scale;
-- 20 portfolios x 50,000 bonds (the article's size): the package vs the raw ctypes call.
+- 20 portfolios x 50,000 bonds (the article's size): the package (with and without out=, and
+  through its Python path instead of its C fast path), the raw ctypes call with addresses read
+  per call (from_buffer) and precomputed;
+- the Python path's own work (the library call replaced by a no-op) right after a big call and
+  right after a small one: the cold-cache cost that a big call leaves behind.
 Prints min and median per call over the repeats.
 """
 
@@ -20,6 +24,7 @@ import timeit
 import numpy as np
 
 import sector_weights as sw
+from sector_weights import _core
 
 
 def raw_function():
@@ -43,6 +48,39 @@ def show(title, results, unit=1e6, unit_name="us"):
     print(title)
     for label, (best, median) in results.items():
         print(f"  {label:<52} min {best * unit:9.2f} {unit_name}   median {median * unit:9.2f} {unit_name}")
+
+
+def without_fast_path(*args, **kwargs):
+    """sector_weights() through its Python path (checks in Python, then ctypes), as it was before
+    the C fast path (_fastcall.c) existed."""
+    saved, _core._fast_call = _core._fast_call, None
+    try:
+        return sw.sector_weights(*args, **kwargs)
+    finally:
+        _core._fast_call = saved
+
+
+def cold_python(fn, W, C, OUT, w, c, out, n=2000):
+    """The Python path's own work (its checks and address reads; the library call replaced by a
+    no-op) timed right after a raw 20 x 50,000 call, and right after a raw 1 x 100 call."""
+    P, B = W.shape
+    big = (W.ctypes.data, P * B, C.ctypes.data, P * B, P, 18, OUT.ctypes.data, P * 18)
+    small = (w.ctypes.data, 100, c.ctypes.data, 100, 1, 18, out.ctypes.data, 18)
+    OUT2 = np.empty_like(OUT)
+    times = {"big": [], "small": []}
+    real, _core._sw_sector_weights = _core._sw_sector_weights, lambda *args: 0
+    try:
+        for i in range(2 * n):
+            which = "big" if i % 2 else "small"
+            fn(*(big if which == "big" else small))
+            t = timeit.default_timer()
+            without_fast_path(W, C, 18, out=OUT2)
+            times[which].append(timeit.default_timer() - t)
+    finally:
+        _core._sw_sector_weights = real
+    print("The Python path's own work (library call replaced by a no-op), per call, median:")
+    print(f"  right after a raw {P} x {B:,} call   {statistics.median(times['big']) * 1e6:6.2f} us")
+    print(f"  right after a raw 1 x 100 call       {statistics.median(times['small']) * 1e6:6.2f} us")
 
 
 def main():
@@ -86,6 +124,9 @@ def main():
             "sector_weights.sector_weights(W, C, 18, out=OUT)": lambda: sw.sector_weights(
                 W, C, 18, out=OUT2
             ),
+            "the same through the Python path (no C fast path)": lambda: without_fast_path(
+                W, C, 18, out=OUT2
+            ),
             # The least any wrapper taking arrays does per call: read the three addresses.
             "raw ctypes, from_buffer addresses per call": lambda: fn(
                 addr(buf(W)), P * B, addr(buf(C)), P * B, P, 18, addr(buf(OUT)), P * 18
@@ -105,9 +146,10 @@ def main():
             )
     print(
         "  Python code right after a call this size runs with cold caches (the call streamed\n"
-        "  its input through this core's L2), at several times its usual cost: most of these\n"
-        "  differences are that, not the package's own work (see the 1x100 figures)."
+        "  its input through this core's L2), at several times its usual cost; the C fast path\n"
+        "  does its checks in a few cache lines instead (below: the Python path's own cost).\n"
     )
+    cold_python(fn, W, C, OUT, w, c, out)
     print(f"\n(sector_weights {sw.__version__}, {sw.get_num_threads()} threads, numpy "
           f"{np.__version__}, Python {sys.version.split()[0]})")
 

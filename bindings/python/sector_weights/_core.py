@@ -56,7 +56,16 @@ _sw_get_num_threads = _lib.sw_get_num_threads
 _sw_last_error_message = _lib.sw_last_error_message
 _sw_status_message = _lib.sw_status_message
 
-_ndarray = np.ndarray
+# The C fast path of sector_weights() (_fastcall.c), given the address of the very function the
+# loader bound above. Absent only in a source checkout that was not built: the Python path serves.
+try:
+    from . import _fastcall  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - the installed package always has it
+    _fast_call: Optional[Callable[..., Any]] = None
+else:
+    _fastcall.configure(ctypes.cast(_sw_sector_weights, ctypes.c_void_p).value, np.ndarray, np.empty)
+    _fast_call = _fastcall.call
+
 _F64 = np.dtype(np.float64)
 _I32 = np.dtype(np.int32)
 _I64 = np.dtype(np.int64)
@@ -400,48 +409,18 @@ def sector_weights(
     >>> sector_weights([0.5, 0.25, 0.25], [2, 0, 2], 3)
     array([0.25, 0.  , 0.75])
     """
-    # Fast path: ready arrays (float64 / int32, C-contiguous, aligned, writable out), with or
-    # without `out`. Every Python operation between two big calls runs with cold caches (the call
-    # streams its input through this core's L2), at several times its usual cost, so this path
-    # does as little as possible: identity checks, then `from_buffer` (which refuses read-only
-    # and non-contiguous arrays), then the call. The library checks every length, NULL,
-    # alignment and overlap again. Anything unusual takes the general path below, which gives
-    # the precise TypeError / ValueError.
-    if (
-        offsets is None
-        and normalize is False
-        and type(weights) is _ndarray
-        and type(sectors) is _ndarray
-        and type(num_sectors) is int
-        and weights.dtype is _F64
-        and sectors.dtype is _I32
-        and 0 <= num_sectors <= _SIZE_MAX
-    ):
-        shape = weights.shape
-        if shape == sectors.shape and 0 < len(shape) < 3:
-            P = shape[0] if len(shape) == 2 else 1
-            rshape = (P, num_sectors) if len(shape) == 2 else (num_sectors,)
-            if out is None:
-                result = np.empty(rshape)
-            elif type(out) is _ndarray and out.dtype is _F64 and out.shape == rshape:
-                result = out
-            else:
-                result = None
-            if result is not None:
-                try:
-                    aw = _addressof(_from_buffer(weights))
-                    ac = _addressof(_from_buffer(sectors))
-                    ar = _addressof(_from_buffer(result))
-                except (TypeError, ValueError, BufferError):
-                    ar = -1
-                if ar >= 0 and not (aw | ar) & 7 and not ac & 3:
-                    n = weights.size
-                    status = _sw_sector_weights(
-                        aw, n, ac, n, P, num_sectors, ar, P * num_sectors
-                    )
-                    if status:
-                        _raise(status)
-                    return result
+    # Fast path, in C (_fastcall.c): ready arrays (float64 / int32, C-contiguous, aligned, equal
+    # 1-D or 2-D shapes; `out` float64 of the result's shape, writable), passed in place with the
+    # GIL released. Code right after a large call runs with cold caches (the call streamed its
+    # input through this core's L2): the same checks in Python, with ctypes' conversions, cost
+    # 10-20 us there. It returns None for anything else, which the general path below converts
+    # or rejects with the precise TypeError / ValueError.
+    if offsets is None and normalize is False and _fast_call is not None:
+        done = _fast_call(weights, sectors, num_sectors, out)
+        if done is not None:
+            if type(done) is int:
+                _raise(done)
+            return done  # type: ignore[no-any-return]
 
     job = _Job(weights, None, sectors, num_sectors, offsets)
     result = _result(out, job.shape)

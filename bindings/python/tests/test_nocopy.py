@@ -4,16 +4,19 @@ addresses then differ, which shows the check can fail)."""
 
 from __future__ import annotations
 
+import ctypes
+
 import numpy as np
 import pytest
 
 import sector_weights as sw
-from sector_weights import _core
+from sector_weights import _core, _fastcall
 
 
 @pytest.fixture
 def recorded(monkeypatch):
-    """Replaces the bound C functions by wrappers that record their arguments."""
+    """Replaces the bound C functions by wrappers that record their arguments, and points the C
+    fast path (_fastcall) at a ctypes callback that records them too (as "_sw_sector_weights")."""
     calls = []
 
     def recorder(name):
@@ -27,7 +30,20 @@ def recorded(monkeypatch):
 
     for name in ("_sw_sector_weights", "_sw_sector_weights_ragged", "_sw_sector_exposures"):
         recorder(name)
-    return calls
+
+    assert _core._fast_call is not None, "the installed package lacks its C fast path"
+    real = _core._lib.sw_sector_weights
+    V, Z = ctypes.c_void_p, ctypes.c_size_t
+    prototype = ctypes.CFUNCTYPE(ctypes.c_int32, V, Z, V, Z, Z, Z, V, Z)
+
+    @prototype
+    def through_fast_path(*args):
+        calls.append(("_sw_sector_weights", tuple(0 if a is None else a for a in args)))
+        return real(*args)
+
+    _fastcall.configure(ctypes.cast(through_fast_path, ctypes.c_void_p).value, np.ndarray, np.empty)
+    yield calls
+    _fastcall.configure(ctypes.cast(real, ctypes.c_void_p).value, np.ndarray, np.empty)
 
 
 def test_float64_and_int32_are_passed_in_place(recorded, rng):

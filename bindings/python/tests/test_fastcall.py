@@ -1,0 +1,102 @@
+"""The C fast path of sector_weights() (_fastcall.c): taken for ready arrays, and the same results
+and errors as the Python path for every shape; anything not ready goes the Python way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sector_weights as sw
+from sector_weights import SectorWeightsError, _core
+
+
+def python_path_only(monkeypatch):
+    monkeypatch.setattr(_core, "_fast_call", None)
+
+
+def outcome(fn):
+    try:
+        return "ok", fn()
+    except (SectorWeightsError, TypeError, ValueError) as e:
+        return type(e).__name__, str(e)
+
+
+def test_the_fast_path_is_built_and_taken(monkeypatch, rng):
+    assert _core._fast_call is not None
+    w = rng.random((3, 50))
+    c = rng.integers(0, 4, (3, 50), dtype=np.int32)
+
+    def python_path(*args):
+        raise AssertionError("ready arrays went through the ctypes path")
+
+    monkeypatch.setattr(_core, "_sw_sector_weights", python_path)
+    out = np.full((3, 4), np.nan)
+    assert sw.sector_weights(w, c, 4, out=out) is out
+    want = np.zeros((3, 4))
+    for p in range(3):
+        np.add.at(want[p], c[p], w[p])
+    np.testing.assert_allclose(out, want, rtol=1e-12)
+    # Not ready (int64 codes): the Python path converts, and calls the ctypes function.
+    with pytest.raises(AssertionError, match="ctypes path"):
+        sw.sector_weights(w, c.astype(np.int64), 4)
+
+
+@pytest.mark.parametrize(
+    "shape, num_sectors",
+    [((0,), 0), ((0,), 3), ((5,), 0), ((5,), 1), ((5,), 7), ((3, 0), 2), ((0, 4), 2), ((2, 7), 5)],
+)
+def test_same_bits_and_errors_as_the_python_path(monkeypatch, rng, shape, num_sectors):
+    w = rng.random(shape)
+    c = rng.integers(0, max(num_sectors, 1), shape, dtype=np.int32)
+    runs = {}
+    for name in ("fast", "python"):
+        if name == "python":
+            python_path_only(monkeypatch)
+        got = outcome(lambda: sw.sector_weights(w, c, num_sectors))
+        out = np.full(got[1].shape if got[0] == "ok" else (1,), 7.0)
+        with_out = None
+        if got[0] == "ok":
+            with_out = outcome(lambda: sw.sector_weights(w, c, num_sectors, out=out))
+        runs[name] = (got, with_out)
+    (fast, fast_out), (py, py_out) = runs["fast"], runs["python"]
+    assert fast[0] == py[0], (fast, py)
+    if fast[0] == "ok":
+        assert fast[1].shape == py[1].shape and fast[1].tobytes() == py[1].tobytes()
+        assert fast_out[1].tobytes() == py_out[1].tobytes()
+    else:
+        assert fast[1] == py[1]
+
+
+def test_bad_elements_through_the_fast_path_name_their_place(rng):
+    w = rng.random((2, 10))
+    c = rng.integers(0, 3, (2, 10), dtype=np.int32)
+    c[1, 4] = 3
+    out = np.full((2, 3), -1.0)
+    message = r"sector code 3 at bond 4 of portfolio 1 is outside 0\.\.3"
+    with pytest.raises(SectorWeightsError, match=message):
+        sw.sector_weights(w, c, 3, out=out)
+    assert (out == -1.0).all()
+    w[0, 2] = np.nan
+    with pytest.raises(SectorWeightsError, match=r"weight NaN at bond 2 of portfolio 0"):
+        sw.sector_weights(w, c, 3)
+
+
+def test_inputs_that_are_not_ready_give_the_python_paths_result(rng):
+    w = rng.random((3, 40))
+    c = rng.integers(0, 5, (3, 40), dtype=np.int32)
+    misaligned = np.zeros(4 * 120 + 2, dtype=np.uint8)[2:].view(np.int32).reshape(3, 40)
+    misaligned[:] = c
+    want = sw.sector_weights(w, c, 5)
+    cases = [
+        ("big-endian weights", w.astype(">f8"), c, 5),
+        ("int64 codes", w, c.astype(np.int64), 5),
+        ("misaligned codes", w, misaligned, 5),
+        ("strided weights", np.repeat(w, 2, axis=1)[:, ::2], c, 5),
+        ("Fortran-ordered", np.asfortranarray(w), np.asfortranarray(c), 5),
+        ("list input", w.tolist(), c, 5),
+        ("numpy integer num_sectors", w, c, np.int64(5)),
+        ("read-only weights", np.frombuffer(w.tobytes()).reshape(3, 40), c, 5),
+    ]
+    for name, ww, cc, s in cases:
+        assert sw.sector_weights(ww, cc, s).tobytes() == want.tobytes(), name
+    np.testing.assert_allclose(sw.sector_weights(w.astype(np.float32), c, 5), want, rtol=1e-6)
