@@ -39,7 +39,10 @@ python-install: $(PY_INSTALL_STAMP)
 
 # Runs from the repository root so that `import sector_weights` finds the installed package, not
 # the source directory. pytest exits 5 when it collected no test: that fails too.
+# The fast path's C source must compile without a warning (setup.py builds it with -Wall -Wextra).
 test-python: build python-install
+	$(CC) -fsyntax-only -Wall -Wextra -Werror -I"$$($(VENV_PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')" \
+	  bindings/python/sector_weights/_fastcall.c
 	@$(VENV_PY) -m pytest -q -p no:cacheprovider bindings/python/tests; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-python: FAILED: pytest collected no tests"; fi; exit $$rc
 
