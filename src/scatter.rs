@@ -83,22 +83,14 @@ pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t:
     let n = w.len();
     let c = &c[..n];
     let v = if VALUES { &v[..n] } else { &[][..] };
-    let whole = n - n % GROUP;
-    for (g, (cg, wg)) in c[..whole]
-        .chunks_exact(GROUP)
-        .zip(w[..whole].chunks_exact(GROUP))
-        .enumerate()
-    {
-        let i = g * GROUP;
-        prefetch_group(w, VALUES.then_some(v), c, i);
-        let vg = if VALUES { &v[i..i + GROUP] } else { &[][..] };
-        for q in 0..GROUP / 4 {
+    let Some(whole) = groups::<VALUES>(w, v, c, |cg, wg, vg| {
+        (0..GROUP / 4).all(|q| {
             let vq = if VALUES { &vg[4 * q..] } else { &[][..] };
-            if !quad::<VALUES, T>(&cg[4 * q..4 * q + 4], &wg[4 * q..], vq, s, t) {
-                return false;
-            }
-        }
-    }
+            quad::<VALUES, T>(&cg[4 * q..4 * q + 4], &wg[4 * q..], vq, s, t)
+        })
+    }) else {
+        return false;
+    };
     let quads = n - n % 4;
     for i in (whole..quads).step_by(4) {
         let vq = if VALUES { &v[i..i + 4] } else { &[][..] };
@@ -114,6 +106,34 @@ pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t:
         t.add(0, k, if VALUES { w[i] * v[i] } else { w[i] });
     }
     true
+}
+
+/// Runs `f(codes, weights, values)` on each whole group of `GROUP` bonds in order (`values` empty
+/// unless `VALUES`), after prefetching the input of the group `AHEAD` bonds on. Returns how many
+/// bonds the groups covered (the rest is the caller's tail), or `None` once `f` returns false.
+#[inline(always)]
+fn groups<const VALUES: bool>(
+    w: &[f64],
+    v: &[f64],
+    c: &[i32],
+    mut f: impl FnMut(&[i32], &[f64], &[f64]) -> bool,
+) -> Option<usize> {
+    let n = w.len();
+    let (c, v) = (&c[..n], if VALUES { &v[..n] } else { &[][..] });
+    let whole = n - n % GROUP;
+    for (g, (cg, wg)) in c[..whole]
+        .chunks_exact(GROUP)
+        .zip(w[..whole].chunks_exact(GROUP))
+        .enumerate()
+    {
+        let i = g * GROUP;
+        prefetch_group(w, VALUES.then_some(v), c, i);
+        let vg = if VALUES { &v[i..i + GROUP] } else { &[][..] };
+        if !f(cg, wg, vg) {
+            return None;
+        }
+    }
+    Some(whole)
 }
 
 /// Prefetches the input of the group of bonds `AHEAD` after the one starting at `i`: one cache
@@ -184,19 +204,11 @@ fn screen_terms<const VALUES: bool>(w: &[f64], v: &[f64], c: &[i32], s: usize) -
     let v = if VALUES { &v[..n] } else { &[][..] };
     let mut bad = [0u32; 8];
     let mut z = [0.0f64; 8];
-    let whole = n - n % GROUP;
-    for (g, (cg, wg)) in c[..whole]
-        .chunks_exact(GROUP)
-        .zip(w[..whole].chunks_exact(GROUP))
-        .enumerate()
-    {
-        let i = g * GROUP;
-        prefetch_group(w, VALUES.then_some(v), c, i);
+    let whole = groups::<VALUES>(w, v, c, |cg, wg, vg| {
         for j in 0..GROUP {
             bad[j % 8] |= u32::from(cg[j] as u32 >= lim);
         }
         if VALUES {
-            let vg = &v[i..i + GROUP];
             for j in 0..GROUP {
                 z[j % 8] += (wg[j] * vg[j]).abs();
             }
@@ -205,7 +217,9 @@ fn screen_terms<const VALUES: bool>(w: &[f64], v: &[f64], c: &[i32], s: usize) -
                 z[j % 8] += wg[j].abs();
             }
         }
-    }
+        true
+    })
+    .expect("the screen never stops early");
     let mut tail = 0.0;
     let mut ok = bad.iter().all(|&b| b == 0);
     for i in whole..n {
