@@ -191,7 +191,10 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
         near_overflow: AtomicBool::new(false),
     };
     if !parallel {
-        if p_count == 1 && !normalize && out.len() > n / 2 && !allocates(n, input.num_sectors) {
+        if p_count == 1
+            && output_dominated(normalize, out.len(), n)
+            && !allocates(n, input.num_sectors)
+        {
             // One small portfolio, more sectors than bonds: what `Job::run` does for it (check,
             // then write the row directly), without its bookkeeping (127 instead of 146 ns for
             // 100 bonds, 1,000 sectors: `cargo bench --bench kernel -- parts`). A failed check
@@ -263,8 +266,8 @@ impl Job<'_, '_> {
     fn run(mut self, normalize: bool, out: &mut [f64]) -> Result<()> {
         let n = self.input.weights.len();
         let p_count = self.input.layout.num_portfolios();
-        if !normalize && out.len() > n / 2 {
-            // Output-dominated: check everything first, then write rows directly.
+        if output_dominated(normalize, out.len(), n) {
+            // Check everything first, then write rows directly.
             self.portfolios(out, |ps, _| self.check_block(ps))?;
             self.prechecked = true;
             // Writing rows directly must not fail half-way: no sum may overflow (see
@@ -562,6 +565,12 @@ where
         work();
     });
     failure.into_inner().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Whether a job's output (`out_len` doubles; `n` bonds) is large enough that its input is checked
+/// in a pass of its own and rows are then written straight into the output (see `Job::run`).
+fn output_dominated(normalize: bool, out_len: usize, n: usize) -> bool {
+    !normalize && out_len > n / 2
 }
 
 /// Whether summing a portfolio of `len` bonds over `s` sectors allocates: partial tables for a
