@@ -11,24 +11,8 @@ use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criteri
 use sector_weights::kernel::{compute, Input, Layout};
 use sector_weights::pool;
 
-/// Deterministic data: weights in [0, 1), codes uniform in 0..num_sectors (xorshift64*).
-fn data(n: usize, num_sectors: usize, seed: u64) -> (Vec<f64>, Vec<i32>) {
-    let mut x = seed | 1;
-    let mut next = move || {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    };
-    let mut weights = Vec::with_capacity(n);
-    let mut codes = Vec::with_capacity(n);
-    for _ in 0..n {
-        let r = next();
-        weights.push((r >> 11) as f64 / (1u64 << 53) as f64);
-        codes.push(((r >> 32) % num_sectors as u64) as i32);
-    }
-    (weights, codes)
-}
+mod common;
+use common::data;
 
 /// Thread counts 1..=all CPUs.
 fn thread_counts() -> Vec<usize> {
@@ -90,60 +74,5 @@ fn sector_counts(c: &mut Criterion) {
     }
 }
 
-/// One small portfolio with many sectors, taken apart: the three steps any checked,
-/// no-partial-results implementation needs (check the input, zero the row, add each bond), run
-/// back to back without the library's dispatch, against `compute` itself. The first is the floor
-/// the plain C loop (zero + add, no check) is compared with in `benches/compare.py`.
-/// Group `parts/<bonds>x<sectors>`.
-fn parts(c: &mut Criterion) {
-    use sector_weights::scatter::{scatter, screen, OneTable};
-    for (bonds, sectors) in [(100, 1_000), (100, 65_536), (10_000, 65_536)] {
-        let (w, codes) = data(bonds, sectors, 7);
-        let mut out = vec![0.0; sectors];
-        let mut group = c.benchmark_group(format!("parts/{bonds}x{sectors}"));
-        group.bench_function("check+zero+add", |b| {
-            b.iter(|| {
-                let (ok, magnitude) = screen(black_box(&w), None, black_box(&codes), sectors);
-                assert!(ok && magnitude < f64::MAX / 4.0);
-                out.fill(0.0);
-                assert!(scatter::<false, _>(
-                    &w,
-                    &[],
-                    &codes,
-                    &mut OneTable(&mut out)
-                ));
-                black_box(&out);
-            })
-        });
-        group.bench_function("zero+add", |b| {
-            b.iter(|| {
-                out.fill(0.0);
-                let t = &mut OneTable(&mut out);
-                assert!(scatter::<false, _>(
-                    black_box(&w),
-                    &[],
-                    black_box(&codes),
-                    t
-                ));
-                black_box(&out);
-            })
-        });
-        let input = Input {
-            weights: &w,
-            values: None,
-            codes: &codes,
-            layout: Layout::Uniform {
-                num_portfolios: 1,
-                bonds_per_portfolio: bonds,
-            },
-            num_sectors: sectors,
-        };
-        group.bench_function("compute", |b| {
-            b.iter(|| compute(black_box(&input), false, black_box(&mut out[..])).expect("compute"))
-        });
-        group.finish();
-    }
-}
-
-criterion_group!(benches, sizes, sector_counts, parts);
+criterion_group!(benches, sizes, sector_counts);
 criterion_main!(benches);
