@@ -7,12 +7,10 @@
 #   make test-python     pytest bindings/python/tests
 #   make demo-python     examples/python/article_comparison.py at the article's size
 #
-# Other parts may depend on python-install and run $(VENV_PY).
+# The venv's variables (PY_VENV, VENV_PY, PY_PIP) are in the top Makefile: other parts may depend on
+# python-env or python-install and run $(VENV_PY).
 .PHONY: python-env python-install test-python demo-python
 
-PY_VENV ?= $(CURDIR)/.venv
-VENV_PY := $(PY_VENV)/bin/python
-PY_PIP := $(VENV_PY) -m pip --disable-pip-version-check
 PY_REQUIREMENTS := numpy pytest pandas polars matplotlib
 PY_ENV_STAMP := $(PY_VENV)/.sector-weights-env
 PY_INSTALL_STAMP := $(PY_VENV)/.sector-weights-installed
@@ -49,5 +47,4 @@ test-python: build python-install
 demo-python: python-install
 	$(VENV_PY) examples/python/article_comparison.py $(DEMO_PYTHON_ARGS)
 
-DEMO := demo-python
 TEST_TARGETS += test-python
