@@ -65,8 +65,14 @@ lint:
 test-make:
 	MAKE="$(MAKE)" bash tests/make/fragments.sh
 
-test-rust: build
-	$(CARGO) test --release --all-features
+# The Rust tests need the test-only panic-hook feature, so they build in their own target directory:
+# the library is a cdylib, whose file names in target/release carry no hash, so a build with other
+# features there would replace the release library, and each build would redo the other every run.
+# RUST_TEST_ARGS picks tests: make test-rust RUST_TEST_ARGS='--test api -- ragged'
+RUST_TEST_DIR := $(CURDIR)/target/all-features
+RUST_TEST_ARGS ?=
+test-rust:
+	$(CARGO) test --release --all-features --target-dir $(RUST_TEST_DIR) $(RUST_TEST_ARGS)
 
 # Regenerate the committed C header from the Rust sources.
 header:
