@@ -114,9 +114,10 @@ def peer_ratios(plt, outdir, report) -> list[Path]:
     ax.axhline(1.15, color="gray", lw=1, ls=":", label="target vs floor: 1.15 (500x50,000, 1x20M)")
     ax.set_xticks(range(len(cases)))
     ax.set_xticklabels([c[3] for c in cases], rotation=30, ha="right", fontsize=8)
-    ax.set_ylabel("library time / peer time (< 1: the library is faster)")
+    ax.set_yscale("log")
+    ax.set_ylabel("library time / peer time (log; < 1: the library is faster)")
     ax.set_title("The library against the strongest peers and the true floor")
-    ax.grid(True, axis="y", alpha=0.3)
+    ax.grid(True, axis="y", which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     path = outdir / "peers_and_floor.png"
