@@ -162,6 +162,8 @@ def load_library(path: Path) -> ctypes.CDLL:
     lib.sw_get_num_threads.restype = ctypes.c_size_t
     lib.sw_last_error_message.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
     lib.sw_last_error_message.restype = ctypes.c_size_t
+    lib.sw_status_name.argtypes = [ctypes.c_int32]
+    lib.sw_status_name.restype = ctypes.c_char_p
     return lib
 
 
@@ -176,8 +178,9 @@ def load_one_thread_copy(lib_path: Path, tmp: Path, lib: ctypes.CDLL) -> ctypes.
     lib1 = load_library(copy)
     if c_addr(lib1.calculate_sector_weights) == c_addr(lib.calculate_sector_weights):
         raise RuntimeError(f"{copy} was not loaded as a separate copy (same soname?)")
-    if lib1.sw_set_num_threads(1) != 0:
-        raise RuntimeError(f"sw_set_num_threads(1) failed: {last_error(lib1)}")
+    st = lib1.sw_set_num_threads(1)
+    if st != 0:
+        raise RuntimeError(f"sw_set_num_threads(1) failed: {last_error(lib1, st)}")
     return lib1
 
 
@@ -185,10 +188,11 @@ def c_addr(fn) -> int:
     return ctypes.cast(fn, ctypes.c_void_p).value
 
 
-def last_error(lib) -> str:
+def last_error(lib, status: int) -> str:
+    """"SW_ERROR_...: message" for a status the library returned."""
     buf = ctypes.create_string_buffer(512)
     lib.sw_last_error_message(buf, 512)
-    return buf.value.decode()
+    return f"{lib.sw_status_name(status).decode()}: {buf.value.decode()}"
 
 
 # ---------------------------------------------------------------- memory
@@ -335,7 +339,7 @@ class Runner:
                 con.out.ctypes.data, case.s, iters, ctypes.byref(ns),
             )
             if st != 0:
-                raise RuntimeError(f"{con.name} returned status {st}")
+                raise RuntimeError(f"{con.name} returned status {st}" + self.status_text(con, st))
             return ns.value / 1e9 / iters
         call = con.thing
         t0 = time.perf_counter_ns()
@@ -351,8 +355,13 @@ class Runner:
             ctypes.byref(ns),
         )
         if st != 0:
-            raise RuntimeError(f"{con.name} returned status {st}")
+            raise RuntimeError(f"{con.name} returned status {st}" + self.status_text(con, st))
         return ns.value / 1e9
+
+    def status_text(self, con: Contender, st: int) -> str:
+        if con.name.startswith("sw (C)"):
+            return " (" + last_error(self.lib1 if "1 thread" in con.name else self.lib, st) + ")"
+        return ""
 
     def check(self, case: Case, contenders: dict[str, Contender], when: str) -> None:
         """Every contender's table must equal the exact sums (the floors compute nothing)."""
@@ -373,7 +382,7 @@ class Runner:
             o = np.full((case.p, case.s), np.nan)
             st = one.calculate_sector_weights(w.ctypes.data, case.p, case.c.ctypes.data, case.b, o.ctypes.data, case.s)
             if st != 0:
-                raise RuntimeError(f"calculate_sector_weights returned {st}: {last_error(one)}")
+                raise RuntimeError(f"calculate_sector_weights returned {last_error(one, st)}")
             outs.append(o)
         if outs[0].tobytes() != outs[1].tobytes():
             raise AssertionError(f"1-thread and {nthreads}-thread results differ on {case.label()}")

@@ -38,7 +38,7 @@ def sw_ctypes(case, out, lib, last_error):
     def call():
         st = f(*args)
         if st != 0:
-            raise RuntimeError(f"calculate_sector_weights returned {st}: {last_error(lib)}")
+            raise RuntimeError(f"calculate_sector_weights returned {last_error(lib, st)}")
 
     return call
 
