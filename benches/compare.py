@@ -388,33 +388,47 @@ class Runner:
             raise AssertionError(f"1-thread and {nthreads}-thread results differ on {case.label()}")
 
     def bench(self, case: Case, names: list[str], args, seed: int) -> dict:
+        """Check, then time every contender back to back and in isolated calls, then check again."""
         contenders, too_slow = self.make(case, names)
-        # The first call measures peak memory (before the allocator has anything cached from this
-        # case) and is the correctness run; then k is chosen so that one sample lasts >= sample_s.
-        iters, rss = {}, {}
+        rss, iters = self.calibrate(case, contenders, args.sample_ms / 1e3)
+        shuffler = random.Random(seed)
+        samples = self.interleave(case, contenders, iters, args.reps, shuffler)
+        isolated = self.isolate(case, contenders, args.isolated, args.idle_ms / 1e3, shuffler)
+        self.check(case, contenders, "after timing")
+        return {"samples": samples, "iters": iters, "rss": rss, "isolated": isolated, "too_slow": too_slow}
+
+    def calibrate(self, case: Case, contenders: dict[str, Contender], sample_s: float):
+        """The first call of each contender measures its peak memory (before the allocator has
+        anything cached from this case) and is checked; then k is chosen so that one sample of k
+        back-to-back calls lasts at least sample_s."""
+        rss, iters = {}, {}
         for name, con in contenders.items():
             rss[name] = extra_peak_rss_mib(lambda con=con: self.run_once(case, con, 1))
         self.check(case, contenders, "before timing")
         for name, con in contenders.items():
             t = min(self.run_once(case, con, 1), self.run_once(case, con, 1))
-            iters[name] = max(1, min(1_000_000, int(args.sample_ms / 1e3 / max(t, 1e-9))))
+            iters[name] = max(1, min(1_000_000, int(sample_s / max(t, 1e-9))))
+        return rss, iters
 
+    def interleave(self, case: Case, contenders, iters, reps: int, shuffler) -> dict[str, list[float]]:
+        """reps samples per contender, all contenders in a freshly shuffled order each time."""
         samples = {name: [] for name in contenders}
         order = list(contenders)
-        shuffler = random.Random(seed)
-        for _ in range(args.reps):
+        for _ in range(reps):
             shuffler.shuffle(order)
             for name in order:
                 samples[name].append(self.run_once(case, contenders[name], iters[name]))
+        return samples
 
+    def isolate(self, case: Case, contenders, n: int, idle_s: float, shuffler) -> dict:
+        """n isolated calls per contender and condition, interleaved like the samples."""
         isolated = {name: {c: [] for c in CONDITIONS} for name in ISOLATED if name in contenders}
         slots = [(name, c) for name in isolated for c in CONDITIONS]
-        for _ in range(args.isolated):
+        for _ in range(n):
             shuffler.shuffle(slots)
             for name, cond in slots:
-                isolated[name][cond].append(self.run_isolated(case, contenders[name], cond, args.idle_ms / 1e3))
-        self.check(case, contenders, "after timing")
-        return {"samples": samples, "iters": iters, "rss": rss, "isolated": isolated, "too_slow": too_slow}
+                isolated[name][cond].append(self.run_isolated(case, contenders[name], cond, idle_s))
+        return isolated
 
 
 def run_child(args) -> int:
@@ -428,7 +442,7 @@ def run_child(args) -> int:
     lib_path = Path(args.lib)
     os.environ.setdefault("SECTOR_WEIGHTS_LIBRARY", str(lib_path.resolve()))
     want = [c for c in mode["contenders"] if c in args.want]
-    results, notes = [], []
+    results = []
     with tempfile.TemporaryDirectory(prefix="sw-bench-") as tmp:
         runner = Runner(lib_path, Path(args.build_dir), Path(tmp))
         nthreads = runner.lib.sw_get_num_threads()
@@ -464,7 +478,7 @@ def run_child(args) -> int:
     import compare_peers
 
     info["versions"] = compare_peers.versions()
-    Path(args.raw_out).write_text(json.dumps({"mode": args.child, "info": info, "results": results, "notes": notes}))
+    Path(args.raw_out).write_text(json.dumps({"mode": args.child, "info": info, "results": results}))
     return 0
 
 

@@ -70,9 +70,19 @@ def _chunked(w, c, out, tab, per):
                 out[p, s] += tab[p * per + k, s]
 
 
+def warm_up() -> None:
+    """Compiles (or loads from the cache) every variant for the argument types used, on tiny
+    arrays, so that no compilation lands in a timed or memory-measured call."""
+    w, c, out = np.zeros((1, 1)), np.zeros((1, 1), dtype=np.int32), np.zeros((1, 1))
+    _serial(w, c, out)
+    _rows(w, c, out)
+    _chunked(w, c, out, np.zeros((1, 1)), 1)
+
+
 def make(w2: np.ndarray, c2: np.ndarray, out: np.ndarray):
     """A zero-argument callable that fills `out` (portfolios x sectors) from w2 and c2 (portfolios
     x bonds). The chunk tables are allocated here, once, not on every call."""
+    warm_up()
     p, b = w2.shape
     s = out.shape[1]
     per = chunks_per_portfolio(p, b, s, nb.get_num_threads())

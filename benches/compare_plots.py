@@ -75,11 +75,11 @@ def speedup_article(plt, outdir, rows, mode) -> list[Path]:
         return []
     fig, axes = plt.subplots(1, len(sectors), figsize=(6 * len(sectors), 5.5), squeeze=False)
     for ax, s in zip(axes[0], sectors):
-        sel = sorted((r for r in art if r["s"] == s and not r["contender"].startswith("sw (C")
-                      and r["contender"] != "sw (ctypes)"), key=lambda r: -r["ratio"])
+        sel = sorted((r for r in art if r["s"] == s and not r["contender"].startswith("sw")),
+                     key=lambda r: -r["ratio"])
         names = [r["contender"] for r in sel]
         vals = [r["ratio"] for r in sel]
-        colors = ["tab:green" if n.startswith("sw") else "tab:gray" if "floor" in n else "tab:blue" for n in names]
+        colors = ["tab:gray" if "floor" in n else "tab:blue" for n in names]
         ax.barh(names, vals, color=colors)
         ax.set_xscale("log")
         ax.axvline(1.0, color="black", lw=1)

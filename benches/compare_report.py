@@ -30,15 +30,21 @@ def log(*a):
     print(*a, file=sys.stderr, flush=True)
 
 
-def base_of(name: str, present) -> str:
-    """What a contender is compared with: `sw (C)` for C-side ones (all called by the same C loop);
-    for Python-side ones the package's `sector_weights()`, what a Python user calls (raw ctypes
-    where the package did not run). The package itself is compared with raw ctypes."""
+def fmt_ratio(r: float) -> str:
+    """Two decimals, or two significant digits below 0.1 (0.0041, not 0.00)."""
+    return f"{r:.2f}" if r >= 0.1 else f"{r:.2g}"
+
+
+def pair_of(name: str, present) -> tuple[str, str]:
+    """(numerator, denominator) of a contender's ratio: the library over the contender, the
+    library called the same way: `sw (C)` over C-side contenders (one C timing loop calls them
+    all); over Python-side ones the package's `sector_weights()`, what a Python user calls (raw
+    ctypes where the package did not run). The package itself: its time over raw ctypes."""
+    if name == "sw (python)":
+        return ("sw (python)", "sw (ctypes)")
     if name in C_SYMBOLS:
-        return "sw (C)"
-    if name == "sw (python)" or "sw (python)" not in present:
-        return "sw (ctypes)"
-    return "sw (python)"
+        return ("sw (C)", name)
+    return ("sw (python)" if "sw (python)" in present else "sw (ctypes)", name)
 
 
 def standing_notes(args) -> list[str]:
@@ -71,14 +77,14 @@ class Report:
         med = {k: statistics.median(v) for k, v in r["samples"].items()}
         common = {"mode": mode, "case": r["case"], "p": r["p"], "b": r["b"], "s": r["s"]}
         for name, v in r["samples"].items():
-            base = base_of(name, med)
+            num, den = pair_of(name, med)
             row = {
                 **common,
                 "contender": name,
                 "median_s": med[name],
                 "min_s": min(v),
                 "max_s": max(v),
-                "ratio": med[base] / med[name] if base in med else None,
+                "ratio": med[num] / med[den] if num in med and den in med else None,
                 "calls_per_sample": r["iters"][name],
                 "extra_rss_mib": r["rss"][name],
                 "samples_s": v,
@@ -266,7 +272,8 @@ class Report:
             cells = []
             for m, base, peer in cols:
                 r = self.ratio(m, key, base, peer)
-                cells.append("—" if r is None else (f"**{r[0]:.2f}**" if r[0] > 0.9 and peer != "true floor" else f"{r[0]:.2f}"))
+                bold = r is not None and r[0] > 0.9 and peer != "true floor"
+                cells.append("—" if r is None else f"**{fmt_ratio(r[0])}**" if bold else fmt_ratio(r[0]))
             t = self.med.get((fmode, *key, "sw (C)"))
             gb = [self.gbps(fmode, key, f) for f in FLOORS]
             lines.append(f"| {label} | {fmt_time(t) if t else '—'} | " + " | ".join(cells) + " | "
@@ -328,8 +335,8 @@ class Report:
         others = [c for c in names if c not in ("sw (C)", "sw (ctypes)")]
         lines = [
             f"{RUN_TITLES[mode]}: time of `sw (C)` per call (median), and the library's median time over each "
-            "contender's (< 1: the library is faster; C contenders and the floors over `sw (C)`, Python ones "
-            "over `sw (python)`, the package, and the package over raw `sw (ctypes)`).",
+            "contender's (< 1: the library is faster): `sw (C)` over C contenders and the floors, the package "
+            "`sw (python)` over Python ones; in the `sw (python)` column the package over raw `sw (ctypes)`.",
             "",
             "| case | sw (C) | " + " | ".join(others) + " |",
             "|---|---:|" + "---:|" * len(others),
@@ -341,8 +348,8 @@ class Report:
             cells = []
             for c in others:
                 present = {x for (m, *k, x) in self.med if m == mode and tuple(k) == (p, b, s)}
-                r = self.ratio(mode, (p, b, s), base_of(c, present), c)
-                cells.append("—" if r is None else f"{r[0]:.2f}")
+                r = self.ratio(mode, (p, b, s), *pair_of(c, present))
+                cells.append("—" if r is None else fmt_ratio(r[0]))
             lines.append(f"| {label} | {fmt_time(t)} | " + " | ".join(cells) + " |")
         return lines + [""]
 
@@ -387,7 +394,7 @@ class Report:
                           "| contender | median | min | max | ratio | k | extra RSS | GB/s |",
                           "|---|---:|---:|---:|---:|---:|---:|---:|"]
                 for r in sorted(sel, key=lambda r: r["median_s"]):
-                    ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+                    ratio = "" if r["ratio"] is None else fmt_ratio(r["ratio"])
                     rss = "?" if r["extra_rss_mib"] is None else f"{r['extra_rss_mib']:.1f} MiB"
                     gb = f"{r['gb_per_s']:.1f}" if "gb_per_s" in r else ""
                     lines.append(f"| {r['contender']} | {fmt_time(r['median_s'])} | {fmt_time(r['min_s'])} | "
