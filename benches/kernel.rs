@@ -40,10 +40,7 @@ fn bench_case(c: &mut Criterion, portfolios: usize, bonds: usize, sectors: usize
                 weights,
                 values: None,
                 codes,
-                layout: Layout::Uniform {
-                    num_portfolios: portfolios,
-                    bonds_per_portfolio: bonds,
-                },
+                layout: Layout::Uniform { num_portfolios: portfolios, bonds_per_portfolio: bonds },
                 num_sectors: sectors,
             };
             b.iter(|| compute(black_box(&input), false, black_box(&mut out[..])).expect("compute"));

@@ -76,11 +76,7 @@ pub struct Sums {
 /// (times `v[i]`) over its bonds with code `c[i] == sector`, in bond order. Codes must be valid.
 pub fn naive(w: &[f64], v: Option<&[f64]>, c: &[i32], ranges: &[Range<usize>], s: usize) -> Sums {
     let cells = ranges.len() * s;
-    let mut out = Sums {
-        sum: vec![0.0; cells],
-        abs: vec![0.0; cells],
-        count: vec![0; cells],
-    };
+    let mut out = Sums { sum: vec![0.0; cells], abs: vec![0.0; cells], count: vec![0; cells] };
     for (q, r) in ranges.iter().enumerate() {
         for i in r.clone() {
             let x = w[i] * v.map_or(1.0, |v| v[i]);
@@ -96,11 +92,7 @@ pub fn naive(w: &[f64], v: Option<&[f64]>, c: &[i32], ranges: &[Range<usize>], s
 /// The first bad element in portfolio-then-bond order (a code is checked before its weight,
 /// the weight before its value): `(portfolio, bond within it, what)`.
 pub fn first_bad(
-    w: &[f64],
-    v: Option<&[f64]>,
-    c: &[i32],
-    ranges: &[Range<usize>],
-    s: usize,
+    w: &[f64], v: Option<&[f64]>, c: &[i32], ranges: &[Range<usize>], s: usize,
 ) -> Option<(usize, usize, Bad)> {
     ranges.iter().enumerate().find_map(|(q, r)| {
         r.clone().find_map(|i| {
@@ -126,10 +118,7 @@ pub fn assert_close(got: &[f64], want: &Sums) {
         let bound = (want.count[j].max(1) as f64) * f64::EPSILON * 2.0;
         let tol = bound * want.abs[j] + f64::MIN_POSITIVE;
         let w = want.sum[j];
-        assert!(
-            (g - w).abs() <= tol,
-            "cell {j}: got {g}, reference {w}, tolerance {tol}"
-        );
+        assert!((g - w).abs() <= tol, "cell {j}: got {g}, reference {w}, tolerance {tol}");
     }
 }
 

@@ -75,10 +75,7 @@ fn run(empty: usize, last: usize, s: usize, refuse: usize) {
     let e = res.expect_err("a refused allocation must be an error");
     assert_eq!(e.status(), SwStatus::SW_ERROR_OUT_OF_MEMORY, "{e}");
     let written = out.iter().filter(|&&x| x != -7.0).count();
-    assert_eq!(
-        written, 0,
-        "{written} output cells written before the error ({e})"
-    );
+    assert_eq!(written, 0, "{written} output cells written before the error ({e})");
 
     // And the next call works.
     compute(&input, false, &mut out).expect("works again");

@@ -38,12 +38,9 @@ use crate::validate;
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn calculate_sector_weights(
-    portfolios_bond_weights: *const f64,
-    pf_size: libc::uintmax_t,
-    portfolios_bond_sectors: *const i32,
-    num_bonds: libc::uintmax_t,
-    portfolios_sector_weights: *mut f64,
-    num_sectors: libc::uintmax_t,
+    portfolios_bond_weights: *const f64, pf_size: libc::uintmax_t,
+    portfolios_bond_sectors: *const i32, num_bonds: libc::uintmax_t,
+    portfolios_sector_weights: *mut f64, num_sectors: libc::uintmax_t,
 ) -> SwStatus {
     boundary(|| {
         let p = validate::to_usize(pf_size, "pf_size")?;
@@ -61,10 +58,7 @@ pub unsafe extern "C" fn calculate_sector_weights(
             )
         };
         let ok = bufs.check()?;
-        let layout = Layout::Uniform {
-            num_portfolios: p,
-            bonds_per_portfolio: b,
-        };
+        let layout = Layout::Uniform { num_portfolios: p, bonds_per_portfolio: b };
         let input = Input {
             weights: weights.slice(&ok),
             values: None,
@@ -100,14 +94,8 @@ pub unsafe extern "C" fn calculate_sector_weights(
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn sw_sector_weights(
-    weights: *const f64,
-    weights_len: usize,
-    sectors: *const i32,
-    sectors_len: usize,
-    num_portfolios: usize,
-    num_sectors: usize,
-    out: *mut f64,
-    out_len: usize,
+    weights: *const f64, weights_len: usize, sectors: *const i32, sectors_len: usize,
+    num_portfolios: usize, num_sectors: usize, out: *mut f64, out_len: usize,
 ) -> SwStatus {
     boundary(|| {
         let mut bufs = Buffers::<3>::new();
@@ -167,15 +155,8 @@ pub unsafe extern "C" fn sw_sector_weights(
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn sw_sector_weights_ragged(
-    weights: *const f64,
-    weights_len: usize,
-    sectors: *const i32,
-    sectors_len: usize,
-    offsets: *const i64,
-    offsets_len: usize,
-    num_sectors: usize,
-    flags: u32,
-    out: *mut f64,
+    weights: *const f64, weights_len: usize, sectors: *const i32, sectors_len: usize,
+    offsets: *const i64, offsets_len: usize, num_sectors: usize, flags: u32, out: *mut f64,
     out_len: usize,
 ) -> SwStatus {
     boundary(|| {
@@ -225,18 +206,9 @@ pub unsafe extern "C" fn sw_sector_weights_ragged(
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn sw_sector_exposures(
-    weights: *const f64,
-    weights_len: usize,
-    values: *const f64,
-    values_len: usize,
-    sectors: *const i32,
-    sectors_len: usize,
-    offsets: *const i64,
-    offsets_len: usize,
-    num_sectors: usize,
-    flags: u32,
-    out: *mut f64,
-    out_len: usize,
+    weights: *const f64, weights_len: usize, values: *const f64, values_len: usize,
+    sectors: *const i32, sectors_len: usize, offsets: *const i64, offsets_len: usize,
+    num_sectors: usize, flags: u32, out: *mut f64, out_len: usize,
 ) -> SwStatus {
     boundary(|| {
         let normalize = normalize_flag(flags)?;

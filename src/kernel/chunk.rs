@@ -48,11 +48,7 @@ pub enum Stop {
 /// `prechecked`: every element was already checked, so the sums need no finiteness check.
 /// Errors name the first bad element's index in the chunk.
 pub fn scan<const VALUES: bool>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    acc: &mut [f64],
-    prechecked: bool,
+    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64], prechecked: bool,
 ) -> std::result::Result<(), Stop> {
     let s = acc.len();
     if !uses_lanes(w.len(), s) {
@@ -71,11 +67,7 @@ pub fn scan<const VALUES: bool>(
 
 /// Every bond, in order, into one table: `acc` itself.
 fn one_table<const VALUES: bool>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    acc: &mut [f64],
-    prechecked: bool,
+    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64], prechecked: bool,
 ) -> std::result::Result<(), Stop> {
     let s = acc.len();
     let vs = VALUES.then_some(v);
@@ -84,11 +76,7 @@ fn one_table<const VALUES: bool>(
     // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input.
     // Check whichever is shorter, the sums or the terms.
     let finite = prechecked
-        || if s <= w.len() {
-            all_finite(acc)
-        } else {
-            all_finite(w) && vs.is_none_or(all_finite)
-        };
+        || if s <= w.len() { all_finite(acc) } else { all_finite(w) && vs.is_none_or(all_finite) };
     if codes_ok && finite {
         Ok(())
     } else {
@@ -98,18 +86,12 @@ fn one_table<const VALUES: bool>(
 
 /// Four lane-major tables of `N >= acc.len()` doubles on the stack; writes `acc` only on success.
 fn stack_lanes<const VALUES: bool, const N: usize>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    acc: &mut [f64],
+    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64],
 ) -> std::result::Result<(), Stop> {
     let s = acc.len().min(N);
     let acc = &mut acc[..s];
     let mut lanes = [[0.0f64; N]; 4];
-    let table = &mut StackLanes {
-        lanes: &mut lanes,
-        s,
-    };
+    let table = &mut StackLanes { lanes: &mut lanes, s };
     let codes_ok = scatter::<VALUES, _>(w, v, c, table);
     if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(&l[..s])) {
         locate(w, VALUES.then_some(v), c, s)?;
@@ -123,10 +105,7 @@ fn stack_lanes<const VALUES: bool, const N: usize>(
 
 /// Four lanes per sector on the heap (more sectors than the stack tables hold).
 fn heap_lanes<const VALUES: bool>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    acc: &mut [f64],
+    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64],
 ) -> std::result::Result<(), Stop> {
     let s = acc.len();
     let mut lanes = Vec::new();
@@ -248,11 +227,7 @@ pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t:
 /// too-large codes together, and proves the index in bounds.
 #[inline(always)]
 fn quad<const VALUES: bool, T: Table>(
-    cq: &[i32],
-    wq: &[f64],
-    vq: &[f64],
-    s: usize,
-    t: &mut T,
+    cq: &[i32], wq: &[f64], vq: &[f64], s: usize, t: &mut T,
 ) -> bool {
     let (cq, wq) = (&cq[..4], &wq[..4]);
     let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);

@@ -113,12 +113,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         let failure = if p_count <= 1 || matches!(self.exec, Exec::Inline) {
             f(0..p_count, rows)
         } else {
-            let work = self
-                .input
-                .weights
-                .len()
-                .saturating_add(rows.len() / 4)
-                .max(1);
+            let work = self.input.weights.len().saturating_add(rows.len() / 4).max(1);
             let per_task = (TASK_BONDS.saturating_mul(p_count) / work).clamp(1, p_count);
             let s = self.s;
             self.exec.blocks(rows, per_task * s, |t, block| {
@@ -174,10 +169,8 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             // Bad elements anywhere outrank a row failure, so later rows are still summed.
             let normalize = normalize && row_failure.is_none();
             let failure = check_row(row, p, r.len(), may_overflow, normalize);
-            row_failure = row_failure.or(failure.map(|error| Failure {
-                rank: Rank::Row(p),
-                error,
-            }));
+            row_failure =
+                row_failure.or(failure.map(|error| Failure { rank: Rank::Row(p), error }));
         }
         row_failure
     }
@@ -194,28 +187,19 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
                     rows: Rows::Bonds,
                     num_sectors: self.s,
                 });
-                Failure {
-                    rank: Rank::Element(g),
-                    error,
-                }
+                Failure { rank: Rank::Element(g), error }
             }
             Stop::Skipped => Failure {
                 rank: Rank::Skipped(p),
                 error: Error::Internal("skipped after an earlier error"),
             },
-            Stop::Fatal(error) => Failure {
-                rank: Rank::Fatal(p),
-                error,
-            },
+            Stop::Fatal(error) => Failure { rank: Rank::Fatal(p), error },
         }
     }
 
     /// Overwrites `row` with the sums of portfolio `p` (bonds `r`). On error `row` holds garbage.
     fn portfolio_sums(
-        &self,
-        p: usize,
-        r: Range<usize>,
-        row: &mut [f64],
+        &self, p: usize, r: Range<usize>, row: &mut [f64],
     ) -> std::result::Result<(), Stop> {
         #[cfg(feature = "panic-hook")]
         if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
@@ -236,12 +220,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     /// Sums chunks `js` of the portfolio at `r` into `acc` along a fixed binary tree: the left
     /// half into `acc`, the right half into a table from `spare`, then right into left.
     fn tree(
-        &self,
-        r: &Range<usize>,
-        chunk: usize,
-        js: Range<usize>,
-        acc: &mut [f64],
-        spare: &mut [f64],
+        &self, r: &Range<usize>, chunk: usize, js: Range<usize>, acc: &mut [f64], spare: &mut [f64],
     ) -> std::result::Result<(), Stop> {
         if js.len() == 1 {
             let lo = r.start + js.start * chunk;
@@ -292,11 +271,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
 /// Checks a summed row of portfolio `p` (`bonds` bonds): that its sums did not overflow (when
 /// they may), then normalises it by its total when `normalize`.
 fn check_row(
-    row: &mut [f64],
-    p: usize,
-    bonds: usize,
-    may_overflow: bool,
-    normalize: bool,
+    row: &mut [f64], p: usize, bonds: usize, may_overflow: bool, normalize: bool,
 ) -> Option<Error> {
     if may_overflow {
         // Every element is finite (checked), but the sums may have left the double range.
@@ -309,10 +284,7 @@ fn check_row(
     }
     let total: f64 = row.iter().sum();
     if total == 0.0 {
-        return Some(Error::Data(Data::ZeroTotal {
-            portfolio: p,
-            bonds,
-        }));
+        return Some(Error::Data(Data::ZeroTotal { portfolio: p, bonds }));
     }
     row.iter_mut().for_each(|x| *x /= total);
     overflowed(row, p, Some(total))
@@ -327,21 +299,8 @@ fn overflowed(row: &[f64], p: usize, total: Option<f64>) -> Option<Error> {
     let k = row.iter().position(|x| !x.is_finite()).unwrap_or(0);
     let x = row.get(k).copied().unwrap_or(f64::NAN);
     Some(Error::Data(match total {
-        None => Data::SumOverflow {
-            sector: k,
-            group: p,
-            sum: x,
-            rows: Rows::Bonds,
-        },
-        Some(t) if !t.is_finite() => Data::TotalOverflow {
-            portfolio: p,
-            total: t,
-        },
-        Some(t) => Data::NormalisedOverflow {
-            sector: k,
-            portfolio: p,
-            total: t,
-            value: x,
-        },
+        None => Data::SumOverflow { sector: k, group: p, sum: x, rows: Rows::Bonds },
+        Some(t) if !t.is_finite() => Data::TotalOverflow { portfolio: p, total: t },
+        Some(t) => Data::NormalisedOverflow { sector: k, portfolio: p, total: t, value: x },
     }))
 }

@@ -52,10 +52,7 @@ pub static FORCE_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::Atomi
 #[derive(Debug, Clone, Copy)]
 pub enum Layout<'a> {
     /// `num_portfolios` portfolios of `bonds_per_portfolio` consecutive bonds each.
-    Uniform {
-        num_portfolios: usize,
-        bonds_per_portfolio: usize,
-    },
+    Uniform { num_portfolios: usize, bonds_per_portfolio: usize },
     /// Portfolio `p` is bonds `offsets[p]..offsets[p + 1]` (`num_portfolios + 1` offsets).
     Ragged(&'a [i64]),
 }
@@ -71,35 +68,24 @@ impl Layout<'_> {
     /// The largest portfolio's number of bonds (valid once [`Layout::check`] passed).
     fn max_len(&self) -> usize {
         match *self {
-            Layout::Uniform {
-                bonds_per_portfolio,
-                ..
-            } => bonds_per_portfolio,
-            Layout::Ragged(offsets) => offsets
-                .windows(2)
-                .map(|w| w[1].saturating_sub(w[0]) as usize)
-                .max()
-                .unwrap_or(0),
+            Layout::Uniform { bonds_per_portfolio, .. } => bonds_per_portfolio,
+            Layout::Ragged(offsets) => {
+                offsets.windows(2).map(|w| w[1].saturating_sub(w[0]) as usize).max().unwrap_or(0)
+            }
         }
     }
 
     /// Bond range of portfolio `p` (valid once [`Layout::check`] passed).
     fn range(&self, p: usize) -> Range<usize> {
         match *self {
-            Layout::Uniform {
-                bonds_per_portfolio: b,
-                ..
-            } => p * b..(p + 1) * b,
+            Layout::Uniform { bonds_per_portfolio: b, .. } => p * b..(p + 1) * b,
             Layout::Ragged(offsets) => offsets[p] as usize..offsets[p + 1] as usize,
         }
     }
 
     fn check(&self, n: usize) -> Result<()> {
         match *self {
-            Layout::Uniform {
-                num_portfolios,
-                bonds_per_portfolio,
-            } => {
+            Layout::Uniform { num_portfolios, bonds_per_portfolio } => {
                 let want = validate::mul(
                     num_portfolios,
                     bonds_per_portfolio,
@@ -148,10 +134,7 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
     if input.num_sectors == 0 {
         // No bonds (checked above): nothing to write, but nothing to normalise by either.
         return match (normalize, p_count) {
-            (true, 1..) => Err(Error::Data(Data::ZeroTotal {
-                portfolio: 0,
-                bonds: 0,
-            })),
+            (true, 1..) => Err(Error::Data(Data::ZeroTotal { portfolio: 0, bonds: 0 })),
             _ => Ok(()),
         };
     }
@@ -180,11 +163,7 @@ fn mode(input: &Input, out_len: usize) -> Mode {
     let chunk = chunk_len(input.num_sectors);
     if input.layout.num_portfolios() <= 1 {
         // One portfolio only has parallel work when it has several chunks.
-        return if n > chunk {
-            Mode::InPool
-        } else {
-            Mode::Inline
-        };
+        return if n > chunk { Mode::InPool } else { Mode::Inline };
     }
     // Several portfolios: when their bonds and output together pay for waking the pool.
     if n.saturating_add(out_len / 4) < PARALLEL_MIN_BONDS {

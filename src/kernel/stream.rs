@@ -26,18 +26,13 @@ pub fn code_limit(s: usize) -> u32 {
 /// bonds the groups covered (the rest is the caller's tail), or `None` once `f` returns false.
 #[inline(always)]
 pub fn groups<const VALUES: bool>(
-    w: &[f64],
-    v: &[f64],
-    c: &[i32],
-    mut f: impl FnMut(&[i32], &[f64], &[f64]) -> bool,
+    w: &[f64], v: &[f64], c: &[i32], mut f: impl FnMut(&[i32], &[f64], &[f64]) -> bool,
 ) -> Option<usize> {
     let n = w.len();
     let (c, v) = (&c[..n], if VALUES { &v[..n] } else { &[][..] });
     let whole = n - n % GROUP;
-    for (g, (cg, wg)) in c[..whole]
-        .chunks_exact(GROUP)
-        .zip(w[..whole].chunks_exact(GROUP))
-        .enumerate()
+    for (g, (cg, wg)) in
+        c[..whole].chunks_exact(GROUP).zip(w[..whole].chunks_exact(GROUP)).enumerate()
     {
         let i = g * GROUP;
         prefetch_group(w, VALUES.then_some(v), c, i);
