@@ -32,6 +32,13 @@ def plots(report, outdir: Path) -> list[Path]:
     return made
 
 
+def save(plt, fig, path: Path) -> list[Path]:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
+
+
 def time_vs_bonds(plt, outdir, sel, s, mode) -> list[Path]:
     if len({r["p"] * r["b"] for r in sel}) < 2:
         return []
@@ -61,11 +68,7 @@ def time_vs_bonds(plt, outdir, sel, s, mode) -> list[Path]:
     ax.set_title(f"Sector weights, {s:,} sectors: time vs bonds (run {mode})")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    path = outdir / f"time_vs_bonds_s{s}.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return [path]
+    return save(plt, fig, outdir / f"time_vs_bonds_s{s}.png")
 
 
 def speedup_article(plt, outdir, rows, mode) -> list[Path]:
@@ -88,11 +91,7 @@ def speedup_article(plt, outdir, rows, mode) -> list[Path]:
         ax.set_title(f"20 x 50,000, {s:,} sectors")
         ax.set_xlabel("this library's time / contender's time (log; < 1: the library is faster)")
     fig.suptitle(f"The library against each contender at the article's size (run {mode})")
-    fig.tight_layout()
-    path = outdir / "speedup_20x50000.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return [path]
+    return save(plt, fig, outdir / "speedup_20x50000.png")
 
 
 def peer_ratios(plt, outdir, report) -> list[Path]:
@@ -119,11 +118,7 @@ def peer_ratios(plt, outdir, report) -> list[Path]:
     ax.set_title("The library against the strongest peers and the true floor")
     ax.grid(True, axis="y", which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = outdir / "peers_and_floor.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return [path]
+    return save(plt, fig, outdir / "peers_and_floor.png")
 
 
 def isolated(plt, outdir, report) -> list[Path]:
@@ -157,8 +152,4 @@ def isolated(plt, outdir, report) -> list[Path]:
     ax.set_title("Isolated calls: the library after idling, and next to an OpenMP neighbour")
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = outdir / "isolated_calls.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return [path]
+    return save(plt, fig, outdir / "isolated_calls.png")

@@ -20,16 +20,18 @@ typedef int32_t (*sw_fn)(const double *, uintmax_t, const int32_t *, uintmax_t, 
  * worker costs more than the whole call (the library's own inline threshold is of this order). */
 #define PARALLEL_MIN_BONDS 32768
 
+/* Zeroes a table of S sectors and adds bonds lo..hi of one portfolio into it. */
+static inline void zero_add(double *row, size_t S, const double *wp, const int32_t *cp, size_t lo,
+                            size_t hi) {
+    memset(row, 0, S * sizeof(double));
+    for (size_t i = lo; i < hi; i++) row[cp[i]] += wp[i];
+}
+
 /* The plain loop: no checks, one thread. */
 int32_t c_loop(const double *w, uintmax_t pf_size, const int32_t *c, uintmax_t num_bonds,
                double *out, uintmax_t num_sectors) {
-    for (uintmax_t p = 0; p < pf_size; p++) {
-        double *row = out + p * num_sectors;
-        const double *wp = w + p * num_bonds;
-        const int32_t *cp = c + p * num_bonds;
-        memset(row, 0, num_sectors * sizeof(double));
-        for (uintmax_t i = 0; i < num_bonds; i++) row[cp[i]] += wp[i];
-    }
+    for (uintmax_t p = 0; p < pf_size; p++)
+        zero_add(out + p * num_sectors, num_sectors, w + p * num_bonds, c + p * num_bonds, 0, num_bonds);
     return 0;
 }
 
@@ -59,13 +61,7 @@ int32_t omp_sector_sum(const double *w, uintmax_t pf_size, const int32_t *c, uin
     size_t per = chunks_per_portfolio(P, B, S, (size_t)omp_get_max_threads());
     if (per == 1) {
 #pragma omp parallel for schedule(static)
-        for (size_t p = 0; p < P; p++) {
-            double *row = out + p * S;
-            const double *wp = w + p * B;
-            const int32_t *cp = c + p * B;
-            memset(row, 0, S * sizeof(double));
-            for (size_t i = 0; i < B; i++) row[cp[i]] += wp[i];
-        }
+        for (size_t p = 0; p < P; p++) zero_add(out + p * S, S, w + p * B, c + p * B, 0, B);
         return 0;
     }
     size_t tasks = P * per, chunk = (B + per - 1) / per;
@@ -82,11 +78,7 @@ int32_t omp_sector_sum(const double *w, uintmax_t pf_size, const int32_t *c, uin
 #pragma omp for schedule(static)
         for (size_t t = 0; t < tasks; t++) {
             size_t p = t / per, lo = (t % per) * chunk, hi = lo + chunk < B ? lo + chunk : B;
-            double *row = tab + t * S;
-            const double *wp = w + p * B;
-            const int32_t *cp = c + p * B;
-            memset(row, 0, S * sizeof(double));
-            for (size_t i = lo; i < hi; i++) row[cp[i]] += wp[i];
+            zero_add(tab + t * S, S, w + p * B, c + p * B, lo, hi);
         }
 #pragma omp for collapse(2) schedule(static)
         for (size_t p = 0; p < P; p++)
