@@ -21,23 +21,6 @@
 #define MAX_BUFS 5
 #define SLACK 64
 
-static const char *const STATUS_NAMES[] = {
-    "SW_OK",
-    "SW_ERROR_NULL_POINTER",
-    "SW_ERROR_LENGTH_MISMATCH",
-    "SW_ERROR_SIZE_OVERFLOW",
-    "SW_ERROR_SECTOR_OUT_OF_RANGE",
-    "SW_ERROR_NON_FINITE",
-    "SW_ERROR_INVALID_ARGUMENT",
-    "SW_ERROR_OVERLAP",
-    "SW_ERROR_MISALIGNED",
-    "SW_ERROR_BAD_OFFSETS",
-    "SW_ERROR_ZERO_TOTAL",
-    "SW_ERROR_OUT_OF_MEMORY",
-    "SW_ERROR_THREAD_POOL",
-    "SW_ERROR_PANIC",
-};
-
 typedef struct {
     char *key;
     char *value;
@@ -270,7 +253,7 @@ static int run(Case *c) {
     char *msg = last_error();
     char want[1024];
     expand(c, c->message, want, sizeof want);
-    const char *got_name = (st >= 0 && st < 14) ? STATUS_NAMES[st] : "unknown";
+    const char *got_name = sw_status_name(st);
     if (strcmp(got_name, c->status) != 0 || strcmp(msg, want) != 0) {
         printf("cases.txt:%d %s: got %s | %s\n      want %s | %s\n", c->line, c->id, got_name, msg,
                c->status, want);

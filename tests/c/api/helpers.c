@@ -55,27 +55,6 @@ const char *msgf(const char *fmt, ...)
     return b;
 }
 
-const char *status_name(int32_t s)
-{
-    static const char *names[] = {
-        "SW_OK",
-        "SW_ERROR_NULL_POINTER",
-        "SW_ERROR_LENGTH_MISMATCH",
-        "SW_ERROR_SIZE_OVERFLOW",
-        "SW_ERROR_SECTOR_OUT_OF_RANGE",
-        "SW_ERROR_NON_FINITE",
-        "SW_ERROR_INVALID_ARGUMENT",
-        "SW_ERROR_OVERLAP",
-        "SW_ERROR_MISALIGNED",
-        "SW_ERROR_BAD_OFFSETS",
-        "SW_ERROR_ZERO_TOTAL",
-        "SW_ERROR_OUT_OF_MEMORY",
-        "SW_ERROR_THREAD_POOL",
-        "SW_ERROR_PANIC",
-    };
-    return (s >= 0 && s < (int32_t)(sizeof names / sizeof names[0])) ? names[s] : "(unknown)";
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Watched buffers: filled with a sentinel pattern, snapshotted, compared after the call.      */
 
@@ -136,7 +115,7 @@ void expect(const char *label, int32_t got, int32_t want, const char *exact, con
     char msg[2048];
     size_t full = sw_last_error_message(msg, sizeof msg);
     CHECK(got == want, "%s: status %d (%s), expected %d (%s); detail: \"%s\"", label, (int)got,
-          status_name(got), (int)want, status_name(want), msg);
+          sw_status_name(got), (int)want, sw_status_name(want), msg);
     if (want == SW_OK) {
         CHECK(full == 0 && msg[0] == '\0', "%s: a successful call left the detail \"%s\"", label, msg);
     } else {

@@ -50,7 +50,6 @@ void *xmalloc(size_t n); /* exits on failure */
 #define NEW(T, n) ((T *)xmalloc(sizeof(T) * (size_t)(n)))
 /* printf into one of a few rotating static buffers (main thread only). */
 const char *msgf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-const char *status_name(int32_t status);
 
 /* Watched buffers and the expectation on one call. */
 void fill_pattern(void *p, size_t n);

@@ -1,40 +1,47 @@
 /*
- * messages.c - what the library says: sw_status_message for every status, sw_version, and
- * sw_last_error_message's snprintf contract (truncation, NUL, replaced by the next failure,
+ * messages.c - what the library says: sw_status_name and sw_status_message for every status,
+ * sw_version, and sw_last_error_message's snprintf contract (truncation, NUL, replaced by the next failure,
  * cleared by a success).
  */
 #include "helpers.h"
 
 void test_status_messages(void)
 {
+    /* The name is the header's own spelling of the constant (#code), not a typed copy. */
+#define ROW(code, msg) {code, #code, msg}
     static const struct {
         int32_t code;
-        const char *msg;
+        const char *name, *msg;
     } table[] = {
-        {SW_OK, "success"},
-        {SW_ERROR_NULL_POINTER, "a pointer is NULL but its range is not empty"},
-        {SW_ERROR_LENGTH_MISMATCH, "a buffer length does not match the shape"},
-        {SW_ERROR_SIZE_OVERFLOW, "a size overflows or exceeds PTRDIFF_MAX bytes"},
-        {SW_ERROR_SECTOR_OUT_OF_RANGE, "a sector code is negative or not below num_sectors"},
-        {SW_ERROR_NON_FINITE, "a weight or value is NaN or infinite, or a result overflows"},
-        {SW_ERROR_INVALID_ARGUMENT, "an argument is invalid"},
-        {SW_ERROR_OVERLAP, "the output buffer overlaps an input buffer"},
-        {SW_ERROR_MISALIGNED, "a pointer is not aligned for its element type"},
-        {SW_ERROR_BAD_OFFSETS,
-         "portfolio offsets must start at 0, never decrease, and end at the bond count"},
-        {SW_ERROR_ZERO_TOTAL, "a total used as a divisor is zero"},
-        {SW_ERROR_OUT_OF_MEMORY, "scratch memory could not be allocated"},
-        {SW_ERROR_THREAD_POOL, "the worker thread pool could not be created"},
-        {SW_ERROR_PANIC, "internal panic caught at the library boundary (a bug)"},
+        ROW(SW_OK, "success"),
+        ROW(SW_ERROR_NULL_POINTER, "a pointer is NULL but its range is not empty"),
+        ROW(SW_ERROR_LENGTH_MISMATCH, "a buffer length does not match the shape"),
+        ROW(SW_ERROR_SIZE_OVERFLOW, "a size overflows or exceeds PTRDIFF_MAX bytes"),
+        ROW(SW_ERROR_SECTOR_OUT_OF_RANGE, "a sector code is negative or not below num_sectors"),
+        ROW(SW_ERROR_NON_FINITE, "a weight or value is NaN or infinite, or a result overflows"),
+        ROW(SW_ERROR_INVALID_ARGUMENT, "an argument is invalid"),
+        ROW(SW_ERROR_OVERLAP, "the output buffer overlaps an input buffer"),
+        ROW(SW_ERROR_MISALIGNED, "a pointer is not aligned for its element type"),
+        ROW(SW_ERROR_BAD_OFFSETS,
+            "portfolio offsets must start at 0, never decrease, and end at the bond count"),
+        ROW(SW_ERROR_ZERO_TOTAL, "a total used as a divisor is zero"),
+        ROW(SW_ERROR_OUT_OF_MEMORY, "scratch memory could not be allocated"),
+        ROW(SW_ERROR_THREAD_POOL, "the worker thread pool could not be created"),
+        ROW(SW_ERROR_PANIC, "internal panic caught at the library boundary (a bug)"),
     };
+#undef ROW
     static const int32_t all[] = SwStatus_ALL;
     const size_t n = sizeof table / sizeof table[0];
     CHECK(sizeof all / sizeof all[0] == n, "SwStatus_ALL has %zu codes, expected %zu",
           sizeof all / sizeof all[0], n);
     for (size_t i = 0; i < n; i++) {
         CHECK(all[i] == (int32_t)i, "SwStatus_ALL[%zu] = %d, expected %zu", i, (int)all[i], i);
-        CHECK(table[i].code == (int32_t)i, "status %s has value %d, expected %zu",
-              status_name(table[i].code), (int)table[i].code, i);
+        CHECK(table[i].code == (int32_t)i, "status %s has value %d, expected %zu", table[i].name,
+              (int)table[i].code, i);
+        const char *name = sw_status_name(table[i].code);
+        CHECK(name != NULL && strcmp(name, table[i].name) == 0, "sw_status_name(%d) = \"%s\", expected \"%s\"",
+              (int)table[i].code, name ? name : "(null)", table[i].name);
+        CHECK(sw_status_name(table[i].code) == name, "sw_status_name(%zu) is not a static string", i);
         const char *m = sw_status_message(table[i].code);
         CHECK(m != NULL && strcmp(m, table[i].msg) == 0, "sw_status_message(%d) = \"%s\", expected \"%s\"",
               (int)table[i].code, m ? m : "(null)", table[i].msg);
@@ -48,6 +55,9 @@ void test_status_messages(void)
         const char *m = sw_status_message(unknown[i]);
         CHECK(m != NULL && strcmp(m, "unknown status") == 0, "sw_status_message(%d) = \"%s\"",
               (int)unknown[i], m ? m : "(null)");
+        const char *name = sw_status_name(unknown[i]);
+        CHECK(name != NULL && strcmp(name, "unknown status") == 0, "sw_status_name(%d) = \"%s\"",
+              (int)unknown[i], name ? name : "(null)");
     }
 }
 

@@ -73,7 +73,7 @@ static void cc_expect(const CcWorker *w, const char *what, int32_t got, int32_t 
     char msg[512];
     size_t n = sw_last_error_message(msg, sizeof msg);
     CHECK(got == want, "thread %d %s: status %d (%s), expected %d; detail \"%s\"", w->id, what, (int)got,
-          status_name(got), (int)want, msg);
+          sw_status_name(got), (int)want, msg);
     if (want_msg)
         CHECK(strcmp(msg, want_msg) == 0 && n == strlen(want_msg), "thread %d %s: detail \"%s\", expected \"%s\"",
               w->id, what, msg, want_msg);
@@ -332,7 +332,7 @@ static void child_pool_call(int fd, const char *what, const Data *d)
     child_report(fd,
                  (st == SW_ERROR_THREAD_POOL && unchanged && strstr(msg, "could not start a pool") != NULL) ||
                      (st == SW_OK && j == M),
-                 what, "status %d (%s), detail \"%s\", output %s", (int)st, status_name(st), msg,
+                 what, "status %d (%s), detail \"%s\", output %s", (int)st, sw_status_name(st), msg,
                  st == SW_OK ? (j == M ? "correct" : "WRONG") : (unchanged ? "unchanged" : "CHANGED"));
     ref_free(&ref);
     free(out);
@@ -388,7 +388,7 @@ static void child_out_of_memory(int fd)
     sw_last_error_message(msg, sizeof msg);
     child_report(fd, st == SW_ERROR_OUT_OF_MEMORY && strstr(msg, "could not allocate") != NULL,
                  "normalising 80 MB without address space", "status %d (%s), detail \"%s\"", (int)st,
-                 status_name(st), msg);
+                 sw_status_name(st), msg);
     child_report(fd, memcmp(out, snap, M * sizeof(double)) == 0, "output unchanged after SW_ERROR_OUT_OF_MEMORY",
                  "%s", "compared all 80 MB");
 }
