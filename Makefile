@@ -10,7 +10,7 @@
 #   CHECK_TARGETS += y    y runs in make check only
 # A fragment may use the shared variables below anywhere; its own variables it uses only itself.
 # So the fragments can be read in any order, and none sets a variable another one reads.
-.PHONY: all build demo test check lint test-make test-rust header clean
+.PHONY: all build demo test check suites lint test-make test-rust header clean
 
 CARGO ?= cargo
 PYTHON ?= python3
@@ -56,6 +56,10 @@ test: $(TEST_TARGETS)
 
 check: $(TEST_TARGETS) $(CHECK_TARGETS)
 	@echo "== make check: every suite passed =="
+
+suites:
+	@echo "make test runs:        $(TEST_TARGETS)"
+	@echo "make check adds:       $(CHECK_TARGETS)"
 
 lint:
 	$(CARGO) fmt --check
