@@ -42,14 +42,9 @@ install: build
 	@test -n "$(SW_VERSION)" || { echo "install: no [package] version found in Cargo.toml"; exit 1; }
 	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(SW_CMAKEDIR)"
 	install -m 0755 $(RELEASE_LIB) "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)"
-	@# The versioned soname: set at link time once build.rs passes -Wl,-soname (see README);
-	@# until then (or for any library built without it) the installed copy gets it from patchelf.
+	@# The soname is set when the library is linked (build.rs: -Wl,-soname): nothing to patch.
 	@have=$$(readelf -d "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); \
-	if [ "$$have" != "$(SW_SONAME)" ]; then \
-	  command -v patchelf >/dev/null 2>&1 || { echo "install: $(RELEASE_LIB) has soname '$$have', not $(SW_SONAME), and patchelf is missing (apt-get install patchelf)"; exit 1; }; \
-	  echo "patchelf --set-soname $(SW_SONAME) $(DESTDIR)$(LIBDIR)/$(SW_REALNAME)"; \
-	  patchelf --set-soname $(SW_SONAME) "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)"; \
-	fi
+	[ "$$have" = "$(SW_SONAME)" ] || { echo "install: $(RELEASE_LIB) has soname '$$have', not $(SW_SONAME): rebuild it (cargo build --release; build.rs sets the soname)"; exit 1; }
 	ln -sfn $(SW_REALNAME) "$(DESTDIR)$(LIBDIR)/$(SW_SONAME)"
 	ln -sfn $(SW_SONAME) "$(DESTDIR)$(LIBDIR)/libsector_weights.so"
 	install -m 0644 $(RELEASE_STATIC) "$(DESTDIR)$(LIBDIR)/libsector_weights.a"
@@ -75,9 +70,10 @@ uninstall:
 	      "$(DESTDIR)$(SW_CMAKEDIR)/sector_weightsConfigVersion.cmake"
 	-rmdir "$(DESTDIR)$(SW_CMAKEDIR)" 2>/dev/null
 
-# cmake, pkg-config and patchelf for the install test (CI runs as root; Debian packages).
+# cmake, pkg-config and readelf for the install test (CI runs as root; Debian packages). Not
+# patchelf: the library is linked with its soname, and the test proves `make install` needs no more.
 ecosystem-tools:
-	@missing=""; for t in cmake pkg-config patchelf readelf; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	@missing=""; for t in cmake pkg-config readelf; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  pkgs=$$(echo "$$missing" | sed 's/readelf/binutils/'); \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
