@@ -5,14 +5,22 @@
 //!
 //! On ELF platforms the shared library carries its versioned soname from the link on,
 //! `libsector_weights.so.<major>`, so `make install` (mk/install.mk) needs no patchelf and programs
-//! linked against it depend on the soname, not on the unversioned development symlink.
+//! linked against it depend on the soname, not on the unversioned development symlink. On Linux it
+//! also carries a GNU build-id (the default of Debian's gcc, not of every linker: zig's, which
+//! `make wheel` uses, adds none), so that debuggers match the stripped library of a wheel with the
+//! debug file kept beside it.
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let family = std::env::var("CARGO_CFG_TARGET_FAMILY").unwrap_or_default();
-    let elf = family.split(',').any(|f| f == "unix") && !matches!(os.as_str(), "macos" | "ios");
+    let vendor = std::env::var("CARGO_CFG_TARGET_VENDOR").unwrap_or_default();
+    // Every Unix but Apple's (Mach-O: an install name, not a soname) links ELF libraries.
+    let elf = family.split(',').any(|f| f == "unix") && vendor != "apple";
     if elf {
         let major = std::env::var("CARGO_PKG_VERSION_MAJOR").expect("cargo sets the version");
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libsector_weights.so.{major}");
+    }
+    if os == "linux" {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,--build-id");
     }
 }
