@@ -74,7 +74,7 @@ $(WHEEL_LIB): $(WHEEL_TOOLS_STAMP) Cargo.toml Cargo.lock build.rs $(shell find s
 
 # The sdist, built with the pinned tools (no isolation: nothing downloaded per build).
 $(PKG_BUILD)/sdist/$(SDIST_NAME): $(WHEEL_TOOLS_STAMP) $(PKG_SOURCES)
-	rm -rf $(PKG_BUILD)/sdist
+	rm -rf $(PKG_BUILD)/sdist && mkdir -p $(PKG_BUILD)/sdist
 	CARGO_TARGET_DIR="$(PKG_CARGO_TARGET)" $(WHEEL_TOOLS_PY) -m build --sdist --no-isolation \
 	  --outdir $(PKG_BUILD)/sdist bindings/python > $(PKG_BUILD)/sdist.log 2>&1 || { cat $(PKG_BUILD)/sdist.log; exit 1; }
 	@test -f $@ || { echo "sdist: expected $@, got: $$(ls $(PKG_BUILD)/sdist)"; exit 1; }
