@@ -29,6 +29,15 @@ SW_REALNAME := libsector_weights.so.$(SW_VERSION)
 SW_PTR_BITS := $(shell getconf LONG_BIT)
 RELEASE_STATIC := target/release/libsector_weights.a
 
+# build.rs links the library with its soname, so a program linked against target/release (the C
+# tests, the catalogue, benches/c) asks for libsector_weights.so.<major> at run time: the build
+# directory gets that name too, as a symlink (what ldconfig makes for an installed library).
+RELEASE_SONAME_LINK := $(dir $(RELEASE_LIB))$(SW_SONAME)
+build: $(RELEASE_SONAME_LINK)
+$(RELEASE_SONAME_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(notdir $(RELEASE_LIB)) $@
+
 # Where the tests stage their own install (never the system).
 ECO_DIR := $(CURDIR)/target/ecosystem
 ECO_PREFIX := $(ECO_DIR)/prefix

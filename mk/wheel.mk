@@ -147,23 +147,30 @@ test-wheel: wheel
 	@echo "test-wheel: passed under $(words $(WHEEL_TEST_PYTHONS)) Python versions$(if $(WHEEL_MISSING),; not on this machine: $(WHEEL_MISSING))"
 
 # A read-only copy of the checkout (its tracked and new files, no .git: as from a tarball):
-#  1. `make sdist wheel` from it, writing only to DIST/PKG_BUILD outside it (the pinned tools and
+#  1. `make sdist wheel` in it, writing only to DIST/PKG_BUILD outside it (the pinned tools and
 #     cargo's target dir of this checkout are reused: the crate is rebuilt, its dependencies not);
 #  2. `pip install` of that sdist into a fresh venv (cargo builds the crate inside the sdist) and the
 #     Python tests from another directory against it;
 #  3. `pip install` of the read-only bindings/python itself (setup.py sends cargo's and setuptools'
 #     build directories to a temporary directory), and an import and a call from another directory.
+# Read-only for real: root ignores permission bits, so as root (CI) steps 1 and 3 run in a private
+# mount namespace where the copy is bind-mounted read-only; otherwise `chmod -R a-w` is enough.
 RO_DIR := $(PKG_BUILD)/readonly
+RO_SRC := $(RO_DIR)/checkout
+ro_run = $(if $(filter 0,$(shell id -u)),unshare -m sh -c 'd=$$1; shift; mount --bind "$$d" "$$d" && \
+	mount -o remount,bind,ro "$$d" && exec "$$@"' sh $(RO_SRC)) $(1)
 test-sdist: wheel-tools
 	@if [ -d $(RO_DIR) ]; then chmod -R u+w $(RO_DIR); rm -rf $(RO_DIR); fi
-	@mkdir -p $(RO_DIR)/checkout $(RO_DIR)/cwd
+	@mkdir -p $(RO_SRC) $(RO_DIR)/cwd
 	@git ls-files -z --cached --others --exclude-standard | \
-	  (cd $(CURDIR) && xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh) | \
-	  tar --null -T - -cf - | tar -xf - -C $(RO_DIR)/checkout
-	chmod -R a-w $(RO_DIR)/checkout
-	@echo "--- 1. make sdist wheel in the read-only checkout $(RO_DIR)/checkout"
-	$(MAKE) --no-print-directory -C $(RO_DIR)/checkout sdist wheel DIST=$(RO_DIR)/dist PKG_BUILD=$(RO_DIR)/pkg \
-	  CARGO_TARGET_DIR=$(PKG_CARGO_TARGET) WHEEL_TOOLS_VENV=$(WHEEL_TOOLS_VENV) > $(RO_DIR)/make.log 2>&1 \
+	  xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
+	  tar --null -T - -cf - | tar -xf - -C $(RO_SRC)
+	chmod -R a-w $(RO_SRC)
+	@if $(call ro_run,sh -c 'touch $(RO_SRC)/.probe') 2>/dev/null; then \
+	  echo "test-sdist: FAILED: could not make $(RO_SRC) read-only (as root this needs unshare -m)"; exit 1; fi
+	@echo "--- 1. make sdist wheel in the read-only checkout $(RO_SRC)"
+	$(call ro_run,$(MAKE) --no-print-directory -C $(RO_SRC) sdist wheel DIST=$(RO_DIR)/dist PKG_BUILD=$(RO_DIR)/pkg \
+	  CARGO_TARGET_DIR=$(PKG_CARGO_TARGET) WHEEL_TOOLS_VENV=$(WHEEL_TOOLS_VENV)) > $(RO_DIR)/make.log 2>&1 \
 	  || { cat $(RO_DIR)/make.log; echo "test-sdist: make sdist wheel in a read-only checkout FAILED"; exit 1; }
 	@grep -E "^(sdist|wheel):" $(RO_DIR)/make.log
 	@echo "--- 2. pip install $(RO_DIR)/dist/$(SDIST_NAME)"
@@ -175,14 +182,16 @@ test-sdist: wheel-tools
 	  -m pytest -q -p no:cacheprovider $(CURDIR)/bindings/python/tests > $(RO_DIR)/sdist-pytest.log 2>&1; rc=$$?; \
 	  tail -n 1 $(RO_DIR)/sdist-pytest.log; \
 	  if [ $$rc -ne 0 ]; then cat $(RO_DIR)/sdist-pytest.log; echo "test-sdist: tests of the installed sdist FAILED"; exit 1; fi
-	@echo "--- 3. pip install $(RO_DIR)/checkout/bindings/python (read-only)"
+	@echo "--- 3. pip install $(RO_SRC)/bindings/python (read-only)"
 	$(PYTHON) -m venv $(RO_DIR)/venv-checkout
-	env -u CARGO_TARGET_DIR $(RO_DIR)/venv-checkout/bin/python -m pip install --disable-pip-version-check --quiet \
-	  $(RO_DIR)/checkout/bindings/python > $(RO_DIR)/checkout-install.log 2>&1 \
+	$(call ro_run,env -u CARGO_TARGET_DIR $(RO_DIR)/venv-checkout/bin/python -m pip install --disable-pip-version-check \
+	  --quiet $(RO_SRC)/bindings/python) > $(RO_DIR)/checkout-install.log 2>&1 \
 	  || { cat $(RO_DIR)/checkout-install.log; echo "test-sdist: pip install of a read-only checkout FAILED"; exit 1; }
 	cd $(RO_DIR)/cwd && env -u SECTOR_WEIGHTS_LIBRARY $(RO_DIR)/venv-checkout/bin/python -c \
 	  'import sector_weights as sw, pathlib; p = pathlib.Path(sw.library_path); assert p.parent == pathlib.Path(sw.__file__).parent, p; print("read-only checkout install:", sw.__version__, p.name, sw.sector_weights([0.25, 0.75], [1, 0], 2))'
-	@chmod -R u+w $(RO_DIR)/checkout
+	@test -z "$$(find $(RO_SRC) -newer $(RO_DIR)/cwd ! -type d)" || { echo "test-sdist: files written into the checkout:"; \
+	  find $(RO_SRC) -newer $(RO_DIR)/cwd ! -type d; exit 1; }
+	@chmod -R u+w $(RO_SRC)
 	@echo "test-sdist: the sdist and the wheel build from a read-only checkout; the sdist and the checkout install"
 
 # (cargo names each test and bench left out of the package: expected, not shown.)
