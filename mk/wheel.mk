@@ -32,7 +32,7 @@ WHEEL_TOOLS_PY := $(WHEEL_TOOLS_VENV)/bin/python
 # A new tool list (its hash) makes a new venv.
 WHEEL_TOOLS_STAMP := $(WHEEL_TOOLS_VENV)/.tools-$(shell echo '$(WHEEL_TOOLS)' | md5sum | cut -c1-12)
 
-# glibc 2.17 = manylinux2014 (RHEL/CentOS 7, Amazon Linux 2, Ubuntu 14.04 and later).
+# glibc 2.17 = manylinux2014 (RHEL/CentOS 7, Amazon Linux 2, Ubuntu 14.04, Debian 8 and later).
 WHEEL_TRIPLE := x86_64-unknown-linux-gnu
 WHEEL_GLIBC := 2.17
 WHEEL_PLATFORM := manylinux2014_x86_64.manylinux_2_17_x86_64
@@ -83,7 +83,7 @@ sdist: $(PKG_BUILD)/sdist/$(SDIST_NAME)
 	mkdir -p $(DIST)
 	rm -f $(DIST)/sector_weights-*.tar.gz
 	cp $< $(DIST)/
-	@echo "sdist: $(DIST)/$(SDIST_NAME) ($$(stat -c %s $<) bytes; $$(tar -tzf $< | grep -c '/rust/') crate files)"
+	@echo "sdist: $(DIST)/$(SDIST_NAME) ($$(stat -c %s $<) bytes; $$(tar -tzf $< | grep -c '/rust/.*[^/]$$') crate files)"
 
 # The wheel is built from the unpacked sdist (so the sdist is known to hold the package), with the
 # prebuilt library and the fast path for each interpreter, then tagged py3-none-manylinux2014
@@ -154,11 +154,11 @@ test-wheel: wheel
 #  3. `pip install` of the read-only bindings/python itself (setup.py sends cargo's and setuptools'
 #     build directories to a temporary directory), and an import and a call from another directory.
 # Read-only for real: root ignores permission bits, so as root (CI) steps 1 and 3 run in a private
-# mount namespace where the copy is bind-mounted read-only; otherwise `chmod -R a-w` is enough.
+# mount namespace where the copy is bind-mounted read-only (tests/ecosystem/readonly_run.sh);
+# otherwise `chmod -R a-w` is enough. A probe write must fail first.
 RO_DIR := $(PKG_BUILD)/readonly
 RO_SRC := $(RO_DIR)/checkout
-ro_run = $(if $(filter 0,$(shell id -u)),unshare -m sh -c 'd=$$1; shift; mount --bind "$$d" "$$d" && \
-	mount -o remount,bind,ro "$$d" && exec "$$@"' sh $(RO_SRC)) $(1)
+ro_run = sh tests/ecosystem/readonly_run.sh $(RO_SRC) $(1)
 test-sdist: wheel-tools
 	@if [ -d $(RO_DIR) ]; then chmod -R u+w $(RO_DIR); rm -rf $(RO_DIR); fi
 	@mkdir -p $(RO_SRC) $(RO_DIR)/cwd
@@ -166,8 +166,8 @@ test-sdist: wheel-tools
 	  xargs -0 sh -c 'for f; do [ -e "$$f" ] && printf "%s\0" "$$f"; done' sh | \
 	  tar --null -T - -cf - | tar -xf - -C $(RO_SRC)
 	chmod -R a-w $(RO_SRC)
-	@if $(call ro_run,sh -c 'touch $(RO_SRC)/.probe') 2>/dev/null; then \
-	  echo "test-sdist: FAILED: could not make $(RO_SRC) read-only (as root this needs unshare -m)"; exit 1; fi
+	@$(call ro_run,sh -c 'test ! -w $(RO_SRC) && ! touch $(RO_SRC)/.probe 2>/dev/null') \
+	  || { echo "test-sdist: FAILED: could not make $(RO_SRC) read-only (as root this needs unshare -m)"; exit 1; }
 	@echo "--- 1. make sdist wheel in the read-only checkout $(RO_SRC)"
 	$(call ro_run,$(MAKE) --no-print-directory -C $(RO_SRC) sdist wheel DIST=$(RO_DIR)/dist PKG_BUILD=$(RO_DIR)/pkg \
 	  CARGO_TARGET_DIR=$(PKG_CARGO_TARGET) WHEEL_TOOLS_VENV=$(WHEEL_TOOLS_VENV)) > $(RO_DIR)/make.log 2>&1 \

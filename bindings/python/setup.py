@@ -13,7 +13,8 @@ The library, ``sector_weights/_native*.so`` (loaded with ctypes by ``_loader.py`
   ``sector_weights/_native.so`` and cargo is not run (``make wheel``: a library built against
   glibc 2.17, see mk/wheel.mk).
 
-The C fast path ``sector_weights/_fastcall.c`` is compiled for the running interpreter, or with
+The C fast path ``sector_weights/_fastcall.c`` is compiled for the running interpreter (if that
+fails, e.g. without Python's headers, setuptools warns and the package takes its ctypes path), or with
 ``SECTOR_WEIGHTS_FASTCALL_PYTHONS="python3.9 python3.10 ..."`` once for each interpreter named
 (each with its own headers and extension suffix, ``_fastcall.cpython-39-x86_64-linux-gnu.so``, ...),
 so that one ``py3-none`` wheel carries it for each of them; any other interpreter imports no
@@ -160,6 +161,19 @@ class sdist_with_crate(sdist):
     `include` list in Cargo.toml, with its normalised Cargo.toml), so that the sdist builds the
     library without the repository around it. An sdist built from an sdist copies its rust/."""
 
+    def make_distribution(self) -> None:
+        """The release tree goes to a temporary directory, not into the (maybe read-only) source
+        directory; the archives to dist_dir as usual."""
+        name = self.distribution.get_fullname()
+        root = scratch_dir("sdist")
+        base_name = os.path.abspath(os.path.join(self.dist_dir, name))
+        self.make_release_tree(os.path.join(root, name), self.filelist.files)
+        self.archive_files = [
+            self.make_archive(base_name, fmt, root_dir=root, base_dir=name, owner=self.owner, group=self.group)
+            for fmt in self.formats
+        ]
+        self.distribution.dist_files += [("sdist", "", f) for f in self.archive_files]
+
     def make_release_tree(self, base_dir: str, files: list) -> None:
         super().make_release_tree(base_dir, files)
         if IN_SDIST:
@@ -183,11 +197,14 @@ class sdist_with_crate(sdist):
 
 
 # The C fast path of sector_weights() (sector_weights/_fastcall.c): needs only Python.h; it calls
-# the library through the address ctypes resolved, so it does not link it.
+# the library through the address ctypes resolved, so it does not link it. Optional when built from
+# source (no Python headers: setuptools warns and the package takes its ctypes path), required for
+# the wheel (make wheel), which must carry it for every interpreter named.
 FASTCALL = Extension(
     "sector_weights._fastcall",
     sources=["sector_weights/_fastcall.c"],
     extra_compile_args=["-O2", "-Wall", "-Wextra"],
+    optional=not os.environ.get(FASTCALL_PYTHONS_ENV),
 )
 
 
