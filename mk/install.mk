@@ -52,8 +52,11 @@ install: build
 	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(SW_CMAKEDIR)"
 	install -m 0755 $(RELEASE_LIB) "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)"
 	@# The soname is set when the library is linked (build.rs: -Wl,-soname): nothing to patch.
-	@have=$$(readelf -d "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); \
-	[ "$$have" = "$(SW_SONAME)" ] || { echo "install: $(RELEASE_LIB) has soname '$$have', not $(SW_SONAME): rebuild it (cargo build --release; build.rs sets the soname)"; exit 1; }
+	@# (Checked where readelf is there: a library built before build.rs set it would lack it.)
+	@if command -v readelf >/dev/null 2>&1; then \
+	  have=$$(readelf -d "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); \
+	  [ "$$have" = "$(SW_SONAME)" ] || { echo "install: $(RELEASE_LIB) has soname '$$have', not $(SW_SONAME): rebuild it (cargo build --release)"; exit 1; }; \
+	fi
 	ln -sfn $(SW_REALNAME) "$(DESTDIR)$(LIBDIR)/$(SW_SONAME)"
 	ln -sfn $(SW_SONAME) "$(DESTDIR)$(LIBDIR)/libsector_weights.so"
 	install -m 0644 $(RELEASE_STATIC) "$(DESTDIR)$(LIBDIR)/libsector_weights.a"
