@@ -21,6 +21,8 @@ SW_VERSION := $(shell awk -F'"' '/^\[package\]/{p=1;next} /^\[/{p=0} p && /^vers
 RELEASE_DIR := $(CURDIR)/target/release
 RELEASE_LIB := target/release/libsector_weights.so
 RELEASE_STATIC := target/release/libsector_weights.a
+# The private install that tests link against (make ecosystem-stage, mk/install.mk): never the system.
+ECO_PREFIX := $(CURDIR)/target/ecosystem/prefix
 # The Python virtualenv: mk/python.mk makes it (targets python-env, python-install).
 PY_VENV ?= $(CURDIR)/.venv
 VENV_PY := $(PY_VENV)/bin/python

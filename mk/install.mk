@@ -36,9 +36,8 @@ $(RELEASE_SONAME_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(notdir $(RELEASE_LIB)) $@
 
-# Where the tests stage their own install (never the system).
+# Where the tests stage their own install (never the system): ECO_PREFIX (top Makefile) is in it.
 ECO_DIR := $(CURDIR)/target/ecosystem
-ECO_PREFIX := $(ECO_DIR)/prefix
 ECO_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Wpedantic -Werror
 NODE_DIR := examples/node
 
