@@ -2,7 +2,7 @@
 #   make demo    the main demo (examples/python/article_comparison.py, the article's experiment)
 #   make test    the everyday suites: Rust, C, C++, Python, Node, Dask, install (<= 5 min warm)
 #   make check   make test, then the hardening and slow suites (fuzz-short, Miri, sanitizers,
-#                valgrind): what CI (.ci/run) runs
+#                valgrind, Java/Go/R, wheels, benchmark peers): what CI (.ci/run) runs
 # tests/README.md says where each kind of test lives and how to run one alone.
 #
 # Each part of the project adds its own targets in a fragment mk/*.mk:
