@@ -170,11 +170,14 @@ fn shuffled_rows_give_the_same_dyadic_sums_and_normalised_rows_sum_to_one() {
         res.unwrap();
         for (q, row) in norm.chunks(s).enumerate() {
             let sum: f64 = row.iter().sum();
-            let has_rows = shuffled.p.iter().any(|&p| p == q as i64);
+            let has_rows = shuffled.p.contains(&(q as i64));
             assert!(!has_rows || (sum - 1.0).abs() < 1e-12, "portfolio {q}: {sum}");
         }
     }
 }
+
+/// What is spoiled, how, and the message that must name it.
+type Case = (&'static str, fn(&mut Table, usize), String);
 
 #[test]
 fn errors_name_the_row_and_leave_the_output_untouched() {
@@ -182,7 +185,7 @@ fn errors_name_the_row_and_leave_the_output_untouched() {
     for (n, np, s) in [(50, 4, 3), (120_000, 20, 18), (90_000, 5000, 10)] {
         let base = table(&mut rng, n, np, s);
         let at = n / 2 + 1;
-        let cases: [(&str, fn(&mut Table, usize), String); 5] = [
+        let cases: [Case; 5] = [
             (
                 "portfolio",
                 |t, i| t.p[i] = t.num_portfolios as i64,
