@@ -1,5 +1,6 @@
-"""The C fast path of sector_weights() (_fastcall.c): taken for ready arrays, and the same results
-and errors as the Python path for every shape; anything not ready goes the Python way."""
+"""The C fast path (_fastcall.c, _fastpath.py): sector_weights() is taken in C for ready arrays,
+with the same results and errors as the Python path for every shape; anything not ready goes the
+Python way. ready() is the one rule for "ready", also used by evaluate_orders()."""
 
 from __future__ import annotations
 
@@ -7,11 +8,11 @@ import numpy as np
 import pytest
 
 import sector_weights as sw
-from sector_weights import SectorWeightsError, _core
+from sector_weights import SectorWeightsError, _fastpath, _lib
 
 
 def python_path_only(monkeypatch):
-    monkeypatch.setattr(_core, "_fast_call", None)
+    monkeypatch.setattr(_fastpath, "sector_weights", None)
 
 
 def outcome(fn):
@@ -22,14 +23,14 @@ def outcome(fn):
 
 
 def test_the_fast_path_is_built_and_taken(monkeypatch, rng):
-    assert _core._fast_call is not None
+    assert _fastpath.sector_weights is not None
     w = rng.random((3, 50))
     c = rng.integers(0, 4, (3, 50), dtype=np.int32)
 
     def python_path(*args):
         raise AssertionError("ready arrays went through the ctypes path")
 
-    monkeypatch.setattr(_core, "_sw_sector_weights", python_path)
+    monkeypatch.setattr(_lib, "sw_sector_weights", python_path)
     out = np.full((3, 4), np.nan)
     assert sw.sector_weights(w, c, 4, out=out) is out
     want = np.zeros((3, 4))
