@@ -25,7 +25,23 @@ class Names(NamedTuple):
     units: Tuple[str, str] = ("bond", "portfolio")
 
 
-class Inputs:
+class ResultShape:
+    """The number of portfolios P and of sectors S of ``shape``, the shape of a result:
+    ``(S,)`` for one portfolio given as 1-D arrays, else ``(P, S)``."""
+
+    __slots__ = ()
+    shape: Tuple[int, ...]
+
+    @property
+    def num_portfolios(self) -> int:
+        return self.shape[0] if len(self.shape) == 2 else 1
+
+    @property
+    def num_sectors(self) -> int:
+        return self.shape[-1]
+
+
+class Inputs(ResultShape):
     """Arrays the library reads as they are, and the result's shape, ``(S,)`` or ``(P, S)``."""
 
     __slots__ = ("weights", "values", "sectors", "offsets", "shape")
@@ -69,14 +85,6 @@ class Inputs:
                 "one sector code per weight"
             )
         return cls(w, v, s, offs, shape)
-
-    @property
-    def num_portfolios(self) -> int:
-        return self.shape[0] if len(self.shape) == 2 else 1
-
-    @property
-    def num_sectors(self) -> int:
-        return self.shape[-1]
 
     def ragged_offsets(self) -> np.ndarray:
         """The offsets, also for equal-sized portfolios (0, B, 2B, ...)."""

@@ -101,3 +101,41 @@ def test_inputs_that_are_not_ready_give_the_python_paths_result(rng):
     for name, ww, cc, s in cases:
         assert sw.sector_weights(ww, cc, s).tobytes() == want.tobytes(), name
     np.testing.assert_allclose(sw.sector_weights(w.astype(np.float32), c, 5), want, rtol=1e-6)
+
+
+def test_ready_is_the_one_rule_for_arrays_used_in_place(rng):
+    """_fastpath.ready: exactly numpy.ndarray, C-contiguous, aligned, native byte order, of the
+    element type of its letter (numpy's dtype.char; C long named by its size)."""
+    w = rng.random(40)
+    c = rng.integers(0, 5, 40, dtype=np.int32)
+    offsets = np.array([0, 10, 40], dtype=np.int64)
+    letters = np.dtype(np.float64).char + np.dtype(np.int32).char + np.dtype(np.int64).char
+    assert _fastpath.ready(letters, w, c, offsets)
+    assert _fastpath.ready("diq", w, c, offsets)  # int64 is 'l' (C long) here, 'q' elsewhere
+    read_only = w.copy()
+    read_only.flags.writeable = False
+    assert _fastpath.ready("d", read_only)  # the library only reads it
+    assert _fastpath.ready("")  # no arrays: nothing to refuse
+    misaligned = np.zeros(8 * 40 + 1, dtype=np.uint8)[1:].view(np.float64)
+
+    class Subclass(np.ndarray):
+        pass
+
+    not_ready = [
+        ("another dtype", "d", w.astype(np.float32)),
+        ("another letter", "i", w),
+        ("big-endian", "d", w.astype(">f8")),
+        ("misaligned", "d", misaligned),
+        ("strided", "d", w[::2]),
+        ("Fortran-ordered", "d", np.asfortranarray(rng.random((3, 4)))),
+        ("a subclass", "d", w.view(Subclass)),
+        ("a list", "d", w.tolist()),
+        ("a memoryview", "d", memoryview(w)),
+        ("int32 as int64", "q", c),
+        ("a letter not read", "e", w.astype(np.float16)),
+    ]
+    for what, letter, array in not_ready:
+        assert not _fastpath.ready(letter, array), what
+        assert not _fastpath.ready("d" + letter, w, array), what
+    with pytest.raises(TypeError, match="one letter per array"):
+        _fastpath.ready("dd", w)
