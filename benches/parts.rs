@@ -14,8 +14,8 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use sector_weights::kernel::{compute, Input, Layout};
-use sector_weights::scatter::{scatter, screen, OneTable};
+use sector_weights::internals::{compute, Input, Layout};
+use sector_weights::internals::{scatter, screen, OneTable};
 
 mod common;
 use common::data;

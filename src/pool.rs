@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
-use crate::error::{Error, Result, SwStatus};
+use crate::error::{Argument, Error, Resource, Result};
 
 struct State {
     /// Requested thread count; 0 means the default (`RAYON_NUM_THREADS`, else all logical CPUs).
@@ -54,10 +54,10 @@ fn build(requested: usize) -> Result<Arc<ThreadPool>> {
         .build()
         .map(Arc::new)
         .map_err(|e| {
-            Error::new(
-                SwStatus::SW_ERROR_THREAD_POOL,
-                format!("could not start a pool of {requested} threads (0 = default): {e}"),
-            )
+            Error::Resource(Resource::ThreadPool {
+                requested,
+                reason: e.to_string(),
+            })
         })
 }
 
@@ -77,10 +77,10 @@ pub fn current() -> Result<Arc<ThreadPool>> {
 pub fn set_num_threads(n: usize) -> Result<()> {
     const MAX_THREADS: usize = 4096;
     if n > MAX_THREADS {
-        return Err(Error::new(
-            SwStatus::SW_ERROR_INVALID_ARGUMENT,
-            format!("num_threads = {n} is more than the limit of {MAX_THREADS}"),
-        ));
+        return Err(Error::Argument(Argument::TooManyThreads {
+            requested: n,
+            max: MAX_THREADS,
+        }));
     }
     let pool = build(n)?; // Built outside the lock: starting threads takes a while.
     let old = {

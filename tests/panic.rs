@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Mutex, MutexGuard, Once};
 
 use sector_weights::ffi;
-use sector_weights::kernel::{FORCE_PANIC, PARALLEL_MIN_BONDS};
+use sector_weights::internals::{FORCE_PANIC, PARALLEL_MIN_BONDS};
 
 const SW_OK: i32 = 0;
 const SW_ERROR_PANIC: i32 = 13;

@@ -5,8 +5,8 @@ mod common;
 
 use common::{assert_close, reference, uniform_offsets};
 use proptest::prelude::*;
+use sector_weights as pool;
 use sector_weights::ffi::*;
-use sector_weights::pool;
 use sector_weights::SwStatus::SW_OK;
 use std::sync::Mutex;
 
