@@ -98,16 +98,6 @@ def _objects_to_integers(a: np.ndarray, name: str) -> np.ndarray:
     return b.astype(I64) if b.dtype.kind not in "iu" else b
 
 
-def _integers(x: ArrayLike, name: str, dtype: np.dtype) -> Tuple[np.ndarray, bool]:
-    """``x`` as a numpy array, objects read as integers; and whether it is ``dtype`` already."""
-    a = x if type(x) is np.ndarray else np.asarray(x)
-    if a.dtype is dtype or a.dtype == dtype:
-        return a, True
-    if a.dtype.kind == "O":
-        a = _objects_to_integers(a, name)
-    return a, False
-
-
 def _refuse_non_integer_codes(dt: np.dtype, name: str) -> None:
     if dt.kind == "b":
         raise TypeError(f"{name} must hold integer codes, got bool")
@@ -130,8 +120,10 @@ def code_array(
     range-checked first: a value outside int32 is an error naming its position (``locate``
     maps a flat index to (portfolio, bond); ``units`` names them, e.g. ("order", "order list")
     as the library does for order lists), never wrapped around."""
-    a, ready = _integers(x, name, I32)
-    if not ready:
+    a = x if type(x) is np.ndarray else np.asarray(x)
+    if a.dtype is not I32 and a.dtype != I32:
+        if a.dtype.kind == "O":
+            a = _objects_to_integers(a, name)
         kind = a.dtype.kind
         if kind not in "iu" and not (kind == "f" and a.size == 0):  # `[]` reads as float64
             _refuse_non_integer_codes(a.dtype, name)
@@ -163,8 +155,9 @@ def offsets_array(x: ArrayLike, num_bonds: int, name: str = "offsets") -> np.nda
     a = x if type(x) is np.ndarray else np.asarray(x)
     if a.ndim != 1:
         raise ValueError(f"{name} must be 1-D (num_portfolios + 1 offsets), got shape {a.shape}")
-    a, ready = _integers(a, "offsets", I64)
-    if not ready:
+    if a.dtype is not I64 and a.dtype != I64:
+        if a.dtype.kind == "O":
+            a = _objects_to_integers(a, "offsets")
         dt = a.dtype
         if dt.kind not in "iu" and not (dt.kind == "f" and a.size == 0):
             raise TypeError(f"{name} must hold integers, got dtype {dt}")
