@@ -109,7 +109,7 @@ def sector_weights(
                 check(done)
             return done  # type: ignore[no-any-return]
 
-    inputs = Inputs.checked(weights, None, sectors, num_sectors, offsets)
+    inputs = Inputs(weights, None, sectors, num_sectors, offsets)
     result = output_array(out, inputs.shape)
     if inputs.offsets is None and not normalize:
         _compute_uniform(inputs, result)
@@ -140,7 +140,7 @@ def sector_exposures(
     >>> sector_exposures([0.5, 0.5], [4.0, 6.0], [1, 1], 2)
     array([0., 5.])
     """
-    inputs = Inputs.checked(weights, values, sectors, num_sectors, offsets)
+    inputs = Inputs(weights, values, sectors, num_sectors, offsets)
     result = output_array(out, inputs.shape)
     _compute_ragged(inputs, result, normalize)
     return result

@@ -25,66 +25,51 @@ class Names(NamedTuple):
     units: Tuple[str, str] = ("bond", "portfolio")
 
 
-class ResultShape:
-    """The number of portfolios P and of sectors S of ``shape``, the shape of a result:
+class Inputs:
+    """One call's arrays, each what the library reads as it is, and the result's shape:
     ``(S,)`` for one portfolio given as 1-D arrays, else ``(P, S)``."""
 
-    __slots__ = ()
-    shape: Tuple[int, ...]
-
-    @property
-    def num_portfolios(self) -> int:
-        return self.shape[0] if len(self.shape) == 2 else 1
-
-    @property
-    def num_sectors(self) -> int:
-        return self.shape[-1]
-
-
-class Inputs(ResultShape):
-    """Arrays the library reads as they are, and the result's shape, ``(S,)`` or ``(P, S)``."""
-
-    __slots__ = ("weights", "values", "sectors", "offsets", "shape")
+    __slots__ = ("weights", "values", "sectors", "offsets", "num_portfolios", "num_sectors", "shape")
 
     def __init__(
         self,
-        weights: np.ndarray,
-        values: Optional[np.ndarray],
-        sectors: np.ndarray,
-        offsets: Optional[np.ndarray],
-        shape: Tuple[int, ...],
-    ) -> None:
-        self.weights, self.values, self.sectors = weights, values, sectors
-        self.offsets, self.shape = offsets, shape
-
-    @classmethod
-    def checked(
-        cls,
         weights: ArrayLike,
         values: Optional[ArrayLike],
         sectors: ArrayLike,
         num_sectors: Any,
         offsets: Optional[ArrayLike],
         names: Names = Names(),
-    ) -> "Inputs":
+    ) -> None:
         """Converts the caller's arguments, or raises naming the one that is wrong."""
-        S = whole_number(num_sectors, "num_sectors")
-        w = float_array(weights, names.weights)
-        v = None if values is None else float_array(values, names.values)
+        S = self.num_sectors = whole_number(num_sectors, "num_sectors")
+        w = self.weights = float_array(weights, names.weights)
+        v = self.values = None if values is None else float_array(values, names.values)
         offs = None if offsets is None else offsets_array(offsets, w.size, names.offsets)
-        shape, locate = _uniform(w, S, names) if offs is None else _ragged(w, offs, S, names)
+        P, self.shape, locate = _uniform(w, S, names) if offs is None else _ragged(w, offs, S, names)
+        self.num_portfolios, self.offsets = P, offs
         if v is not None and v.shape != w.shape:
             raise ValueError(
                 f"{names.values} has shape {v.shape} but {names.weights} has shape {w.shape}: "
                 "one value per weight"
             )
-        s = code_array(sectors, names.sectors, S, locate, names.units)
+        s = self.sectors = code_array(sectors, names.sectors, S, locate, names.units)
         if s.shape != w.shape:
             raise ValueError(
                 f"{names.sectors} has shape {s.shape} but {names.weights} has shape {w.shape}: "
                 "one sector code per weight"
             )
-        return cls(w, v, s, offs, shape)
+
+    @classmethod
+    def ready(
+        cls, weights: np.ndarray, sectors: np.ndarray, offsets: np.ndarray, num_sectors: int
+    ) -> "Inputs":
+        """Ragged inputs that already are what the library reads (1-D, ``_fastpath.ready``),
+        taken as they are: nothing is checked."""
+        self = cls.__new__(cls)
+        self.weights, self.values, self.sectors, self.offsets = weights, None, sectors, offsets
+        self.num_portfolios, self.num_sectors = offsets.shape[0] - 1, num_sectors
+        self.shape = (self.num_portfolios, num_sectors)
+        return self
 
     def ragged_offsets(self) -> np.ndarray:
         """The offsets, also for equal-sized portfolios (0, B, 2B, ...)."""
@@ -95,12 +80,15 @@ class Inputs(ResultShape):
         return np.arange(self.num_portfolios + 1, dtype=I64) * bonds
 
 
-def _uniform(w: np.ndarray, S: int, names: Names) -> Tuple[Tuple[int, ...], Locate]:
-    """The result's shape for ``(B,)`` or ``(P, B)`` weights, and where a flat index is."""
+Layout = Tuple[int, Tuple[int, ...], Locate]  # P, the result's shape, where a flat index is
+
+
+def _uniform(w: np.ndarray, S: int, names: Names) -> Layout:
+    """The layout of ``(B,)`` or ``(P, B)`` weights."""
     if w.ndim == 1:
-        B, shape = w.shape[0], (S,)
+        P, B, shape = 1, w.shape[0], (S,)
     elif w.ndim == 2:
-        B, shape = w.shape[1], (w.shape[0], S)
+        (P, B), shape = w.shape, (w.shape[0], S)
     else:
         raise ValueError(
             f"{names.weights} must be 1-D (one portfolio's bonds) or 2-D (portfolios x "
@@ -110,13 +98,11 @@ def _uniform(w: np.ndarray, S: int, names: Names) -> Tuple[Tuple[int, ...], Loca
     def locate(i: int) -> Tuple[int, int]:
         return (i // B, i % B) if B else (0, i)
 
-    return shape, locate
+    return P, shape, locate
 
 
-def _ragged(
-    w: np.ndarray, offsets: np.ndarray, S: int, names: Names
-) -> Tuple[Tuple[int, ...], Locate]:
-    """The result's shape for 1-D weights with offsets, and where a flat index is."""
+def _ragged(w: np.ndarray, offsets: np.ndarray, S: int, names: Names) -> Layout:
+    """The layout of 1-D weights with offsets."""
     if w.ndim != 1:
         raise ValueError(
             f"with offsets, {names.weights} must be 1-D (all portfolios' bonds one after "
@@ -131,4 +117,5 @@ def _ragged(
                 return p, i - int(offsets[p])
         return 0, i
 
-    return (max(offsets.shape[0] - 1, 0), S), locate
+    P = max(offsets.shape[0] - 1, 0)
+    return P, (P, S), locate

@@ -174,8 +174,7 @@ def _ready_inputs(
         and po.shape[0] >= 1
     ):
         return None
-    shape = (po.shape[0] - 1, num_sectors)
-    return Inputs(pv, None, ps, po, shape), Inputs(ov, None, os_, oo, shape)
+    return Inputs.ready(pv, ps, po, num_sectors), Inputs.ready(ov, os_, oo, num_sectors)
 
 
 def order_inputs(
@@ -195,10 +194,10 @@ def order_inputs(
             f"{given} was given without {missing}: pass both (P + 1 offsets each; portfolio p "
             "is paired with order list p), or neither (one portfolio and one order list)"
         )
-    holdings = Inputs.checked(
+    holdings = Inputs(
         portfolio_values, None, portfolio_sectors, num_sectors, portfolio_offsets, _HOLDINGS
     )
-    orders = Inputs.checked(
+    orders = Inputs(
         order_values, None, order_sectors, holdings.num_sectors, order_offsets, _ORDERS
     )
     if portfolio_offsets is None:

@@ -8,8 +8,6 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 from numpy.typing import NDArray
 
-from ._inputs import ResultShape
-
 __all__ = ["TargetComparison", "OrderEvaluation", "band_view"]
 
 Labels = Union[Sequence[Any], Mapping[int, Any], None]
@@ -84,9 +82,10 @@ class _Columns:
         return cells
 
 
-class SectorTable(ResultShape):
+class SectorTable:
     """Shared by the result objects: the per-sector table behind ``report`` and ``to_frame``."""
 
+    shape: Tuple[int, ...]  # (S,) for one portfolio given as 1-D arrays, else (P, S)
     active: Optional[NDArray[np.float64]]
     breaches: Optional[NDArray[np.bool_]]
     targets: Optional[NDArray[np.float64]]
@@ -107,6 +106,14 @@ class SectorTable(ResultShape):
             return f"{S} sector{'s' if S != 1 else ''}"
         P = self.num_portfolios
         return f"{P} portfolio{'s' if P != 1 else ''} x {S} sector{'s' if S != 1 else ''}"
+
+    @property
+    def num_portfolios(self) -> int:
+        return self.shape[0] if len(self.shape) == 2 else 1
+
+    @property
+    def num_sectors(self) -> int:
+        return self.shape[-1]
 
     def _rows(self, a: np.ndarray) -> np.ndarray:
         return a.reshape(self.num_portfolios, self.num_sectors)
