@@ -1,7 +1,7 @@
 //! The safe Rust API: the C functions' computations on slices, returning owned results.
 
 use crate::error::Result;
-use crate::kernel::{self, Input, Layout};
+use crate::kernel::{self, Floats, Input, Layout};
 use crate::orders::{self, Evaluation, TargetOutputs};
 use crate::targets::{self, Broadcast};
 use crate::validate;
@@ -17,16 +17,10 @@ use crate::validate;
 /// # Ok::<(), sector_weights::Error>(())
 /// ```
 pub fn sector_weights(
-    weights: &[f64],
-    sectors: &[i32],
-    num_portfolios: usize,
-    num_sectors: usize,
+    weights: &[f64], sectors: &[i32], num_portfolios: usize, num_sectors: usize,
 ) -> Result<Vec<f64>> {
     let bonds_per_portfolio = weights.len().checked_div(num_portfolios).unwrap_or(0);
-    let layout = Layout::Uniform {
-        num_portfolios,
-        bonds_per_portfolio,
-    };
+    let layout = Layout::Uniform { num_portfolios, bonds_per_portfolio };
     sums(weights, None, sectors, layout, num_sectors, false)
 }
 
@@ -41,11 +35,7 @@ pub fn sector_weights(
 /// # Ok::<(), sector_weights::Error>(())
 /// ```
 pub fn sector_weights_ragged(
-    weights: &[f64],
-    sectors: &[i32],
-    offsets: &[i64],
-    num_sectors: usize,
-    normalize: bool,
+    weights: &[f64], sectors: &[i32], offsets: &[i64], num_sectors: usize, normalize: bool,
 ) -> Result<Vec<f64>> {
     let layout = Layout::Ragged(offsets);
     sums(weights, None, sectors, layout, num_sectors, normalize)
@@ -61,41 +51,21 @@ pub fn sector_weights_ragged(
 /// # Ok::<(), sector_weights::Error>(())
 /// ```
 pub fn sector_exposures(
-    weights: &[f64],
-    values: &[f64],
-    sectors: &[i32],
-    offsets: &[i64],
-    num_sectors: usize,
+    weights: &[f64], values: &[f64], sectors: &[i32], offsets: &[i64], num_sectors: usize,
     normalize: bool,
 ) -> Result<Vec<f64>> {
     let layout = Layout::Ragged(offsets);
-    sums(
-        weights,
-        Some(values),
-        sectors,
-        layout,
-        num_sectors,
-        normalize,
-    )
+    sums(weights, Some(values), sectors, layout, num_sectors, normalize)
 }
 
 fn sums(
-    weights: &[f64],
-    values: Option<&[f64]>,
-    codes: &[i32],
-    layout: Layout,
-    num_sectors: usize,
+    weights: &[f64], values: Option<&[f64]>, codes: &[i32], layout: Layout, num_sectors: usize,
     normalize: bool,
 ) -> Result<Vec<f64>> {
     let p = layout.num_portfolios();
     let mut out = vec![0.0; validate::mul(p, num_sectors, "num_portfolios * num_sectors")?];
-    let input = Input {
-        weights,
-        values,
-        codes,
-        layout,
-        num_sectors,
-    };
+    let values = values.map(Floats::F64);
+    let input = Input { values, ..Input::new(weights, codes, layout, num_sectors) };
     kernel::compute(&input, normalize, &mut out)?;
     Ok(out)
 }
@@ -118,32 +88,17 @@ pub struct Comparison {
 /// # Ok::<(), sector_weights::Error>(())
 /// ```
 pub fn compare_to_targets(
-    actual: &[f64],
-    num_sectors: usize,
-    targets: &[f64],
-    tolerance: &[f64],
+    actual: &[f64], num_sectors: usize, targets: &[f64], tolerance: &[f64],
 ) -> Result<Comparison> {
     let mut active = vec![0.0; actual.len()];
     let mut breaches = vec![0u8; actual.len()];
     let (t, tol) = bands(targets, tolerance);
     targets::compare(actual, num_sectors, t, tol, &mut active, &mut breaches)?;
-    Ok(Comparison {
-        active,
-        breaches: breaches.into_iter().map(|b| b != 0).collect(),
-    })
+    Ok(Comparison { active, breaches: breaches.into_iter().map(|b| b != 0).collect() })
 }
 
 fn bands<'a>(targets: &'a [f64], tolerance: &'a [f64]) -> (Broadcast<'a>, Broadcast<'a>) {
-    (
-        Broadcast {
-            name: "targets",
-            data: targets,
-        },
-        Broadcast {
-            name: "tolerance",
-            data: tolerance,
-        },
-    )
+    (Broadcast { name: "targets", data: targets }, Broadcast { name: "tolerance", data: tolerance })
 }
 
 /// Holdings or orders: values (market values, or signed order values: buys positive, sells
@@ -177,10 +132,7 @@ pub struct OrderEvaluation {
 /// # Ok::<(), sector_weights::Error>(())
 /// ```
 pub fn evaluate_orders(
-    holdings: Book,
-    orders: Book,
-    num_sectors: usize,
-    targets: Option<(&[f64], &[f64])>,
+    holdings: Book, orders: Book, num_sectors: usize, targets: Option<(&[f64], &[f64])>,
 ) -> Result<OrderEvaluation> {
     let p = holdings.offsets.len().saturating_sub(1);
     let cells = validate::mul(p, num_sectors, "num_portfolios * num_sectors")?;
@@ -198,12 +150,7 @@ pub fn evaluate_orders(
     };
     let target_outputs = targets.map(|(t, tol)| {
         let (targets, tolerance) = bands(t, tol);
-        TargetOutputs {
-            targets,
-            tolerance,
-            active: &mut active,
-            breaches: &mut breaches,
-        }
+        TargetOutputs { targets, tolerance, active: &mut active, breaches: &mut breaches }
     });
     let has_targets = target_outputs.is_some();
     let out = Evaluation {
@@ -213,16 +160,9 @@ pub fn evaluate_orders(
         targets: target_outputs,
     };
     orders::evaluate(&input, out)?;
-    let comparison = has_targets.then(|| Comparison {
-        active,
-        breaches: breaches.into_iter().map(|b| b != 0).collect(),
-    });
-    Ok(OrderEvaluation {
-        before,
-        orders: ordered,
-        after,
-        comparison,
-    })
+    let comparison = has_targets
+        .then(|| Comparison { active, breaches: breaches.into_iter().map(|b| b != 0).collect() });
+    Ok(OrderEvaluation { before, orders: ordered, after, comparison })
 }
 
 /// Uses `n` worker threads from now on (0 = `RAYON_NUM_THREADS` if set, else all logical CPUs).

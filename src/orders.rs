@@ -52,19 +52,9 @@ struct Totals {
 pub fn evaluate(input: &Orders, out: Evaluation) -> Result<()> {
     let s = input.num_sectors;
     let p = check_shapes(input, &out)?;
-    let held = sums(
-        input.portfolio_values,
-        input.portfolio_sectors,
-        input.portfolio_offsets,
-        s,
-    )?;
-    let ordered = sums(
-        input.order_values,
-        input.order_sectors,
-        input.order_offsets,
-        s,
-    )
-    .map_err(Error::about_orders)?;
+    let held = sums(input.portfolio_values, input.portfolio_sectors, input.portfolio_offsets, s)?;
+    let ordered = sums(input.order_values, input.order_sectors, input.order_offsets, s)
+        .map_err(Error::about_orders)?;
     let mut after = vec![0.0; p * s];
     let mut totals = Vec::with_capacity(p);
     for q in 0..p {
@@ -100,12 +90,7 @@ fn check_shapes(input: &Orders, out: &Evaluation) -> Result<usize> {
     validate::expect_len("after", out.after.len(), cells, why)?;
     let (holdings, orders) = (input.portfolio_values.len(), input.order_values.len());
     let why = Why::OneCodePerHolding;
-    validate::expect_len(
-        "portfolio_sectors",
-        input.portfolio_sectors.len(),
-        holdings,
-        why,
-    )?;
+    validate::expect_len("portfolio_sectors", input.portfolio_sectors.len(), holdings, why)?;
     let why = Why::OneCodePerOrder;
     validate::expect_len("order_sectors", input.order_sectors.len(), orders, why)?;
     Ok(p)
@@ -114,13 +99,7 @@ fn check_shapes(input: &Orders, out: &Evaluation) -> Result<usize> {
 /// Per-portfolio, per-sector sums of `values` through the kernel.
 fn sums(values: &[f64], codes: &[i32], offsets: &[i64], s: usize) -> Result<Vec<f64>> {
     let mut out = vec![0.0; (offsets.len() - 1) * s];
-    let input = Input {
-        weights: values,
-        values: None,
-        codes,
-        layout: Layout::Ragged(offsets),
-        num_sectors: s,
-    };
+    let input = Input::new(values, codes, Layout::Ragged(offsets), s);
     kernel::compute(&input, false, &mut out)?;
     Ok(out)
 }
@@ -133,48 +112,28 @@ fn portfolio_totals(input: &Orders, q: usize, held: &[f64], ordered: &[f64]) -> 
     let total: f64 = held[row.clone()].iter().sum();
     let net: f64 = ordered[row].iter().sum();
     let list = oo[q] as usize..oo[q + 1] as usize;
-    let gross: f64 = input.order_values[list.clone()]
-        .iter()
-        .map(|v| v.abs())
-        .sum();
+    let gross: f64 = input.order_values[list.clone()].iter().map(|v| v.abs()).sum();
     let fail = |e| Err(Error::Orders(e));
     if total == 0.0 {
         let holdings = (po[q + 1] - po[q]) as usize;
-        return fail(OrderError::HoldingsTotalZero {
-            portfolio: q,
-            holdings,
-        });
+        return fail(OrderError::HoldingsTotalZero { portfolio: q, holdings });
     }
     if gross == 0.0 {
         let orders = list.len();
         return fail(OrderError::OrderListZero { list: q, orders });
     }
     if !(total.is_finite() && gross.is_finite() && net.is_finite()) {
-        return fail(OrderError::TotalsOverflow {
-            portfolio: q,
-            total,
-            net,
-            gross,
-        });
+        return fail(OrderError::TotalsOverflow { portfolio: q, total, net, gross });
     }
     if total + net == 0.0 {
-        return fail(OrderError::ProFormaZero {
-            portfolio: q,
-            total,
-            net,
-        });
+        return fail(OrderError::ProFormaZero { portfolio: q, total, net });
     }
     Ok(Totals { total, net, gross })
 }
 
 /// Portfolio `q`'s pro-forma row into `after`, checking that every ratio it reports is finite.
 fn allocate(
-    q: usize,
-    s: usize,
-    t: Totals,
-    held: &[f64],
-    ordered: &[f64],
-    after: &mut [f64],
+    q: usize, s: usize, t: Totals, held: &[f64], ordered: &[f64], after: &mut [f64],
 ) -> Result<()> {
     let pro_forma = t.total + t.net;
     for k in q * s..(q + 1) * s {

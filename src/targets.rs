@@ -24,12 +24,7 @@ impl Broadcast<'_> {
             }));
         }
         let bad = |index, value, problem| {
-            Err(Error::Targets(Targets::BandValue {
-                band,
-                index,
-                value,
-                problem,
-            }))
+            Err(Error::Targets(Targets::BandValue { band, index, value, problem }))
         };
         for (i, &x) in self.data.iter().enumerate() {
             if !x.is_finite() {
@@ -55,12 +50,8 @@ impl Broadcast<'_> {
 /// Compares `actual` (`num_portfolios x num_sectors`, row-major) with targets and tolerances.
 /// Fills `active` and `breaches` (1 = breach, 0 = within the band); on error writes nothing.
 pub fn compare(
-    actual: &[f64],
-    num_sectors: usize,
-    targets: Broadcast,
-    tolerance: Broadcast,
-    active: &mut [f64],
-    breaches: &mut [u8],
+    actual: &[f64], num_sectors: usize, targets: Broadcast, tolerance: Broadcast,
+    active: &mut [f64], breaches: &mut [u8],
 ) -> Result<()> {
     let p = check_actual(actual, num_sectors, active.len(), breaches.len())?;
     let s = num_sectors;
@@ -75,11 +66,8 @@ pub fn compare(
             portfolio: cell / s,
         }));
     }
-    for (cell, ((a, act), br)) in actual
-        .iter()
-        .zip(active.iter_mut())
-        .zip(breaches.iter_mut())
-        .enumerate()
+    for (cell, ((a, act), br)) in
+        actual.iter().zip(active.iter_mut()).zip(breaches.iter_mut()).enumerate()
     {
         let d = a - targets.at(cell, s);
         *act = d;

@@ -39,9 +39,13 @@ impl Rng {
     pub fn codes(&mut self, n: usize, s: usize) -> Vec<i32> {
         (0..n).map(|_| self.below(s) as i32).collect()
     }
-    /// `n` weights in `[0, 1)` and their codes in `0..s`.
+    /// A weight in `[-0.5, 1.5)`: mostly positive, some negative (short positions, sells).
+    pub fn weight(&mut self) -> f64 {
+        self.unit() * 2.0 - 0.5
+    }
+    /// `n` weights (see [`Rng::weight`]) and their codes in `0..s`.
     pub fn data(&mut self, n: usize, s: usize) -> (Vec<f64>, Vec<i32>) {
-        let w = (0..n).map(|_| self.unit()).collect();
+        let w = (0..n).map(|_| self.weight()).collect();
         (w, self.codes(n, s))
     }
     /// `n` dyadic weights (see [`Rng::dyadic`]) and their codes in `0..s`.
@@ -72,15 +76,22 @@ pub struct Sums {
     pub count: Vec<usize>,
 }
 
+impl Sums {
+    /// The cells `cells` only (for example one portfolio's row).
+    pub fn cells(&self, cells: Range<usize>) -> Sums {
+        Sums {
+            sum: self.sum[cells.clone()].to_vec(),
+            abs: self.abs[cells.clone()].to_vec(),
+            count: self.count[cells].to_vec(),
+        }
+    }
+}
+
 /// The naive reference: for each portfolio (a range of bonds) and sector, the sum of `w[i]`
 /// (times `v[i]`) over its bonds with code `c[i] == sector`, in bond order. Codes must be valid.
 pub fn naive(w: &[f64], v: Option<&[f64]>, c: &[i32], ranges: &[Range<usize>], s: usize) -> Sums {
     let cells = ranges.len() * s;
-    let mut out = Sums {
-        sum: vec![0.0; cells],
-        abs: vec![0.0; cells],
-        count: vec![0; cells],
-    };
+    let mut out = Sums { sum: vec![0.0; cells], abs: vec![0.0; cells], count: vec![0; cells] };
     for (q, r) in ranges.iter().enumerate() {
         for i in r.clone() {
             let x = w[i] * v.map_or(1.0, |v| v[i]);
@@ -96,11 +107,7 @@ pub fn naive(w: &[f64], v: Option<&[f64]>, c: &[i32], ranges: &[Range<usize>], s
 /// The first bad element in portfolio-then-bond order (a code is checked before its weight,
 /// the weight before its value): `(portfolio, bond within it, what)`.
 pub fn first_bad(
-    w: &[f64],
-    v: Option<&[f64]>,
-    c: &[i32],
-    ranges: &[Range<usize>],
-    s: usize,
+    w: &[f64], v: Option<&[f64]>, c: &[i32], ranges: &[Range<usize>], s: usize,
 ) -> Option<(usize, usize, Bad)> {
     ranges.iter().enumerate().find_map(|(q, r)| {
         r.clone().find_map(|i| {
@@ -126,10 +133,7 @@ pub fn assert_close(got: &[f64], want: &Sums) {
         let bound = (want.count[j].max(1) as f64) * f64::EPSILON * 2.0;
         let tol = bound * want.abs[j] + f64::MIN_POSITIVE;
         let w = want.sum[j];
-        assert!(
-            (g - w).abs() <= tol,
-            "cell {j}: got {g}, reference {w}, tolerance {tol}"
-        );
+        assert!((g - w).abs() <= tol, "cell {j}: got {g}, reference {w}, tolerance {tol}");
     }
 }
 

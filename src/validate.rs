@@ -24,8 +24,7 @@ pub struct RawBuf {
 
 /// `a * b`, or a size-overflow error naming `what`.
 pub fn mul(a: usize, b: usize, what: &'static str) -> Result<usize> {
-    a.checked_mul(b)
-        .ok_or(Error::Shape(Shape::ProductOverflow { what, a, b }))
+    a.checked_mul(b).ok_or(Error::Shape(Shape::ProductOverflow { what, a, b }))
 }
 
 /// A C `uintmax_t` argument as `usize`, or a size-overflow error naming it.
@@ -38,12 +37,7 @@ pub fn expect_len(buffer: &'static str, got: usize, want: usize, why: Why) -> Re
     if got == want {
         return Ok(());
     }
-    Err(Error::Shape(Shape::Length {
-        buffer,
-        got,
-        want,
-        why,
-    }))
+    Err(Error::Shape(Shape::Length { buffer, got, want, why }))
 }
 
 /// Checks every buffer (NULL with a non-empty range, alignment, byte size within `PTRDIFF_MAX`,
@@ -61,10 +55,7 @@ pub fn check_buffers(bufs: &[RawBuf]) -> Result<()> {
     for (i, o) in bufs.iter().enumerate().filter(|(_, b)| b.output) {
         for (j, other) in bufs.iter().enumerate() {
             if i != j && (j > i || !other.output) && overlaps(o, other) {
-                return Err(Error::Buffer(Buffer::Overlap {
-                    output: o.name,
-                    other: other.name,
-                }));
+                return Err(Error::Buffer(Buffer::Overlap { output: o.name, other: other.name }));
             }
         }
     }
@@ -79,11 +70,7 @@ fn check_one(b: &RawBuf) -> Result<()> {
     }
     if addr & (b.elem_size - 1) != 0 {
         let align = b.elem_size;
-        return Err(Error::Buffer(Buffer::Misaligned {
-            buffer,
-            addr,
-            align,
-        }));
+        return Err(Error::Buffer(Buffer::Misaligned { buffer, addr, align }));
     }
     let bytes = byte_len(b)?;
     if addr.checked_add(bytes).is_none() {
@@ -100,19 +87,13 @@ fn plainly_valid(b: &RawBuf) -> bool {
         || (b.addr != 0
             && b.addr & (b.elem_size - 1) == 0
             && b.len <= (isize::MAX as usize) >> b.elem_size.trailing_zeros()
-            && b.addr
-                .checked_add(b.len << b.elem_size.trailing_zeros())
-                .is_some())
+            && b.addr.checked_add(b.len << b.elem_size.trailing_zeros()).is_some())
 }
 
 /// Whether any output overlaps any other buffer (every buffer already [`plainly_valid`]).
 fn any_overlap(bufs: &[RawBuf]) -> bool {
     bufs.iter().enumerate().any(|(i, o)| {
-        o.output
-            && bufs
-                .iter()
-                .enumerate()
-                .any(|(j, other)| i != j && overlaps(o, other))
+        o.output && bufs.iter().enumerate().any(|(j, other)| i != j && overlaps(o, other))
     })
 }
 
@@ -150,27 +131,15 @@ pub fn check_offsets(name: &'static str, offsets: &[i64], n: usize) -> Result<()
     for (p, pair) in offsets.windows(2).enumerate() {
         let (at, value, previous) = (p + 1, pair[1], pair[0]);
         if value < previous {
-            return bad(Offsets::Decreasing {
-                at,
-                value,
-                previous,
-            });
+            return bad(Offsets::Decreasing { at, value, previous });
         }
         if u64::try_from(value).map_or(true, |v| v > n as u64) {
-            return bad(Offsets::PastEnd {
-                at,
-                value,
-                bonds: n,
-            });
+            return bad(Offsets::PastEnd { at, value, bonds: n });
         }
     }
     let (at, value) = (offsets.len() - 1, offsets[offsets.len() - 1]);
     if value as u64 != n as u64 {
-        return bad(Offsets::LastNotBonds {
-            at,
-            value,
-            bonds: n,
-        });
+        return bad(Offsets::LastNotBonds { at, value, bonds: n });
     }
     Ok(())
 }
@@ -178,32 +147,22 @@ pub fn check_offsets(name: &'static str, offsets: &[i64], n: usize) -> Result<()
 /// Shape checks shared by every computation: matching input lengths, the output length, the
 /// `num_portfolios * num_sectors` product, and `num_sectors == 0` with bonds present.
 pub fn check_job(
-    weights_len: usize,
-    values_len: Option<usize>,
-    codes_len: usize,
-    num_portfolios: usize,
-    num_sectors: usize,
-    out_len: usize,
+    weights_len: usize, values_len: Option<usize>, codes_len: usize, num_portfolios: usize,
+    num_sectors: usize, out_len: usize,
 ) -> Result<()> {
     expect_len("sectors", codes_len, weights_len, Why::OneCodePerWeight)?;
     if let Some(v) = values_len {
         expect_len("values", v, weights_len, Why::OneValuePerWeight)?;
     }
     let want_out = mul(num_portfolios, num_sectors, "num_portfolios * num_sectors")?;
-    if want_out
-        .checked_mul(8)
-        .is_none_or(|b| b > isize::MAX as usize)
-    {
+    if want_out.checked_mul(8).is_none_or(|b| b > isize::MAX as usize) {
         return Err(Error::Shape(Shape::OutputTooLarge {
             portfolios: num_portfolios,
             sectors: num_sectors,
         }));
     }
     if num_sectors == 0 && weights_len > 0 {
-        return Err(Error::Argument(Argument::NoSectors {
-            items: weights_len,
-            rows: Rows::Bonds,
-        }));
+        return Err(Error::Argument(Argument::NoSectors { items: weights_len, rows: Rows::Bonds }));
     }
     let why = Why::Cells(num_portfolios, num_sectors);
     expect_len("out", out_len, want_out, why)

@@ -49,13 +49,7 @@ fn run(empty: usize, last: usize, s: usize, refuse: usize) {
     let c: Vec<i32> = (0..last).map(|i| (i * 31 % s) as i32).collect();
     let mut offsets = vec![0i64; empty + 1];
     offsets.push(last as i64);
-    let input = Input {
-        weights: &w,
-        values: None,
-        codes: &c,
-        layout: Layout::Ragged(&offsets),
-        num_sectors: s,
-    };
+    let input = Input::new(&w, &c, Layout::Ragged(&offsets), s);
     let p = empty + 1;
     // Far more output than bonds: the output-dominated (write rows directly) strategy.
     assert!(p * s > last / 2);
@@ -75,10 +69,7 @@ fn run(empty: usize, last: usize, s: usize, refuse: usize) {
     let e = res.expect_err("a refused allocation must be an error");
     assert_eq!(e.status(), SwStatus::SW_ERROR_OUT_OF_MEMORY, "{e}");
     let written = out.iter().filter(|&&x| x != -7.0).count();
-    assert_eq!(
-        written, 0,
-        "{written} output cells written before the error ({e})"
-    );
+    assert_eq!(written, 0, "{written} output cells written before the error ({e})");
 
     // And the next call works.
     compute(&input, false, &mut out).expect("works again");

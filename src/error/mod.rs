@@ -76,29 +76,11 @@ pub enum BandProblem {
 /// A caller buffer that cannot be turned into a slice (named as the C header names it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Buffer {
-    NullPointer {
-        buffer: &'static str,
-        len: usize,
-    },
-    Misaligned {
-        buffer: &'static str,
-        addr: usize,
-        align: usize,
-    },
-    TooLarge {
-        buffer: &'static str,
-        len: usize,
-        elem_size: usize,
-    },
-    WrapsAround {
-        buffer: &'static str,
-        addr: usize,
-        len: usize,
-    },
-    Overlap {
-        output: &'static str,
-        other: &'static str,
-    },
+    NullPointer { buffer: &'static str, len: usize },
+    Misaligned { buffer: &'static str, addr: usize, align: usize },
+    TooLarge { buffer: &'static str, len: usize, elem_size: usize },
+    WrapsAround { buffer: &'static str, addr: usize, len: usize },
+    Overlap { output: &'static str, other: &'static str },
 }
 
 /// Sizes and shapes that do not fit together.
@@ -142,6 +124,7 @@ pub enum Argument {
     UnknownFlags { flags: u32 },
     NoSectors { items: usize, rows: Rows },
     TooManyThreads { requested: usize, max: usize },
+    MixedFloatTypes { weights: &'static str, values: &'static str },
 }
 
 /// A bad element, or a result that leaves the double range or cannot be normalised.
@@ -182,60 +165,20 @@ pub enum Data {
 pub enum Targets {
     NoSectors,
     BandsWithoutTargets,
-    BandLength {
-        band: &'static str,
-        len: usize,
-        portfolios: usize,
-        sectors: usize,
-    },
-    BandValue {
-        band: &'static str,
-        index: usize,
-        value: f64,
-        problem: BandProblem,
-    },
-    ActualNotFinite {
-        value: f64,
-        sector: usize,
-        portfolio: usize,
-    },
-    ActiveOverflow {
-        actual: f64,
-        target: f64,
-        sector: usize,
-        portfolio: usize,
-    },
+    BandLength { band: &'static str, len: usize, portfolios: usize, sectors: usize },
+    BandValue { band: &'static str, index: usize, value: f64, problem: BandProblem },
+    ActualNotFinite { value: f64, sector: usize, portfolio: usize },
+    ActiveOverflow { actual: f64, target: f64, sector: usize, portfolio: usize },
 }
 
 /// Order-list totals that make an allocation undefined or overflow.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Orders {
-    HoldingsTotalZero {
-        portfolio: usize,
-        holdings: usize,
-    },
-    OrderListZero {
-        list: usize,
-        orders: usize,
-    },
-    ProFormaZero {
-        portfolio: usize,
-        total: f64,
-        net: f64,
-    },
-    TotalsOverflow {
-        portfolio: usize,
-        total: f64,
-        net: f64,
-        gross: f64,
-    },
-    AllocationOverflow {
-        portfolio: usize,
-        sector: usize,
-        value: f64,
-        total: f64,
-        net: f64,
-    },
+    HoldingsTotalZero { portfolio: usize, holdings: usize },
+    OrderListZero { list: usize, orders: usize },
+    ProFormaZero { portfolio: usize, total: f64, net: f64 },
+    TotalsOverflow { portfolio: usize, total: f64, net: f64, gross: f64 },
+    AllocationOverflow { portfolio: usize, sector: usize, value: f64, total: f64, net: f64 },
 }
 
 /// Memory or threads the library could not get.
@@ -287,19 +230,16 @@ impl Error {
             Error::Shape(Shape::BadOffsets { .. }) => SW_ERROR_BAD_OFFSETS,
             Error::Shape(_) => SW_ERROR_SIZE_OVERFLOW,
             Error::Argument(_) => SW_ERROR_INVALID_ARGUMENT,
-            Error::Data(Data::Element {
-                bad: Bad::Code(_), ..
-            }) => SW_ERROR_SECTOR_OUT_OF_RANGE,
+            Error::Data(Data::Element { bad: Bad::Code(_), .. }) => SW_ERROR_SECTOR_OUT_OF_RANGE,
             Error::Data(Data::ZeroTotal { .. }) => SW_ERROR_ZERO_TOTAL,
             Error::Data(_) => SW_ERROR_NON_FINITE,
             Error::Targets(Targets::BandLength { .. }) => SW_ERROR_LENGTH_MISMATCH,
             Error::Targets(Targets::NoSectors | Targets::BandsWithoutTargets) => {
                 SW_ERROR_INVALID_ARGUMENT
             }
-            Error::Targets(Targets::BandValue {
-                problem: BandProblem::Negative,
-                ..
-            }) => SW_ERROR_INVALID_ARGUMENT,
+            Error::Targets(Targets::BandValue { problem: BandProblem::Negative, .. }) => {
+                SW_ERROR_INVALID_ARGUMENT
+            }
             Error::Targets(_) => SW_ERROR_NON_FINITE,
             Error::Orders(Orders::TotalsOverflow { .. } | Orders::AllocationOverflow { .. }) => {
                 SW_ERROR_NON_FINITE

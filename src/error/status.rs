@@ -60,9 +60,7 @@ impl SwStatus {
 
     /// The status with this numeric value, if any.
     pub fn from_code(code: i32) -> Option<SwStatus> {
-        usize::try_from(code)
-            .ok()
-            .and_then(|i| Self::ALL.get(i).copied())
+        usize::try_from(code).ok().and_then(|i| Self::ALL.get(i).copied())
     }
 
     /// A static, NUL-terminated description of the status (no position details).

@@ -71,31 +71,16 @@ impl Display for Shape {
                 write!(f, "{what} = {a} x {b} overflows size_t")
             }
             Shape::NotSizeT { name, value } => write!(f, "{name} = {value} does not fit in size_t"),
-            Shape::OutputTooLarge {
-                portfolios,
-                sectors,
-            } => write!(
+            Shape::OutputTooLarge { portfolios, sectors } => write!(
                 f,
                 "the output of {portfolios} x {sectors} doubles exceeds PTRDIFF_MAX bytes"
             ),
-            Shape::Length {
-                buffer,
-                got,
-                want,
-                why,
-            } => write!(
-                f,
-                "{buffer} has {got} elements but must have {want} ({why})"
-            ),
-            Shape::NotMultiple {
-                buffer,
-                len,
-                of,
-                by,
-            } => write!(
-                f,
-                "{buffer} has {len} elements, not a multiple of {of} = {by}"
-            ),
+            Shape::Length { buffer, got, want, why } => {
+                write!(f, "{buffer} has {got} elements but must have {want} ({why})")
+            }
+            Shape::NotMultiple { buffer, len, of, by } => {
+                write!(f, "{buffer} has {len} elements, not a multiple of {of} = {by}")
+            }
             Shape::BadOffsets { name, problem } => offsets(f, name, problem),
         }
     }
@@ -133,17 +118,16 @@ impl Display for Argument {
             Argument::UnknownFlags { flags } => {
                 write!(f, "flags = {flags:#x} has bits other than SW_NORMALIZE (1)")
             }
-            Argument::NoSectors { items, rows } => write!(
-                f,
-                "num_sectors is 0 but there are {items} {}s to group",
-                rows.item()
-            ),
-            Argument::TooManyThreads { requested, max } => {
-                write!(
-                    f,
-                    "num_threads = {requested} is more than the limit of {max}"
-                )
+            Argument::NoSectors { items, rows } => {
+                write!(f, "num_sectors is 0 but there are {items} {}s to group", rows.item())
             }
+            Argument::TooManyThreads { requested, max } => {
+                write!(f, "num_threads = {requested} is more than the limit of {max}")
+            }
+            Argument::MixedFloatTypes { weights, values } => write!(
+                f,
+                "values are {values} but weights are {weights}: give both the same float type"
+            ),
         }
     }
 }
@@ -295,10 +279,9 @@ impl Display for Resource {
             Resource::Lanes { sectors } => {
                 write!(f, "could not allocate {sectors} x 4 doubles of scratch")
             }
-            Resource::ThreadPool { requested, reason } => write!(
-                f,
-                "could not start a pool of {requested} threads (0 = default): {reason}"
-            ),
+            Resource::ThreadPool { requested, reason } => {
+                write!(f, "could not start a pool of {requested} threads (0 = default): {reason}")
+            }
         }
     }
 }

@@ -111,9 +111,7 @@ fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
 /// The `normalize` bit of a `flags` argument; other bits are an error.
 fn normalize_flag(flags: u32) -> Result<bool> {
     if flags & !SW_NORMALIZE != 0 {
-        return Err(Error::Argument(crate::error::Argument::UnknownFlags {
-            flags,
-        }));
+        return Err(Error::Argument(crate::error::Argument::UnknownFlags { flags }));
     }
     Ok(flags & SW_NORMALIZE != 0)
 }
@@ -146,28 +144,13 @@ pub(crate) struct Out<'a, T> {
 
 impl<const N: usize> Buffers<N> {
     pub fn new() -> Self {
-        const NONE: RawBuf = RawBuf {
-            name: "",
-            addr: 0,
-            len: 0,
-            elem_size: 1,
-            output: false,
-        };
-        Buffers {
-            list: [NONE; N],
-            len: 0,
-        }
+        const NONE: RawBuf = RawBuf { name: "", addr: 0, len: 0, elem_size: 1, output: false };
+        Buffers { list: [NONE; N], len: 0 }
     }
 
     fn push<T>(&mut self, name: &'static str, addr: usize, len: usize, output: bool) {
         let elem_size = std::mem::size_of::<T>();
-        self.list[self.len] = RawBuf {
-            name,
-            addr,
-            len,
-            elem_size,
-            output,
-        };
+        self.list[self.len] = RawBuf { name, addr, len, elem_size, output };
         self.len += 1;
     }
 
@@ -177,17 +160,10 @@ impl<const N: usize> Buffers<N> {
     /// Unless `len == 0`, `ptr` must be valid for reads of `len` elements of `T` for `'a`, or be
     /// NULL or misaligned (which [`Buffers::check`] rejects): the entry point's C contract.
     pub unsafe fn input<'a, T>(
-        &mut self,
-        name: &'static str,
-        ptr: *const T,
-        len: usize,
+        &mut self, name: &'static str, ptr: *const T, len: usize,
     ) -> In<'a, T> {
         self.push::<T>(name, ptr as usize, len, false);
-        In {
-            ptr,
-            len,
-            _call: PhantomData,
-        }
+        In { ptr, len, _call: PhantomData }
     }
 
     /// Records an output buffer.
@@ -195,17 +171,10 @@ impl<const N: usize> Buffers<N> {
     /// # Safety
     /// As [`Buffers::input`], for reads and writes.
     pub unsafe fn output<'a, T>(
-        &mut self,
-        name: &'static str,
-        ptr: *mut T,
-        len: usize,
+        &mut self, name: &'static str, ptr: *mut T, len: usize,
     ) -> Out<'a, T> {
         self.push::<T>(name, ptr as usize, len, true);
-        Out {
-            ptr,
-            len,
-            _call: PhantomData,
-        }
+        Out { ptr, len, _call: PhantomData }
     }
 
     /// Validates every recorded buffer together.

@@ -34,17 +34,9 @@ fn band<'a>(name: &'static str, data: &'a [f64]) -> Broadcast<'a> {
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn sw_compare_to_targets(
-    actual: *const f64,
-    actual_len: usize,
-    targets: *const f64,
-    targets_len: usize,
-    tolerance: *const f64,
-    tolerance_len: usize,
-    num_sectors: usize,
-    active: *mut f64,
-    active_len: usize,
-    breaches: *mut u8,
-    breaches_len: usize,
+    actual: *const f64, actual_len: usize, targets: *const f64, targets_len: usize,
+    tolerance: *const f64, tolerance_len: usize, num_sectors: usize, active: *mut f64,
+    active_len: usize, breaches: *mut u8, breaches_len: usize,
 ) -> SwStatus {
     boundary(|| {
         let mut bufs = Buffers::<5>::new();
@@ -109,32 +101,13 @@ pub unsafe extern "C" fn sw_compare_to_targets(
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn sw_evaluate_orders(
-    portfolio_values: *const f64,
-    portfolio_values_len: usize,
-    portfolio_sectors: *const i32,
-    portfolio_sectors_len: usize,
-    portfolio_offsets: *const i64,
-    portfolio_offsets_len: usize,
-    order_values: *const f64,
-    order_values_len: usize,
-    order_sectors: *const i32,
-    order_sectors_len: usize,
-    order_offsets: *const i64,
-    order_offsets_len: usize,
-    num_sectors: usize,
-    targets: *const f64,
-    targets_len: usize,
-    tolerance: *const f64,
-    tolerance_len: usize,
-    before: *mut f64,
-    before_len: usize,
-    orders: *mut f64,
-    orders_len: usize,
-    after: *mut f64,
-    after_len: usize,
-    active: *mut f64,
-    active_len: usize,
-    breaches: *mut u8,
+    portfolio_values: *const f64, portfolio_values_len: usize, portfolio_sectors: *const i32,
+    portfolio_sectors_len: usize, portfolio_offsets: *const i64, portfolio_offsets_len: usize,
+    order_values: *const f64, order_values_len: usize, order_sectors: *const i32,
+    order_sectors_len: usize, order_offsets: *const i64, order_offsets_len: usize,
+    num_sectors: usize, targets: *const f64, targets_len: usize, tolerance: *const f64,
+    tolerance_len: usize, before: *mut f64, before_len: usize, orders: *mut f64, orders_len: usize,
+    after: *mut f64, after_len: usize, active: *mut f64, active_len: usize, breaches: *mut u8,
     breaches_len: usize,
 ) -> SwStatus {
     boundary(|| {
@@ -143,16 +116,8 @@ pub unsafe extern "C" fn sw_evaluate_orders(
         let (pv, ps, po, ov, os, oo, t, tol) = unsafe {
             (
                 b.input("portfolio_values", portfolio_values, portfolio_values_len),
-                b.input(
-                    "portfolio_sectors",
-                    portfolio_sectors,
-                    portfolio_sectors_len,
-                ),
-                b.input(
-                    "portfolio_offsets",
-                    portfolio_offsets,
-                    portfolio_offsets_len,
-                ),
+                b.input("portfolio_sectors", portfolio_sectors, portfolio_sectors_len),
+                b.input("portfolio_offsets", portfolio_offsets, portfolio_offsets_len),
                 b.input("order_values", order_values, order_values_len),
                 b.input("order_sectors", order_sectors, order_sectors_len),
                 b.input("order_offsets", order_offsets, order_offsets_len),
@@ -183,22 +148,26 @@ pub unsafe extern "C" fn sw_evaluate_orders(
             order_offsets: oo.slice(&ok),
             num_sectors,
         };
-        // Without a tolerance, the band is 0: any difference from the target is a breach.
-        let tol = Some(tol.slice(&ok))
-            .filter(|t| !t.is_empty())
-            .unwrap_or(&[0.0]);
-        let targets = (targets_len > 0).then(|| TargetOutputs {
-            targets: band("targets", t.slice(&ok)),
-            tolerance: band("tolerance", tol),
-            active: active.slice(&ok),
-            breaches: breaches.slice(&ok),
-        });
-        let out = Evaluation {
-            before: before.slice(&ok),
-            orders: orders.slice(&ok),
-            after: after.slice(&ok),
-            targets,
-        };
-        orders::evaluate(&input, out)
+        let rows = [before, orders, after].map(|r| r.slice(&ok));
+        let bands = (targets_len > 0)
+            .then(|| (t.slice(&ok), tol.slice(&ok), active.slice(&ok), breaches.slice(&ok)));
+        orders::evaluate(&input, evaluation(rows, bands))
     })
+}
+
+/// Targets, tolerances, active weights, breaches.
+type Bands<'a> = (&'a [f64], &'a [f64], &'a mut [f64], &'a mut [u8]);
+
+/// Where `sw_evaluate_orders` writes: the three allocations, and the comparison with the targets
+/// when they are given (without a tolerance the band is 0: any difference is a breach).
+fn evaluation<'a>(
+    [before, orders, after]: [&'a mut [f64]; 3], bands: Option<Bands<'a>>,
+) -> Evaluation<'a> {
+    let targets = bands.map(|(targets, tolerance, active, breaches)| TargetOutputs {
+        targets: band("targets", targets),
+        tolerance: band("tolerance", if tolerance.is_empty() { &[0.0] } else { tolerance }),
+        active,
+        breaches,
+    });
+    Evaluation { before, orders, after, targets }
 }

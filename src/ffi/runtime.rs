@@ -31,9 +31,7 @@ pub extern "C" fn sw_get_num_threads() -> usize {
 #[no_mangle]
 pub extern "C" fn sw_status_message(status: i32) -> *const c_char {
     no_panic(c"unknown status".as_ptr(), || {
-        SwStatus::from_code(status)
-            .map_or(c"unknown status", SwStatus::message_cstr)
-            .as_ptr()
+        SwStatus::from_code(status).map_or(c"unknown status", SwStatus::message_cstr).as_ptr()
     })
 }
 
@@ -42,9 +40,7 @@ pub extern "C" fn sw_status_message(status: i32) -> *const c_char {
 #[no_mangle]
 pub extern "C" fn sw_status_name(status: i32) -> *const c_char {
     no_panic(c"unknown status".as_ptr(), || {
-        SwStatus::from_code(status)
-            .map_or(c"unknown status", SwStatus::name_cstr)
-            .as_ptr()
+        SwStatus::from_code(status).map_or(c"unknown status", SwStatus::name_cstr).as_ptr()
     })
 }
 

@@ -3,7 +3,7 @@
 
 use super::{boundary, normalize_flag, Buffers};
 use crate::error::{Error, Shape, SwStatus};
-use crate::kernel::{self, Input, Layout};
+use crate::kernel::{self, Codes, Floats, Input, Layout};
 use crate::validate;
 
 /// Drop-in replacement for the article's C++ routine, same parameters in the same order.
@@ -38,12 +38,9 @@ use crate::validate;
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn calculate_sector_weights(
-    portfolios_bond_weights: *const f64,
-    pf_size: libc::uintmax_t,
-    portfolios_bond_sectors: *const i32,
-    num_bonds: libc::uintmax_t,
-    portfolios_sector_weights: *mut f64,
-    num_sectors: libc::uintmax_t,
+    portfolios_bond_weights: *const f64, pf_size: libc::uintmax_t,
+    portfolios_bond_sectors: *const i32, num_bonds: libc::uintmax_t,
+    portfolios_sector_weights: *mut f64, num_sectors: libc::uintmax_t,
 ) -> SwStatus {
     boundary(|| {
         let p = validate::to_usize(pf_size, "pf_size")?;
@@ -61,14 +58,11 @@ pub unsafe extern "C" fn calculate_sector_weights(
             )
         };
         let ok = bufs.check()?;
-        let layout = Layout::Uniform {
-            num_portfolios: p,
-            bonds_per_portfolio: b,
-        };
+        let layout = Layout::Uniform { num_portfolios: p, bonds_per_portfolio: b };
         let input = Input {
-            weights: weights.slice(&ok),
+            weights: Floats::F64(weights.slice(&ok)),
             values: None,
-            codes: codes.slice(&ok),
+            codes: Codes::I32(codes.slice(&ok)),
             layout,
             num_sectors: s,
         };
@@ -100,14 +94,8 @@ pub unsafe extern "C" fn calculate_sector_weights(
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn sw_sector_weights(
-    weights: *const f64,
-    weights_len: usize,
-    sectors: *const i32,
-    sectors_len: usize,
-    num_portfolios: usize,
-    num_sectors: usize,
-    out: *mut f64,
-    out_len: usize,
+    weights: *const f64, weights_len: usize, sectors: *const i32, sectors_len: usize,
+    num_portfolios: usize, num_sectors: usize, out: *mut f64, out_len: usize,
 ) -> SwStatus {
     boundary(|| {
         let mut bufs = Buffers::<3>::new();
@@ -133,9 +121,9 @@ pub unsafe extern "C" fn sw_sector_weights(
             bonds_per_portfolio: weights_len.checked_div(num_portfolios).unwrap_or(0),
         };
         let input = Input {
-            weights: weights.slice(&ok),
+            weights: Floats::F64(weights.slice(&ok)),
             values: None,
-            codes: codes.slice(&ok),
+            codes: Codes::I32(codes.slice(&ok)),
             layout,
             num_sectors,
         };
@@ -167,15 +155,8 @@ pub unsafe extern "C" fn sw_sector_weights(
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn sw_sector_weights_ragged(
-    weights: *const f64,
-    weights_len: usize,
-    sectors: *const i32,
-    sectors_len: usize,
-    offsets: *const i64,
-    offsets_len: usize,
-    num_sectors: usize,
-    flags: u32,
-    out: *mut f64,
+    weights: *const f64, weights_len: usize, sectors: *const i32, sectors_len: usize,
+    offsets: *const i64, offsets_len: usize, num_sectors: usize, flags: u32, out: *mut f64,
     out_len: usize,
 ) -> SwStatus {
     boundary(|| {
@@ -192,9 +173,9 @@ pub unsafe extern "C" fn sw_sector_weights_ragged(
         };
         let ok = bufs.check()?;
         let input = Input {
-            weights: weights.slice(&ok),
+            weights: Floats::F64(weights.slice(&ok)),
             values: None,
-            codes: codes.slice(&ok),
+            codes: Codes::I32(codes.slice(&ok)),
             layout: Layout::Ragged(offsets.slice(&ok)),
             num_sectors,
         };
@@ -225,18 +206,9 @@ pub unsafe extern "C" fn sw_sector_weights_ragged(
 /// Each non-empty buffer must be valid for its stated number of elements for the whole call.
 #[no_mangle]
 pub unsafe extern "C" fn sw_sector_exposures(
-    weights: *const f64,
-    weights_len: usize,
-    values: *const f64,
-    values_len: usize,
-    sectors: *const i32,
-    sectors_len: usize,
-    offsets: *const i64,
-    offsets_len: usize,
-    num_sectors: usize,
-    flags: u32,
-    out: *mut f64,
-    out_len: usize,
+    weights: *const f64, weights_len: usize, values: *const f64, values_len: usize,
+    sectors: *const i32, sectors_len: usize, offsets: *const i64, offsets_len: usize,
+    num_sectors: usize, flags: u32, out: *mut f64, out_len: usize,
 ) -> SwStatus {
     boundary(|| {
         let normalize = normalize_flag(flags)?;
@@ -253,9 +225,9 @@ pub unsafe extern "C" fn sw_sector_exposures(
         };
         let ok = bufs.check()?;
         let input = Input {
-            weights: weights.slice(&ok),
-            values: Some(values.slice(&ok)),
-            codes: codes.slice(&ok),
+            weights: Floats::F64(weights.slice(&ok)),
+            values: Some(Floats::F64(values.slice(&ok))),
+            codes: Codes::I32(codes.slice(&ok)),
             layout: Layout::Ragged(offsets.slice(&ok)),
             num_sectors,
         };

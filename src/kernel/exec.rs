@@ -34,11 +34,9 @@ impl Exec<'_> {
         match self {
             Exec::Inline => f(0, rows),
             Exec::Shared(pool) => share(pool, rows, block, f),
-            Exec::InPool => rows
-                .par_chunks_mut(block)
-                .enumerate()
-                .map(|(t, b)| f(t, b))
-                .reduce(|| None, least),
+            Exec::InPool => {
+                rows.par_chunks_mut(block).enumerate().map(|(t, b)| f(t, b)).reduce(|| None, least)
+            }
         }
     }
 
@@ -99,10 +97,8 @@ where
     E: Ord + Send,
     F: Fn(usize, &mut [f64]) -> Option<E> + Sync,
 {
-    let blocks: Vec<Mutex<Option<&mut [f64]>>> = rows
-        .chunks_mut(block)
-        .map(|b| Mutex::new(Some(b)))
-        .collect();
+    let blocks: Vec<Mutex<Option<&mut [f64]>>> =
+        rows.chunks_mut(block).map(|b| Mutex::new(Some(b))).collect();
     let next = AtomicUsize::new(0);
     let failure = Mutex::new(None);
     let work = || loop {

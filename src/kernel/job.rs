@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::check::{find_bad, screen, SAFE_MAGNITUDE};
 use super::chunk::{self, allocates, chunk_len, Stop};
+use super::columns::{with_columns, Codes, Floats};
 use super::exec::Exec;
 use super::scratch;
 use super::Input;
@@ -113,12 +114,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         let failure = if p_count <= 1 || matches!(self.exec, Exec::Inline) {
             f(0..p_count, rows)
         } else {
-            let work = self
-                .input
-                .weights
-                .len()
-                .saturating_add(rows.len() / 4)
-                .max(1);
+            let work = self.input.weights.len().saturating_add(rows.len() / 4).max(1);
             let per_task = (TASK_BONDS.saturating_mul(p_count) / work).clamp(1, p_count);
             let s = self.s;
             self.exec.blocks(rows, per_task * s, |t, block| {
@@ -142,13 +138,17 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             if r.start > self.first_bad.load(Ordering::Relaxed) {
                 break; // An earlier bad element is known.
             }
-            let v = self.input.values.map(|v| &v[r.clone()]);
-            let (w, c) = (&self.input.weights[r.clone()], &self.input.codes[r.clone()]);
-            let (codes_ok, magnitude) = screen(w, v, c, self.s);
-            if !codes_ok || !magnitude.is_finite() {
-                if let Some((i, bad)) = find_bad(w, v, c, self.s) {
-                    return Some(self.stopped(Stop::Bad(r.start + i, bad), p, r.start));
-                }
+            let (w, v, c) = self.columns(r.clone());
+            let s = self.s;
+            let (codes_ok, magnitude, bad) = with_columns!(w, v, c, |w, v, c, VALUES| {
+                let v = VALUES.then_some(v);
+                let (codes_ok, magnitude) = screen(w, v, c, s);
+                let bad = (!codes_ok || !magnitude.is_finite()).then(|| find_bad(w, v, c, s));
+                (codes_ok, magnitude, bad.flatten())
+            });
+            let _ = codes_ok;
+            if let Some((i, bad)) = bad {
+                return Some(self.stopped(Stop::Bad(r.start + i, bad), p, r.start));
             }
             if magnitude.is_nan() || magnitude >= SAFE_MAGNITUDE {
                 self.near_overflow.store(true, Ordering::Relaxed);
@@ -174,10 +174,8 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             // Bad elements anywhere outrank a row failure, so later rows are still summed.
             let normalize = normalize && row_failure.is_none();
             let failure = check_row(row, p, r.len(), may_overflow, normalize);
-            row_failure = row_failure.or(failure.map(|error| Failure {
-                rank: Rank::Row(p),
-                error,
-            }));
+            row_failure =
+                row_failure.or(failure.map(|error| Failure { rank: Rank::Row(p), error }));
         }
         row_failure
     }
@@ -194,28 +192,19 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
                     rows: Rows::Bonds,
                     num_sectors: self.s,
                 });
-                Failure {
-                    rank: Rank::Element(g),
-                    error,
-                }
+                Failure { rank: Rank::Element(g), error }
             }
             Stop::Skipped => Failure {
                 rank: Rank::Skipped(p),
                 error: Error::Internal("skipped after an earlier error"),
             },
-            Stop::Fatal(error) => Failure {
-                rank: Rank::Fatal(p),
-                error,
-            },
+            Stop::Fatal(error) => Failure { rank: Rank::Fatal(p), error },
         }
     }
 
     /// Overwrites `row` with the sums of portfolio `p` (bonds `r`). On error `row` holds garbage.
     fn portfolio_sums(
-        &self,
-        p: usize,
-        r: Range<usize>,
-        row: &mut [f64],
+        &self, p: usize, r: Range<usize>, row: &mut [f64],
     ) -> std::result::Result<(), Stop> {
         #[cfg(feature = "panic-hook")]
         if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
@@ -236,12 +225,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     /// Sums chunks `js` of the portfolio at `r` into `acc` along a fixed binary tree: the left
     /// half into `acc`, the right half into a table from `spare`, then right into left.
     fn tree(
-        &self,
-        r: &Range<usize>,
-        chunk: usize,
-        js: Range<usize>,
-        acc: &mut [f64],
-        spare: &mut [f64],
+        &self, r: &Range<usize>, chunk: usize, js: Range<usize>, acc: &mut [f64], spare: &mut [f64],
     ) -> std::result::Result<(), Stop> {
         if js.len() == 1 {
             let lo = r.start + js.start * chunk;
@@ -274,14 +258,23 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         }
     }
 
+    /// The typed columns of bonds `r`.
+    fn columns(&self, r: Range<usize>) -> (Floats<'a>, Option<Floats<'a>>, Codes<'a>) {
+        let input = self.input;
+        (
+            input.weights.slice(r.clone()),
+            input.values.map(|v| v.slice(r.clone())),
+            input.codes.slice(r),
+        )
+    }
+
     /// Overwrites `acc` with the sums of bonds `r` (one chunk); a bad element's index is global.
     fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<(), Stop> {
-        let w = &self.input.weights[r.clone()];
-        let c = &self.input.codes[r.clone()];
-        let res = match self.input.values {
-            None => chunk::scan::<false>(w, &[], c, acc, self.prechecked),
-            Some(v) => chunk::scan::<true>(w, &v[r.clone()], c, acc, self.prechecked),
-        };
+        let (w, v, c) = self.columns(r.clone());
+        let prechecked = self.prechecked;
+        let res = with_columns!(w, v, c, |w, v, c, VALUES| {
+            chunk::scan::<VALUES, _, _>(w, v, c, acc, prechecked)
+        });
         res.map_err(|stop| match stop {
             Stop::Bad(i, b) => Stop::Bad(r.start + i, b),
             other => other,
@@ -292,11 +285,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
 /// Checks a summed row of portfolio `p` (`bonds` bonds): that its sums did not overflow (when
 /// they may), then normalises it by its total when `normalize`.
 fn check_row(
-    row: &mut [f64],
-    p: usize,
-    bonds: usize,
-    may_overflow: bool,
-    normalize: bool,
+    row: &mut [f64], p: usize, bonds: usize, may_overflow: bool, normalize: bool,
 ) -> Option<Error> {
     if may_overflow {
         // Every element is finite (checked), but the sums may have left the double range.
@@ -309,10 +298,7 @@ fn check_row(
     }
     let total: f64 = row.iter().sum();
     if total == 0.0 {
-        return Some(Error::Data(Data::ZeroTotal {
-            portfolio: p,
-            bonds,
-        }));
+        return Some(Error::Data(Data::ZeroTotal { portfolio: p, bonds }));
     }
     row.iter_mut().for_each(|x| *x /= total);
     overflowed(row, p, Some(total))
@@ -327,21 +313,8 @@ fn overflowed(row: &[f64], p: usize, total: Option<f64>) -> Option<Error> {
     let k = row.iter().position(|x| !x.is_finite()).unwrap_or(0);
     let x = row.get(k).copied().unwrap_or(f64::NAN);
     Some(Error::Data(match total {
-        None => Data::SumOverflow {
-            sector: k,
-            group: p,
-            sum: x,
-            rows: Rows::Bonds,
-        },
-        Some(t) if !t.is_finite() => Data::TotalOverflow {
-            portfolio: p,
-            total: t,
-        },
-        Some(t) => Data::NormalisedOverflow {
-            sector: k,
-            portfolio: p,
-            total: t,
-            value: x,
-        },
+        None => Data::SumOverflow { sector: k, group: p, sum: x, rows: Rows::Bonds },
+        Some(t) if !t.is_finite() => Data::TotalOverflow { portfolio: p, total: t },
+        Some(t) => Data::NormalisedOverflow { sector: k, portfolio: p, total: t, value: x },
     }))
 }

@@ -22,6 +22,7 @@
 
 mod check;
 mod chunk;
+pub(crate) mod columns;
 mod exec;
 mod job;
 mod scratch;
@@ -31,12 +32,13 @@ mod tests;
 
 use std::ops::Range;
 
-use crate::error::{Data, Error, Result, Why};
+use crate::error::{Argument, Data, Error, Result, Why};
 use crate::pool;
 use crate::validate;
 
 pub use check::screen;
 pub use chunk::{chunk_len, scatter, OneTable, BASE_CHUNK};
+pub use columns::{Codes, Floats};
 use exec::Exec;
 use job::Job;
 
@@ -52,10 +54,7 @@ pub static FORCE_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::Atomi
 #[derive(Debug, Clone, Copy)]
 pub enum Layout<'a> {
     /// `num_portfolios` portfolios of `bonds_per_portfolio` consecutive bonds each.
-    Uniform {
-        num_portfolios: usize,
-        bonds_per_portfolio: usize,
-    },
+    Uniform { num_portfolios: usize, bonds_per_portfolio: usize },
     /// Portfolio `p` is bonds `offsets[p]..offsets[p + 1]` (`num_portfolios + 1` offsets).
     Ragged(&'a [i64]),
 }
@@ -71,35 +70,24 @@ impl Layout<'_> {
     /// The largest portfolio's number of bonds (valid once [`Layout::check`] passed).
     fn max_len(&self) -> usize {
         match *self {
-            Layout::Uniform {
-                bonds_per_portfolio,
-                ..
-            } => bonds_per_portfolio,
-            Layout::Ragged(offsets) => offsets
-                .windows(2)
-                .map(|w| w[1].saturating_sub(w[0]) as usize)
-                .max()
-                .unwrap_or(0),
+            Layout::Uniform { bonds_per_portfolio, .. } => bonds_per_portfolio,
+            Layout::Ragged(offsets) => {
+                offsets.windows(2).map(|w| w[1].saturating_sub(w[0]) as usize).max().unwrap_or(0)
+            }
         }
     }
 
     /// Bond range of portfolio `p` (valid once [`Layout::check`] passed).
     fn range(&self, p: usize) -> Range<usize> {
         match *self {
-            Layout::Uniform {
-                bonds_per_portfolio: b,
-                ..
-            } => p * b..(p + 1) * b,
+            Layout::Uniform { bonds_per_portfolio: b, .. } => p * b..(p + 1) * b,
             Layout::Ragged(offsets) => offsets[p] as usize..offsets[p + 1] as usize,
         }
     }
 
     fn check(&self, n: usize) -> Result<()> {
         match *self {
-            Layout::Uniform {
-                num_portfolios,
-                bonds_per_portfolio,
-            } => {
+            Layout::Uniform { num_portfolios, bonds_per_portfolio } => {
                 let want = validate::mul(
                     num_portfolios,
                     bonds_per_portfolio,
@@ -116,26 +104,46 @@ impl Layout<'_> {
 /// One computation's input: per-bond weights (and optional values multiplied in), codes, layout.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    pub weights: &'a [f64],
-    /// When present each bond contributes `weights[i] * values[i]` (exposures).
-    pub values: Option<&'a [f64]>,
-    pub codes: &'a [i32],
+    pub weights: Floats<'a>,
+    /// When present each bond contributes `weights[i] * values[i]` (exposures); the same float
+    /// type as the weights.
+    pub values: Option<Floats<'a>>,
+    pub codes: Codes<'a>,
     pub layout: Layout<'a>,
     pub num_sectors: usize,
 }
 
-impl Input<'_> {
-    /// Every shape check: lengths, layout, output size.
+impl<'a> Input<'a> {
+    /// The article's types: float64 weights, int32 codes, no values.
+    pub fn new(
+        weights: &'a [f64], codes: &'a [i32], layout: Layout<'a>, num_sectors: usize,
+    ) -> Self {
+        Input {
+            weights: Floats::F64(weights),
+            values: None,
+            codes: Codes::I32(codes),
+            layout,
+            num_sectors,
+        }
+    }
+
+    /// Every shape check: lengths, types, layout, output size.
     fn check(&self, out_len: usize) -> Result<()> {
         let n = self.weights.len();
         validate::check_job(
             n,
-            self.values.map(<[f64]>::len),
+            self.values.map(|v| v.len()),
             self.codes.len(),
             self.layout.num_portfolios(),
             self.num_sectors,
             out_len,
         )?;
+        if let Some(v) = self.values.filter(|v| !v.same_type(&self.weights)) {
+            return Err(Error::Argument(Argument::MixedFloatTypes {
+                weights: self.weights.type_name(),
+                values: v.type_name(),
+            }));
+        }
         self.layout.check(n)
     }
 }
@@ -148,10 +156,7 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
     if input.num_sectors == 0 {
         // No bonds (checked above): nothing to write, but nothing to normalise by either.
         return match (normalize, p_count) {
-            (true, 1..) => Err(Error::Data(Data::ZeroTotal {
-                portfolio: 0,
-                bonds: 0,
-            })),
+            (true, 1..) => Err(Error::Data(Data::ZeroTotal { portfolio: 0, bonds: 0 })),
             _ => Ok(()),
         };
     }
@@ -180,11 +185,7 @@ fn mode(input: &Input, out_len: usize) -> Mode {
     let chunk = chunk_len(input.num_sectors);
     if input.layout.num_portfolios() <= 1 {
         // One portfolio only has parallel work when it has several chunks.
-        return if n > chunk {
-            Mode::InPool
-        } else {
-            Mode::Inline
-        };
+        return if n > chunk { Mode::InPool } else { Mode::Inline };
     }
     // Several portfolios: when their bonds and output together pay for waking the pool.
     if n.saturating_add(out_len / 4) < PARALLEL_MIN_BONDS {

@@ -39,10 +39,7 @@ pub fn with<R>(len: usize, exec: Exec, f: impl FnOnce(&mut [f64]) -> Result<R>) 
 
 /// At least `len` doubles (contents unspecified), from the kept buffer when free.
 fn take(len: usize, exec: Exec) -> Result<Vec<f64>> {
-    let mut v = KEPT
-        .try_lock()
-        .map(|mut kept| std::mem::take(&mut *kept))
-        .unwrap_or_default();
+    let mut v = KEPT.try_lock().map(|mut kept| std::mem::take(&mut *kept)).unwrap_or_default();
     if v.len() < len {
         let grow = len - v.len();
         v.try_reserve_exact(grow).map_err(|_| oom(len))?;

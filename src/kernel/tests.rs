@@ -21,16 +21,15 @@ fn naive(w: &[f64], v: Option<&[f64]>, c: &[i32], offsets: &[usize], s: usize) -
 
 fn uniform(w: &[f64], c: &[i32], p: usize, s: usize) -> (Result<()>, Vec<f64>) {
     let mut out = vec![f64::from_bits(0x7ff8_dead_beef_0001); p * s];
-    let input = Input {
-        weights: w,
-        values: None,
-        codes: c,
-        layout: Layout::Uniform {
+    let input = Input::new(
+        w,
+        c,
+        Layout::Uniform {
             num_portfolios: p,
             bonds_per_portfolio: w.len().checked_div(p).unwrap_or(0),
         },
-        num_sectors: s,
-    };
+        s,
+    );
     (compute(&input, false, &mut out), out)
 }
 
@@ -38,21 +37,7 @@ fn uniform(w: &[f64], c: &[i32], p: usize, s: usize) -> (Result<()>, Vec<f64>) {
 fn lengths(s: usize) -> Vec<usize> {
     let lanes = LANES_MIN_RATIO * s;
     let chunk = chunk_len(s);
-    let mut v = vec![
-        0,
-        1,
-        3,
-        4,
-        5,
-        7,
-        8,
-        9,
-        lanes - 1,
-        lanes,
-        lanes + 3,
-        chunk - 1,
-        chunk,
-    ];
+    let mut v = vec![0, 1, 3, 4, 5, 7, 8, 9, lanes - 1, lanes, lanes + 3, chunk - 1, chunk];
     v.extend([chunk + 1, 2 * chunk + 3]);
     v
 }
@@ -89,19 +74,12 @@ fn exposures_and_ragged_match_the_naive_loop() {
         let off64: Vec<i64> = offsets.iter().map(|&o| o as i64).collect();
         let mut out = vec![f64::NAN; sizes.len() * s];
         let input = Input {
-            weights: &w,
-            values: Some(&v),
-            codes: &c,
-            layout: Layout::Ragged(&off64),
-            num_sectors: s,
+            values: Some(Floats::F64(&v)),
+            ..Input::new(&w, &c, Layout::Ragged(&off64), s)
         };
         compute(&input, false, &mut out).unwrap();
         // Products of multiples of 1/8 are multiples of 1/64: still exact.
-        assert_eq!(
-            bits(&out),
-            bits(&naive(&w, Some(&v), &c, &offsets, s)),
-            "s={s}"
-        );
+        assert_eq!(bits(&out), bits(&naive(&w, Some(&v), &c, &offsets, s)), "s={s}");
     }
 }
 
@@ -109,12 +87,7 @@ fn exposures_and_ragged_match_the_naive_loop() {
 fn every_thread_count_and_the_inline_path_give_the_same_bits() {
     let _guard = THREADS.lock().unwrap_or_else(|e| e.into_inner());
     let mut rng = Rng::new(99);
-    for (p, b, s) in [
-        (1, 300_001, 18),
-        (3, 140_000, 7),
-        (5, 20_000, 1000),
-        (2, 2_000, 70_000),
-    ] {
+    for (p, b, s) in [(1, 300_001, 18), (3, 140_000, 7), (5, 20_000, 1000), (2, 2_000, 70_000)] {
         // Non-dyadic weights, so the summation order shows in the bits.
         let (_, c) = data(&mut rng, p * b, s);
         let w: Vec<f64> = (0..p * b).map(|i| 1.0 / (i as f64 + 3.0)).collect();
@@ -131,11 +104,7 @@ fn every_thread_count_and_the_inline_path_give_the_same_bits() {
         // Portfolio 0 alone (inline when small) gives the same row as inside the batch.
         let (res, alone) = uniform(&w[..b], &c[..b], 1, s);
         res.unwrap();
-        assert_eq!(
-            bits(&alone),
-            results[0][..s].to_vec(),
-            "{p}x{b} s={s} alone"
-        );
+        assert_eq!(bits(&alone), results[0][..s].to_vec(), "{p}x{b} s={s} alone");
     }
     pool::set_num_threads(0).unwrap();
 }
@@ -147,13 +116,7 @@ fn bad_elements_are_found_at_every_edge_and_nothing_is_written() {
     let mut rng = Rng::new(5);
     for s in [1, 18, 65, 2000] {
         let chunk = chunk_len(s);
-        for (p, b) in [
-            (1, 40),
-            (1, 16 * s + 5),
-            (1, 2 * chunk + 3),
-            (3, 50),
-            (2, chunk + 9),
-        ] {
+        for (p, b) in [(1, 40), (1, 16 * s + 5), (1, 2 * chunk + 3), (3, 50), (2, chunk + 9)] {
             let (w, c) = data(&mut rng, p * b, s);
             let n = p * b;
             let mut spots = vec![0, 1, 3, 4, n / 2, n - 1];
@@ -192,10 +155,7 @@ fn bad_elements_are_found_at_every_edge_and_nothing_is_written() {
                     let (res, out) = uniform(&w, &c, p, s);
                     let e = res.expect_err("a bad element must fail");
                     let place = format!("{want} {} of portfolio {}", at % b, at / b);
-                    assert!(
-                        e.to_string().starts_with(&place),
-                        "{p}x{b} s={s}: {e} / {place}"
-                    );
+                    assert!(e.to_string().starts_with(&place), "{p}x{b} s={s}: {e} / {place}");
                     assert!(
                         out.iter().all(|x| x.to_bits() == 0x7ff8_dead_beef_0001),
                         "{p}x{b} s={s} at {at}: output written on error"
@@ -222,41 +182,24 @@ fn the_kept_scratch_never_leaks_old_rows() {
         }
         let (res, out) = uniform(&w, &c, p, s);
         res.unwrap();
-        assert_eq!(
-            bits(&out),
-            bits(&naive(&w, None, &c, &offsets, s)),
-            "round {round}"
-        );
+        assert_eq!(bits(&out), bits(&naive(&w, None, &c, &offsets, s)), "round {round}");
     }
 }
 
 #[test]
 fn finite_sums_that_overflow_are_errors_and_write_nothing() {
     // Lanes, one table, and the output-dominated (check first, then write) strategy.
-    for (p, b, s) in [
-        (1, 4, 1),
-        (1, 100, 1),
-        (1, 3, 100),
-        (4, 3, 100),
-        (1, 70_000, 2),
-    ] {
+    for (p, b, s) in [(1, 4, 1), (1, 100, 1), (1, 3, 100), (4, 3, 100), (1, 70_000, 2)] {
         let mut w = vec![1.0; p * b];
         let c = vec![0; p * b];
         w[(p - 1) * b] = f64::MAX;
         w[(p - 1) * b + 1] = f64::MAX;
         let (res, out) = uniform(&w, &c, p, s);
         let e = res.unwrap_err();
-        assert_eq!(
-            e.status(),
-            SwStatus::SW_ERROR_NON_FINITE,
-            "p={p} b={b} s={s}"
-        );
+        assert_eq!(e.status(), SwStatus::SW_ERROR_NON_FINITE, "p={p} b={b} s={s}");
         let want = format!("the sum of sector 0 of portfolio {} overflows (inf)", p - 1);
         assert!(e.to_string().contains(&want), "{e}");
-        assert!(
-            out.iter().all(|x| x.to_bits() == 0x7ff8_dead_beef_0001),
-            "output written"
-        );
+        assert!(out.iter().all(|x| x.to_bits() == 0x7ff8_dead_beef_0001), "output written");
     }
 }
 
@@ -266,13 +209,7 @@ fn a_bad_element_outranks_an_earlier_zero_total_when_normalising() {
     let off = [0i64, 2, 4];
     let run = |c: &[i32]| {
         let mut out = vec![7.0; 4];
-        let input = Input {
-            weights: &w,
-            values: None,
-            codes: c,
-            layout: Layout::Ragged(&off),
-            num_sectors: 2,
-        };
+        let input = Input::new(&w, c, Layout::Ragged(&off), 2);
         let e = compute(&input, true, &mut out).unwrap_err();
         assert_eq!(out, [7.0; 4]);
         e.status()
