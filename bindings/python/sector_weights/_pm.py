@@ -137,7 +137,7 @@ def _address_or_null(a: np.ndarray) -> Optional[int]:
 
 def evaluate_into(
     holdings: Inputs,
-    orders_in: Inputs,
+    order_lists: Inputs,
     targets: np.ndarray,
     tolerance: np.ndarray,
     outputs: Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray],
@@ -146,7 +146,7 @@ def evaluate_into(
     the last two empty without targets, and then ``targets`` is empty too: NULL with length 0);
     raises on error, when the library has written nothing."""
     hw, hs, ho = holdings.weights, holdings.sectors, holdings.ragged_offsets()
-    ow, os_, oo = orders_in.weights, orders_in.sectors, orders_in.ragged_offsets()
+    ow, os_, oo = order_lists.weights, order_lists.sectors, order_lists.ragged_offsets()
     before, orders, after, active, breaches = outputs
     check(_lib.sw_evaluate_orders(
         address(hw), hw.size, address(hs), hs.size, address(ho), ho.size,

@@ -67,6 +67,20 @@ def test_version_mismatch_is_refused():
     assert "pip install ./bindings/python" in str(info.value)
 
 
+def test_the_import_checks_the_version(tmp_path):
+    """Importing is refused when the library's sw_version() is not the package's version (here
+    a stand-in _version.py says 9.9.9)."""
+    r = run_python(
+        "import sys, types; version = types.ModuleType('sector_weights._version'); "
+        "version.__version__ = '9.9.9'; sys.modules['sector_weights._version'] = version; "
+        "import sector_weights",
+        cwd=tmp_path,
+    )
+    assert r.returncode != 0
+    assert "ImportError: sector_weights 9.9.9: the library" in r.stderr
+    assert f"is version {sw.__version__}" in r.stderr
+
+
 def test_environment_variable_comes_first(tmp_path):
     copy = tmp_path / "libsector_weights_copy.so"
     shutil.copyfile(sw.library_path, copy)
