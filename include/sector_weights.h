@@ -28,10 +28,6 @@
 // one) is an error, SW_ERROR_ZERO_TOTAL.
 #define SW_NORMALIZE 1
 
-// The most cells summed as one table: 2^15 doubles, 256 KiB, fit the 512 KiB L2 cache of the
-// development machine (AMD EPYC Zen 3), where the scatter's random writes stay cheap.
-#define TABLE_CELLS (1 << 15)
-
 // Status returned by every `sw_*` function and by `calculate_sector_weights`.
 //
 // `SW_OK` (0) is success; every other value is a distinct failure. On any failure the output

@@ -26,7 +26,7 @@ use crate::pool;
 
 /// The most cells summed as one table: 2^15 doubles, 256 KiB, fit the 512 KiB L2 cache of the
 /// development machine (AMD EPYC Zen 3), where the scatter's random writes stay cheap.
-pub const TABLE_CELLS: usize = 1 << 15;
+pub(super) const TABLE_CELLS: usize = 1 << 15;
 
 /// Fills `out` for a grouped input (shapes checked by the caller).
 pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
