@@ -87,6 +87,7 @@ pub enum Buffer {
     TooLarge { buffer: &'static str, len: usize, elem_size: usize },
     WrapsAround { buffer: &'static str, addr: usize, len: usize },
     Overlap { output: &'static str, other: &'static str },
+    MissingColumn { buffer: &'static str },
 }
 
 /// Sizes and shapes that do not fit together.
@@ -127,10 +128,27 @@ pub enum Shape {
 /// An argument that is invalid on its own.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Argument {
-    UnknownFlags { flags: u32 },
-    NoSectors { items: usize, rows: Rows },
-    TooManyThreads { requested: usize, max: usize },
-    MixedFloatTypes { weights: &'static str, values: &'static str },
+    UnknownFlags {
+        flags: u32,
+    },
+    NoSectors {
+        items: usize,
+        rows: Rows,
+    },
+    TooManyThreads {
+        requested: usize,
+        max: usize,
+    },
+    MixedFloatTypes {
+        weights: &'static str,
+        values: &'static str,
+    },
+    /// A column's dtype is unknown or of the wrong kind (`floats`: a float type was required).
+    ColumnType {
+        buffer: &'static str,
+        dtype: i32,
+        floats: bool,
+    },
 }
 
 /// A bad element, or a result that leaves the double range or cannot be normalised.
@@ -227,7 +245,9 @@ impl Error {
     pub fn status(&self) -> SwStatus {
         use SwStatus::*;
         match self {
-            Error::Buffer(Buffer::NullPointer { .. }) => SW_ERROR_NULL_POINTER,
+            Error::Buffer(Buffer::NullPointer { .. } | Buffer::MissingColumn { .. }) => {
+                SW_ERROR_NULL_POINTER
+            }
             Error::Buffer(Buffer::Misaligned { .. }) => SW_ERROR_MISALIGNED,
             Error::Buffer(Buffer::Overlap { .. }) => SW_ERROR_OVERLAP,
             Error::Buffer(_) => SW_ERROR_SIZE_OVERFLOW,

@@ -62,6 +62,9 @@ impl Display for Buffer {
                 "{buffer} = {addr:#x} with {len} elements wraps around the address space"
             ),
             Buffer::Overlap { output, other } => write!(f, "output {output} overlaps {other}"),
+            Buffer::MissingColumn { buffer } => {
+                write!(f, "{buffer} is NULL but a column must be given")
+            }
         }
     }
 }
@@ -125,6 +128,13 @@ impl Display for Argument {
             }
             Argument::TooManyThreads { requested, max } => {
                 write!(f, "num_threads = {requested} is more than the limit of {max}")
+            }
+            Argument::ColumnType { buffer, dtype, floats } => {
+                let want = match floats {
+                    true => "SW_FLOAT32 (8) or SW_FLOAT64 (9)",
+                    false => "an integer type, SW_INT8 (1) to SW_UINT32 (7)",
+                };
+                write!(f, "{buffer} has dtype {dtype}, but must be {want}")
             }
             Argument::MixedFloatTypes { weights, values } => write!(
                 f,
