@@ -8,8 +8,7 @@
 #                               (make check) the same built with -fsanitize=address,undefined
 #                               (until this split, test-catalogue-c ran both)
 #   make test-catalogue-python  (make test) tests/catalogue/*.py with the venv's pytest
-#                               (python-install): every row through raw ctypes and the public API,
-#                               16-thread stress
+#                               (python-install): every row through raw ctypes and the public API
 #   make fuzz-short             (make check) every cargo-fuzz target for FUZZ_SHORT_TIME s (30), one
 #                               after another
 #   make fuzz-long              the same for FUZZ_LONG_TIME s (600) each: the local 10-minute runs
