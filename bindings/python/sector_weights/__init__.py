@@ -28,8 +28,14 @@ from ._errors import SectorWeightsError, Status
 from ._loader import ENV_VAR as LIBRARY_ENV_VAR
 from ._pm import OrderEvaluation, TargetComparison, compare_to_targets, evaluate_orders
 
+# The table API (holdings tables in, labelled frames out); built on the names above only.
+from .holdings import Holdings, TableComparison, TableEvaluation
+
 __all__ = [
     "__version__",
+    "Holdings",
+    "TableComparison",
+    "TableEvaluation",
     "sector_weights",
     "sector_exposures",
     "compare_to_targets",
