@@ -104,6 +104,15 @@ def _numpy_codes(a: np.ndarray, name: str) -> Codes:
     raise TypeError(f"column {name!r}: cannot read labels of dtype {a.dtype}")
 
 
+def compact(codes: np.ndarray, count: int) -> "tuple[np.ndarray, np.ndarray]":
+    """(the codes present, the codes renumbered 0.. in that order; -1 stays -1)."""
+    counts = np.bincount(codes[codes >= 0] if codes.dtype.kind == "i" else codes, minlength=count)
+    present = np.flatnonzero(counts)
+    table = np.full(count + 1, -1, dtype=np.int32)  # the extra last entry maps -1 to -1
+    table[present] = np.arange(present.size, dtype=np.int32)
+    return present, table[codes]
+
+
 def _with_missing(codes: Codes, missing: np.ndarray) -> Codes:
     """``codes`` with -1 where ``missing`` (the codes copied to int64)."""
     out = codes.codes.astype(np.int64)
@@ -261,15 +270,13 @@ def _polars_codes(s: Any, name: str) -> Codes:
     pl = sys.modules["polars"]
     dtype = s.dtype
     if isinstance(dtype, pl.Enum):
-        labels = dtype.categories.to_list()
-        return Codes(_polars_physical(s), labels, False)
+        return Codes(_polars_physical(s), dtype.categories.to_list(), False)
     if isinstance(dtype, pl.Categorical):
-        # Physical codes are global to the process: they index the global category list.
-        labels = dtype.categories.to_series().to_list()
-        return Codes(_polars_physical(s), labels, False)
+        return _polars_categorical(s)
     if dtype == pl.String:
-        uniques = s.unique(maintain_order=True).drop_nulls()
-        return Codes(_polars_physical(s.cast(pl.Enum(uniques))), uniques.to_list(), True)
+        # Measured fastest of polars' ways to factorise (see benches/frames.py and
+        # docs/tables.md): the cast hashes each string once; unique + Enum cast hashes twice.
+        return _polars_categorical(s.cast(pl.Categorical))
     if dtype.is_integer() or dtype == pl.Boolean:
         if s.null_count():
             missing = s.is_null().to_numpy()
@@ -280,6 +287,17 @@ def _polars_codes(s: Any, name: str) -> Codes:
     uniques = s.unique(maintain_order=True).drop_nulls()
     enum = pl.Enum(uniques.cast(pl.String))
     return Codes(_polars_physical(s.cast(pl.String).cast(enum)), uniques.to_list(), True)
+
+
+def _polars_categorical(s: Any) -> Codes:
+    """A Categorical's physical codes index the process-wide category list, which may hold
+    many strings this column never uses: a long list is cut to the codes present."""
+    codes = _polars_physical(s)
+    categories = s.dtype.categories.to_series()
+    if len(categories) <= _DENSE_SPAN:
+        return Codes(codes, categories.to_list(), False)
+    present, dense = compact(codes, len(categories))
+    return Codes(dense, categories.gather(present).to_list(), True)
 
 
 def _polars_physical(s: Any) -> np.ndarray:

@@ -28,7 +28,7 @@ from . import SectorWeightsError, Status, _display, compare_to_targets, evaluate
 from ._bands import Axes, band
 from ._frames import result_frame
 from ._grouped import grouped_sums
-from ._table import Codes, Table
+from ._table import Codes, Table, compact
 
 __all__ = ["Holdings", "TableComparison", "TableEvaluation"]
 
@@ -77,6 +77,22 @@ def _read_labels(t: Table, name: Any) -> Codes:
         c = np.where(c < 0, -1, remap[np.maximum(c, 0)])
         codes = Codes(c, list(first), codes.all_used)
     return codes
+
+
+def _compacted(c: Codes) -> Codes:
+    present, dense = compact(c.codes, len(c.labels))
+    return Codes(dense, [c.labels[i] for i in present.tolist()], True)
+
+
+def _bounded(p: Codes, s: Codes, rows: int) -> Tuple[Codes, Codes]:
+    """Codes whose (portfolio x sector) table stays small: label lists far longer than the
+    labels in use (e.g. a categorical's unused categories) are cut to the labels in use."""
+    limit = max(1 << 22, 4 * rows)
+    if len(p.labels) * len(s.labels) > limit and not s.all_used:
+        s = _compacted(s)
+    if len(p.labels) * len(s.labels) > limit and not p.all_used:
+        p = _compacted(p)
+    return p, s
 
 
 def _missing_rows(codes: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> np.ndarray:
@@ -141,6 +157,7 @@ class Holdings:
                 p = Codes(p.codes[kept], p.labels, False)
                 s = Codes(s.codes[kept], s.labels, False)
                 v = v[kept]
+        p, s = _bounded(p, s, v.shape[0])
         self.dropped: int = 0 if kept is None else t.num_rows - kept.size
         self._rows = _Rows(t, kept)
         self._p, self._s, self._v = p, s, v
