@@ -38,7 +38,9 @@ _POSITIONAL = (
 class Axes:
     """The labels of a result and how to find them: what a band is aligned to."""
 
-    __slots__ = ("portfolios", "sectors", "p_index", "s_index", "portfolio_name", "sector_name")
+    __slots__ = (
+        "portfolios", "sectors", "p_index", "s_index", "portfolio_name", "sector_name", "cache",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -52,6 +54,7 @@ class Axes:
         self.portfolios, self.sectors = portfolios, sectors
         self.p_index, self.s_index = p_index, s_index
         self.portfolio_name, self.sector_name = portfolio_name, sector_name
+        self.cache: Dict[str, Any] = {}  # frame labels per result kind (see _frames)
 
 
 def _names(labels: Sequence[Any], limit: int = 5) -> str:

@@ -361,18 +361,21 @@ class Table:
         return [str(c) for c in (f.columns if self.kind != "arrow" else f.column_names)]
 
     def column(self, name: Any) -> Any:
-        f = self.frame
-        names = f.column_names if self.kind == "arrow" else list(f.columns)
-        hits = sum(1 for c in names if c == name)
-        if hits != 1:
-            shown = ", ".join(repr(c) for c in names[:20]) + (", ..." if len(names) > 20 else "")
-            problem = "no column" if hits == 0 else f"{hits} columns named"
-            raise ValueError(f"the {self.what} has {problem} {name!r} (its columns: {shown})")
-        if self.kind == "arrow":
+        f, kind = self.frame, self.kind
+        if kind == "pandas":
+            col = f[name] if name in f.columns else None
+            if col is not None and col.ndim == 1:
+                return col
+        elif kind == "polars":
+            if name in f.columns:  # polars refuses repeated names
+                return f.get_column(name)
+        elif len(f.schema.get_all_field_indices(name)) == 1:
             return f.column(name)
-        if self.kind == "polars":
-            return f.get_column(name)
-        return f[name]
+        names = f.column_names if kind == "arrow" else list(f.columns)
+        hits = sum(1 for c in names if c == name)
+        shown = ", ".join(repr(c) for c in names[:20]) + (", ..." if len(names) > 20 else "")
+        problem = "no column" if hits == 0 else f"{hits} columns named"
+        raise ValueError(f"the {self.what} has {problem} {name!r} (its columns: {shown})")
 
     def codes(self, name: Any) -> Codes:
         col = self.column(name)

@@ -296,8 +296,7 @@ class Holdings:
         return int(self._v.shape[0])
 
     def _frame(self, data: np.ndarray) -> Any:
-        a = self._axes
-        return result_frame(self._kind, data, a.portfolios, a.sectors, a.portfolio_name, a.sector_name)
+        return result_frame(self._kind, data, self._axes)
 
     def weights(self) -> Any:
         """Each portfolio's share of its own total per sector (rows sum to 1), as a frame."""
@@ -453,8 +452,11 @@ class _Orders:
         per-sector sums (one pseudo-holding per sector), its orders sorted by fund."""
         h, funds = self.h, self.funds
         S = len(h._axes.sectors)
-        position = np.full(len(h._axes.portfolios), -1, dtype=np.intp)
-        position[funds] = np.arange(funds.size)
+        # Orders grouped by fund, keeping their order within a fund: a stable sort of small
+        # integers (numpy sorts 8 and 16-bit keys by radix, in one pass).
+        key = np.int16 if funds.size <= np.iinfo(np.int16).max else np.intp
+        position = np.full(len(h._axes.portfolios), -1, dtype=key)
+        position[funds] = np.arange(funds.size, dtype=key)
         order = np.argsort(position[self.op], kind="stable")
         order_offsets = np.zeros(funds.size + 1, dtype=np.int64)
         np.cumsum(self.counts[funds], out=order_offsets[1:])
@@ -492,10 +494,7 @@ class _Result:
         if data is None:
             return None
         if key not in self._cache:
-            a = self._axes
-            self._cache[key] = result_frame(
-                self._kind, np.asarray(data), a.portfolios, a.sectors, a.portfolio_name, a.sector_name
-            )
+            self._cache[key] = result_frame(self._kind, np.asarray(data), self._axes)
         return self._cache[key]
 
     @property
