@@ -152,7 +152,7 @@ def plot(
     S = len(axes.sectors)
     ncols = min(len(chosen), 3)
     nrows = math.ceil(len(chosen) / ncols)
-    fig = Figure(figsize=(5.0 * ncols, (0.28 * S + 1.2) * nrows), layout="constrained")
+    fig = Figure(figsize=(max(6.5, 5.0 * ncols), (0.28 * S + 1.2) * nrows + 0.4), layout="constrained")
     panels = fig.subplots(nrows, ncols, squeeze=False).reshape(-1)
     y = np.arange(S)
     names = [str(s) for s in axes.sectors]
@@ -186,5 +186,6 @@ def plot(
         ]
     if before is not None:
         handles.append(Line2D([], [], marker="o", mfc="none", color="black", linestyle="none", label="before"))
-    fig.legend(handles=handles, loc="outside lower center", ncols=len(handles), frameon=False)
+    per_row = len(handles) if ncols > 1 else min(len(handles), 3)
+    fig.legend(handles=handles, loc="outside lower center", ncols=per_row, frameon=False)
     return fig

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import SectorWeightsError, Status
 
-__all__ = ["grouped_sums"]
+__all__ = ["grouped_sums", "row_counts"]
 
 
 def _check_codes(codes: np.ndarray, count: int, what: str) -> None:
@@ -77,3 +77,9 @@ def grouped_sums(
             raise SectorWeightsError(Status.ERROR_ZERO_TOTAL, f"portfolio {p} has a total of 0")
         out /= totals[:, None]
     return out
+
+
+def row_counts(codes: np.ndarray, count: int) -> np.ndarray:
+    """How many rows carry each code 0..count (codes all in range). With the library's native
+    code types this becomes one pass of the grouped call over a vector of ones."""
+    return np.bincount(codes, minlength=count)

@@ -27,7 +27,7 @@ import numpy as np
 from . import SectorWeightsError, Status, _display, compare_to_targets, evaluate_orders
 from ._bands import Axes, band
 from ._frames import result_frame
-from ._grouped import grouped_sums
+from ._grouped import grouped_sums, row_counts
 from ._table import Codes, Table, compact
 
 __all__ = ["Holdings", "TableComparison", "TableEvaluation"]
@@ -246,8 +246,7 @@ class Holdings:
         counted (only then: categories and dictionaries may list labels no row uses)."""
         if codes.all_used or nonzero.all():
             return np.arange(len(codes.labels))
-        counts = np.bincount(codes.codes, minlength=len(codes.labels))
-        return np.flatnonzero(counts)
+        return np.flatnonzero(row_counts(codes.codes, len(codes.labels)))
 
     @staticmethod
     def _sorted(present: np.ndarray, labels: List[Any], column: Any) -> np.ndarray:

@@ -117,3 +117,17 @@ def test_frames_benchmark_smoke():
     assert r.returncode == 0, r.stderr
     assert "| string | sector_weights (pandas) |" in r.stdout
     assert "| orders (3 lists) | sector_weights |" in r.stdout
+
+
+def test_holdings_demo_runs(tmp_path):
+    """examples/python/holdings_demo.py end to end on a small table, with its plot."""
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "plot.png"
+    r = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "examples" / "python" / "holdings_demo.py"), "--bonds", "300",
+         "--plot", str(png)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "ETF-01: no orders" in r.stdout and "TableEvaluation(20 portfolios x 18 sectors, 19 with orders" in r.stdout
+    assert png.read_bytes()[:4] == b"\x89PNG"
