@@ -1,10 +1,15 @@
 """Grouped sums: ``out[portfolios[i], sectors[i]] += weights[i] (* values[i])``, rows in any order.
 
-TEMPORARY: a numpy stand-in (``np.bincount`` on combined codes) with the semantics of the array
-call issue 13 adds to the library, ``sector_weights(weights, sectors, num_sectors,
-portfolios=..., num_portfolios=..., normalize=...)`` / ``sector_exposures(...)`` likewise. When
-that lands, the body of :func:`grouped_sums` becomes that one call and this module goes away;
-everything in the table layer calls only this function for its passes over the rows.
+TEMPORARY: a stand-in with the semantics of the array call issue 13 adds to the library,
+``sector_weights(weights, sectors, num_sectors, portfolios=..., num_portfolios=...,
+normalize=...)`` / ``sector_exposures(...)`` likewise. When that lands, the body of
+:func:`grouped_sums` becomes that one call and this module goes away; everything in the table
+layer calls only this function for its passes over the rows.
+
+Until then the sums come from today's library all the same: each row's (portfolio, sector) pair
+becomes one int32 code ``portfolio * num_sectors + sector`` of a single portfolio with
+``num_portfolios * num_sectors`` "sectors", summed by ``sector_weights`` / ``sector_exposures``
+(one extra numpy pass to combine the codes; ``np.bincount`` when the pairs outgrow int32).
 
 Checks, as the library makes them (and raised as :class:`SectorWeightsError`, so that the table
 layer can turn them into messages that name the user's rows): every code in range, every weight
@@ -17,9 +22,9 @@ from typing import Optional
 
 import numpy as np
 
-from . import SectorWeightsError, Status
+from . import SectorWeightsError, Status, sector_exposures, sector_weights
 
-__all__ = ["grouped_sums", "row_counts"]
+__all__ = ["grouped_sums"]
 
 
 def _check_codes(codes: np.ndarray, count: int, what: str) -> None:
@@ -59,17 +64,27 @@ def grouped_sums(
         raise ValueError("weights, sectors, portfolios (and values) must be 1-D of one length")
     _check_codes(sectors, num_sectors, "sector")
     _check_codes(portfolios, num_portfolios, "portfolio")
-    _check_finite(weights, "weight")
-    x = weights.astype(np.float64, copy=False)
-    if values is not None:
-        _check_finite(values, "value")
-        x = x * values
-    key = portfolios.astype(np.intp) * num_sectors
-    key += sectors
-    out = np.bincount(key, weights=x, minlength=num_portfolios * num_sectors)
-    out = out.reshape(num_portfolios, num_sectors)
-    if not np.isfinite(out).all():
-        raise SectorWeightsError(Status.ERROR_NON_FINITE, "a sum overflows float64")
+    cells = num_portfolios * num_sectors
+    if cells < 2**31:  # the library sums (and checks the values)
+        key = portfolios.astype(np.int32)
+        key *= num_sectors
+        key += sectors
+        if values is None:
+            out = sector_weights(weights, key, cells)
+        else:
+            out = sector_exposures(weights, values, key, cells)
+        out = out.reshape(num_portfolios, num_sectors)
+    else:
+        _check_finite(weights, "weight")
+        x = weights.astype(np.float64, copy=False)
+        if values is not None:
+            _check_finite(values, "value")
+            x = x * values
+        key = portfolios.astype(np.intp) * num_sectors
+        key += sectors
+        out = np.bincount(key, weights=x, minlength=cells).reshape(num_portfolios, num_sectors)
+        if not np.isfinite(out).all():
+            raise SectorWeightsError(Status.ERROR_NON_FINITE, "a sum overflows float64")
     if normalize:
         totals = out.sum(axis=1)
         if np.any(totals == 0):
@@ -78,8 +93,3 @@ def grouped_sums(
         out /= totals[:, None]
     return out
 
-
-def row_counts(codes: np.ndarray, count: int) -> np.ndarray:
-    """How many rows carry each code 0..count (codes all in range). With the library's native
-    code types this becomes one pass of the grouped call over a vector of ones."""
-    return np.bincount(codes, minlength=count)

@@ -27,7 +27,7 @@ import numpy as np
 from . import SectorWeightsError, Status, _display, compare_to_targets, evaluate_orders
 from ._bands import Axes, band
 from ._frames import result_frame
-from ._grouped import grouped_sums, row_counts
+from ._grouped import grouped_sums
 from ._table import Codes, Table, compact
 
 __all__ = ["Holdings", "TableComparison", "TableEvaluation"]
@@ -207,11 +207,15 @@ class Holdings:
             f"{_plural(n, 'row')}, first at {self._rows.name(int(np.argmax(hits)))}{others}",
         )
 
+    def _grouped(self, weights: np.ndarray, metric: Optional[np.ndarray]) -> np.ndarray:
+        p, s = self._p, self._s
+        return grouped_sums(weights, s.codes, len(s.labels), p.codes, len(p.labels), values=metric)
+
     def _sums(self, metric: Optional[np.ndarray], metric_name: Any) -> np.ndarray:
         """Sums of value (x metric) per (portfolio code, sector code); missing data named."""
         p, s, v = self._p, self._s, self._v
         try:
-            return grouped_sums(v, s.codes, len(s.labels), p.codes, len(p.labels), values=metric)
+            return self._grouped(v, metric)
         except SectorWeightsError as e:
             for codes, name in ((p.codes, self._names[0]), (s.codes, self._names[1])):
                 if codes.dtype.kind == "i" and codes.size and codes.min() < 0:
@@ -223,12 +227,21 @@ class Holdings:
 
     def _order(self, raw: np.ndarray, listed: Optional[List[Any]]) -> None:
         """Result order: portfolios present, sorted; sectors as listed, else present, sorted.
-        ``_prow``/``_scol`` hold the code of each result row/column (-1: a zero column)."""
+        ``_prow``/``_scol`` hold the code of each result row/column (-1: a zero column).
+
+        A label with a non-zero sum is present. Only when some label's sums are all zero and
+        its column may list labels no row carries (categories, dictionaries, integer ranges, or
+        rows dropped) are the rows counted, in one more grouped pass over a vector of ones."""
         p, s = self._p, self._s
-        pcodes = self._present(p, raw.any(axis=1))
-        self._prow = self._sorted(pcodes, p.labels, self._names[0])
+        rows, cols = raw.any(axis=1), raw.any(axis=0)
+        if not (p.all_used or rows.all()) or (listed is None and not (s.all_used or cols.all())):
+            counts = self._grouped(np.ones(self._v.shape[0]), None)
+            rows, cols = counts.any(axis=1), counts.any(axis=0)
+        else:
+            rows, cols = np.ones(len(p.labels), bool), np.ones(len(s.labels), bool)
+        self._prow = self._sorted(np.flatnonzero(rows), p.labels, self._names[0])
         if listed is None:
-            self._scol = self._sorted(self._present(s, raw.any(axis=0)), s.labels, self._names[1])
+            self._scol = self._sorted(np.flatnonzero(cols), s.labels, self._names[1])
             sectors = [s.labels[c] for c in self._scol]
         else:
             where = {x: c for c, x in enumerate(s.labels)}
@@ -240,13 +253,6 @@ class Holdings:
             {x: i for i, x in enumerate(portfolios)}, {x: j for j, x in enumerate(sectors)},
             self._names[0], self._names[1],
         )  # fmt: skip
-
-    def _present(self, codes: Codes, nonzero: np.ndarray) -> np.ndarray:
-        """Codes that some row carries. A label with a non-zero sum is present; others are
-        counted (only then: categories and dictionaries may list labels no row uses)."""
-        if codes.all_used or nonzero.all():
-            return np.arange(len(codes.labels))
-        return np.flatnonzero(row_counts(codes.codes, len(codes.labels)))
 
     @staticmethod
     def _sorted(present: np.ndarray, labels: List[Any], column: Any) -> np.ndarray:
