@@ -290,14 +290,26 @@ def _polars_codes(s: Any, name: str) -> Codes:
 
 
 def _polars_categorical(s: Any) -> Codes:
-    """A Categorical's physical codes index the process-wide category list, which may hold
-    many strings this column never uses: a long list is cut to the codes present."""
+    """A Categorical's physical codes index the process-wide category list, which holds the
+    strings of every categorical the process made: the codes are shifted to start at this
+    column's smallest (one pass; a column's codes are usually close together, e.g. when it was
+    cast from strings), and a range still long is cut to the codes present."""
     codes = _polars_physical(s)
     categories = s.dtype.categories.to_series()
-    if len(categories) <= _DENSE_SPAN:
-        return Codes(codes, categories.to_list(), False)
-    present, dense = compact(codes, len(categories))
-    return Codes(dense, categories.gather(present).to_list(), True)
+    valid = codes[codes >= 0] if codes.dtype.kind == "i" else codes
+    if valid.size == 0:
+        return Codes(np.full(codes.shape[0], -1, np.int32), [], True)
+    lo, hi = int(valid.min()), int(valid.max())
+    if lo > 0:
+        shifted = codes.astype(np.int32) if codes.dtype != np.int32 else codes.copy()
+        shifted -= lo
+        if codes.dtype.kind == "i":
+            shifted[codes < 0] = -1
+        codes = shifted
+    if hi - lo < _DENSE_SPAN:
+        return Codes(codes, categories.slice(lo, hi - lo + 1).to_list(), False)
+    present, dense = compact(codes, hi - lo + 1)
+    return Codes(dense, categories.gather(present + lo).to_list(), True)
 
 
 def _polars_physical(s: Any) -> np.ndarray:
