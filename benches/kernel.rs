@@ -5,11 +5,11 @@
 //! `SW_BENCH_HUGE=1`, because generating and timing it takes minutes on a 2-core machine.
 //!
 //! Group names are `<portfolios>x<bonds>/s<sectors>`, the parameter is the thread count set through
-//! the library's own pool (`sector_weights::pool::set_num_threads`). Throughput is in bonds.
+//! the library's own pool (`sector_weights::set_num_threads`). Throughput is in bonds.
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sector_weights::kernel::{compute, Input, Layout};
-use sector_weights::pool;
+use sector_weights as pool;
+use sector_weights::internals::{compute, Input, Layout};
 
 mod common;
 use common::data;
@@ -40,10 +40,7 @@ fn bench_case(c: &mut Criterion, portfolios: usize, bonds: usize, sectors: usize
                 weights,
                 values: None,
                 codes,
-                layout: Layout::Uniform {
-                    num_portfolios: portfolios,
-                    bonds_per_portfolio: bonds,
-                },
+                layout: Layout::Uniform { num_portfolios: portfolios, bonds_per_portfolio: bonds },
                 num_sectors: sectors,
             };
             b.iter(|| compute(black_box(&input), false, black_box(&mut out[..])).expect("compute"));

@@ -14,26 +14,16 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use sector_weights::kernel::{compute, Input, Layout};
-use sector_weights::scatter::{scatter, screen, OneTable};
+use sector_weights::internals::{compute, Input, Layout};
+use sector_weights::internals::{scatter, screen, OneTable};
 
 mod common;
 use common::data;
 
-const CASES: [(usize, usize); 4] = [
-    (100, 1_000),
-    (100, 65_536),
-    (10_000, 1_000),
-    (10_000, 65_536),
-];
+const CASES: [(usize, usize); 4] = [(100, 1_000), (100, 65_536), (10_000, 1_000), (10_000, 65_536)];
 const SAMPLE: Duration = Duration::from_millis(2);
-const NAMES: [&str; 5] = [
-    "plain loop",
-    "check",
-    "zero + add",
-    "check + zero + add",
-    "kernel::compute",
-];
+const NAMES: [&str; 5] =
+    ["plain loop", "check", "zero + add", "check + zero + add", "kernel::compute"];
 
 /// The plain loop, in Rust: what the C loop of `benches/compare.py` does (its index is
 /// bounds-checked, one compare and branch per bond, which the C loop does not have).
@@ -72,10 +62,7 @@ fn run(which: usize, w: &[f64], c: &[i32], out: &mut [f64]) {
                 weights: w,
                 values: None,
                 codes: c,
-                layout: Layout::Uniform {
-                    num_portfolios: 1,
-                    bonds_per_portfolio: w.len(),
-                },
+                layout: Layout::Uniform { num_portfolios: 1, bonds_per_portfolio: w.len() },
                 num_sectors: s,
             };
             compute(&input, false, out).expect("compute");
@@ -102,10 +89,8 @@ fn show(seconds: f64) -> String {
 }
 
 fn main() {
-    let rounds: usize = std::env::var("SW_PARTS_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(101);
+    let rounds: usize =
+        std::env::var("SW_PARTS_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(101);
     let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
     println!("{rounds} interleaved rounds; per call: min / median (median / plain loop's)\n");
     println!("| bonds x sectors | {} |", NAMES.join(" | "));
@@ -123,9 +108,7 @@ fn main() {
             assert_eq!(out, want, "{} differs from the plain loop", NAMES[j]);
         }
         // Calls per sample: enough for SAMPLE of the slowest step, the same for every contender.
-        let once = (0..NAMES.len())
-            .map(|j| sample(j, 100, &w, &c, &mut out))
-            .fold(0.0, f64::max);
+        let once = (0..NAMES.len()).map(|j| sample(j, 100, &w, &c, &mut out)).fold(0.0, f64::max);
         let k = ((SAMPLE.as_secs_f64() / once) as usize).max(1);
         let mut times = vec![Vec::with_capacity(rounds); NAMES.len()];
         let mut order: Vec<usize> = (0..NAMES.len()).collect();

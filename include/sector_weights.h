@@ -334,6 +334,10 @@ size_t sw_get_num_threads(void);
 // Never NULL; the string must not be freed. Thread-safe.
 const char *sw_status_message(int32_t status);
 
+// The C name of a status code, e.g. "SW_ERROR_NON_FINITE" for 5 ("unknown status" for other
+// values): a static NUL-terminated string, never NULL; must not be freed. Thread-safe.
+const char *sw_status_name(int32_t status);
+
 // Copies the calling thread's last error detail (e.g. "sector code 25 at bond 1043 of portfolio 7
 // is outside 0..18") into buf, like snprintf: at most len - 1 bytes plus a terminating NUL; nothing
 // is written when buf is NULL or len is 0.

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
 
-use crate::error::{Error, Result, SwStatus};
+use crate::error::{Argument, Error, Resource, Result};
 
 struct State {
     /// Requested thread count; 0 means the default (`RAYON_NUM_THREADS`, else all logical CPUs).
@@ -24,18 +24,12 @@ struct State {
     pid: u32,
 }
 
-static STATE: Mutex<State> = Mutex::new(State {
-    requested: 0,
-    pool: None,
-    pid: 0,
-});
+static STATE: Mutex<State> = Mutex::new(State { requested: 0, pool: None, pid: 0 });
 
 fn state() -> MutexGuard<'static, State> {
     // Nothing that holds the lock can panic half-way through an update, so a poisoned lock still
     // holds a consistent state.
-    let mut st = STATE
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut st = STATE.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let pid = std::process::id();
     if st.pid != pid {
         // Built in another process (we are a fork() child): its threads do not exist here.
@@ -53,12 +47,7 @@ fn build(requested: usize) -> Result<Arc<ThreadPool>> {
         .thread_name(|i| format!("sector-weights-{i}"))
         .build()
         .map(Arc::new)
-        .map_err(|e| {
-            Error::new(
-                SwStatus::SW_ERROR_THREAD_POOL,
-                format!("could not start a pool of {requested} threads (0 = default): {e}"),
-            )
-        })
+        .map_err(|e| Error::Resource(Resource::ThreadPool { requested, reason: e.to_string() }))
 }
 
 /// The current pool, built on first use.
@@ -77,10 +66,7 @@ pub fn current() -> Result<Arc<ThreadPool>> {
 pub fn set_num_threads(n: usize) -> Result<()> {
     const MAX_THREADS: usize = 4096;
     if n > MAX_THREADS {
-        return Err(Error::new(
-            SwStatus::SW_ERROR_INVALID_ARGUMENT,
-            format!("num_threads = {n} is more than the limit of {MAX_THREADS}"),
-        ));
+        return Err(Error::Argument(Argument::TooManyThreads { requested: n, max: MAX_THREADS }));
     }
     let pool = build(n)?; // Built outside the lock: starting threads takes a while.
     let old = {

@@ -10,7 +10,7 @@ use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use sector_weights::kernel::{chunk_len, compute, Input, Layout};
+use sector_weights::internals::{chunk_len, compute, Input, Layout};
 use sector_weights::SwStatus;
 
 /// Refuses every allocation of exactly `REFUSE` bytes (0: none).
@@ -73,12 +73,9 @@ fn run(empty: usize, last: usize, s: usize, refuse: usize) {
         "no allocation of {refuse} bytes happened: the test does not test anything"
     );
     let e = res.expect_err("a refused allocation must be an error");
-    assert_eq!(e.status, SwStatus::SW_ERROR_OUT_OF_MEMORY, "{e}");
+    assert_eq!(e.status(), SwStatus::SW_ERROR_OUT_OF_MEMORY, "{e}");
     let written = out.iter().filter(|&&x| x != -7.0).count();
-    assert_eq!(
-        written, 0,
-        "{written} output cells written before the error ({e})"
-    );
+    assert_eq!(written, 0, "{written} output cells written before the error ({e})");
 
     // And the next call works.
     compute(&input, false, &mut out).expect("works again");

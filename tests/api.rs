@@ -53,40 +53,23 @@ fn ragged(w: &[f64], c: &[i32], off: &[i64], s: usize, flags: u32, out: &mut [f6
 
 /// Runs `call` on a sentinel-filled output and checks status, message fragment and untouched output.
 fn expect_error(
-    want: SwStatus,
-    fragment: &str,
-    out_len: usize,
-    call: impl FnOnce(&mut [f64]) -> SwStatus,
+    want: SwStatus, fragment: &str, out_len: usize, call: impl FnOnce(&mut [f64]) -> SwStatus,
 ) {
     let mut out = vec![SENTINEL; out_len];
     let got = call(&mut out);
     assert_eq!(got, want, "message: {}", last_error());
     let msg = last_error();
-    assert!(
-        msg.contains(fragment),
-        "message {msg:?} should contain {fragment:?}"
-    );
-    assert!(
-        out.iter().all(|x| x.to_bits() == SENTINEL.to_bits()),
-        "output changed on error"
-    );
+    assert!(msg.contains(fragment), "message {msg:?} should contain {fragment:?}");
+    assert!(out.iter().all(|x| x.to_bits() == SENTINEL.to_bits()), "output changed on error");
 }
 
 #[test]
 fn drop_in_matches_reference_small_and_parallel() {
     let mut rng = Rng(7);
-    for &(p, b, s) in &[
-        (1, 100, 18),
-        (20, 5000, 18),
-        (3, 200_000, 18),
-        (2, 70_000, 1000),
-    ] {
+    for &(p, b, s) in &[(1, 100, 18), (20, 5000, 18), (3, 200_000, 18), (2, 70_000, 1000)] {
         let (w, c) = rng.data(p * b, s);
         let mut out = vec![SENTINEL; p * s];
-        assert_eq!(
-            drop_in(&w, p as u64, &c, b as u64, &mut out, s as u64),
-            SW_OK
-        );
+        assert_eq!(drop_in(&w, p as u64, &c, b as u64, &mut out, s as u64), SW_OK);
         let (want, abs) = reference(&w, None, &c, &uniform_offsets(p, b), s);
         assert_close(&out, &want, &abs, b);
         assert_eq!(last_error(), "", "success clears the last error");
@@ -143,14 +126,8 @@ fn bad_sector_codes_name_bond_and_portfolio() {
     let (p, b, s) = (8, 2000, 18);
     let mut rng = Rng(3);
     for (bad, text) in [
-        (
-            25,
-            "sector code 25 at bond 1043 of portfolio 7 is outside 0..18",
-        ),
-        (
-            18,
-            "sector code 18 at bond 1043 of portfolio 7 is outside 0..18",
-        ),
+        (25, "sector code 25 at bond 1043 of portfolio 7 is outside 0..18"),
+        (18, "sector code 18 at bond 1043 of portfolio 7 is outside 0..18"),
         (-1, "sector code -1 at bond 1043 of portfolio 7"),
         (i32::MIN, "sector code -2147483648 at bond 1043"),
         (i32::MAX, "sector code 2147483647 at bond 1043"),
@@ -194,9 +171,7 @@ fn non_finite_weights_are_rejected() {
         let mut w = vec![0.1; 50];
         w[12] = x;
         let c = vec![1; 50];
-        expect_error(SW_ERROR_NON_FINITE, text, 3, |out| {
-            drop_in(&w, 1, &c, 50, out, 3)
-        });
+        expect_error(SW_ERROR_NON_FINITE, text, 3, |out| drop_in(&w, 1, &c, 50, out, 3));
     }
 }
 
@@ -204,24 +179,14 @@ fn non_finite_weights_are_rejected() {
 fn pointer_and_size_errors() {
     let w = vec![1.0; 100];
     let c = vec![0; 100];
-    expect_error(
-        SW_ERROR_NULL_POINTER,
-        "portfolios_bond_weights is NULL",
-        4,
-        |out| {
-            // SAFETY: weights NULL is rejected before any read; the rest are valid.
-            unsafe { calculate_sector_weights(null(), 1, c.as_ptr(), 100, out.as_mut_ptr(), 4) }
-        },
-    );
-    expect_error(
-        SW_ERROR_NULL_POINTER,
-        "portfolios_bond_sectors is NULL",
-        4,
-        |out| {
-            // SAFETY: as above.
-            unsafe { calculate_sector_weights(w.as_ptr(), 1, null(), 100, out.as_mut_ptr(), 4) }
-        },
-    );
+    expect_error(SW_ERROR_NULL_POINTER, "portfolios_bond_weights is NULL", 4, |out| {
+        // SAFETY: weights NULL is rejected before any read; the rest are valid.
+        unsafe { calculate_sector_weights(null(), 1, c.as_ptr(), 100, out.as_mut_ptr(), 4) }
+    });
+    expect_error(SW_ERROR_NULL_POINTER, "portfolios_bond_sectors is NULL", 4, |out| {
+        // SAFETY: as above.
+        unsafe { calculate_sector_weights(w.as_ptr(), 1, null(), 100, out.as_mut_ptr(), 4) }
+    });
     // SAFETY: the output is NULL and must be rejected before any write.
     let st = unsafe { calculate_sector_weights(w.as_ptr(), 1, c.as_ptr(), 100, null_mut(), 4) };
     assert_eq!(st, SW_ERROR_NULL_POINTER);
@@ -232,12 +197,9 @@ fn pointer_and_size_errors() {
     expect_error(SW_ERROR_SIZE_OVERFLOW, "pf_size * num_sectors", 4, |out| {
         drop_in(&w, 1 << 40, &c, 0, out, 1 << 40)
     });
-    expect_error(
-        SW_ERROR_SIZE_OVERFLOW,
-        "more than PTRDIFF_MAX bytes",
-        4,
-        |out| drop_in(&w, 1, &c, 1 << 61, out, 4),
-    );
+    expect_error(SW_ERROR_SIZE_OVERFLOW, "more than PTRDIFF_MAX bytes", 4, |out| {
+        drop_in(&w, 1, &c, 1 << 61, out, 4)
+    });
     expect_error(SW_ERROR_INVALID_ARGUMENT, "num_sectors is 0", 4, |out| {
         drop_in(&w, 1, &c, 100, out, 0)
     });
@@ -278,30 +240,18 @@ fn output_overlapping_an_input_is_rejected_and_input_untouched() {
 fn checked_api_length_mismatches() {
     let w = vec![1.0; 100];
     let c = vec![0; 100];
-    expect_error(
-        SW_ERROR_LENGTH_MISMATCH,
-        "not a multiple of num_portfolios = 3",
-        6,
-        |out| checked(&w, &c, 3, 2, out),
-    );
-    expect_error(
-        SW_ERROR_LENGTH_MISMATCH,
-        "sectors has 99 elements but must have 100",
-        4,
-        |out| checked(&w, &c[..99], 2, 2, out),
-    );
-    expect_error(
-        SW_ERROR_LENGTH_MISMATCH,
-        "out has 5 elements but must have 4",
-        5,
-        |out| checked(&w, &c, 2, 2, out),
-    );
-    expect_error(
-        SW_ERROR_LENGTH_MISMATCH,
-        "weights has 100 elements but must have 0",
-        0,
-        |out| checked(&w, &c, 0, 2, out),
-    );
+    expect_error(SW_ERROR_LENGTH_MISMATCH, "not a multiple of num_portfolios = 3", 6, |out| {
+        checked(&w, &c, 3, 2, out)
+    });
+    expect_error(SW_ERROR_LENGTH_MISMATCH, "sectors has 99 elements but must have 100", 4, |out| {
+        checked(&w, &c[..99], 2, 2, out)
+    });
+    expect_error(SW_ERROR_LENGTH_MISMATCH, "out has 5 elements but must have 4", 5, |out| {
+        checked(&w, &c, 2, 2, out)
+    });
+    expect_error(SW_ERROR_LENGTH_MISMATCH, "weights has 100 elements but must have 0", 0, |out| {
+        checked(&w, &c, 0, 2, out)
+    });
 }
 
 #[test]
@@ -333,12 +283,9 @@ fn ragged_normalised_and_exposures() {
     assert_eq!(ragged(&w, &c, &off, 3, 0, &mut out), SW_OK);
     assert_eq!(out, [1.0, 3.0, 0.0, 0.0, 0.0, 0.0, 2.0, 2.0, 4.0]);
     // Normalising fails on the empty portfolio and leaves the output alone.
-    expect_error(
-        SW_ERROR_ZERO_TOTAL,
-        "portfolio 1 (0 bonds) has a total of 0",
-        9,
-        |o| ragged(&w, &c, &off, 3, SW_NORMALIZE, o),
-    );
+    expect_error(SW_ERROR_ZERO_TOTAL, "portfolio 1 (0 bonds) has a total of 0", 9, |o| {
+        ragged(&w, &c, &off, 3, SW_NORMALIZE, o)
+    });
     let off2 = [0i64, 2, 6];
     let mut out = [SENTINEL; 6];
     assert_eq!(ragged(&w, &c, &off2, 3, SW_NORMALIZE, &mut out), SW_OK);
@@ -371,40 +318,24 @@ fn bad_offsets_name_the_offset() {
     let c = [0; 6];
     for (off, text) in [
         (&[1i64, 6][..], "offsets[0] is 1 but must be 0"),
-        (
-            &[0, 4, 3, 6][..],
-            "offsets[2] = 3 is less than offsets[1] = 4",
-        ),
-        (
-            &[0, 7, 6][..],
-            "offsets[1] = 7 is past the end of the 6 bonds",
-        ),
-        (
-            &[0, 2, 5][..],
-            "offsets[2] = 5 but the last offset must equal the number of bonds, 6",
-        ),
+        (&[0, 4, 3, 6][..], "offsets[2] = 3 is less than offsets[1] = 4"),
+        (&[0, 7, 6][..], "offsets[1] = 7 is past the end of the 6 bonds"),
+        (&[0, 2, 5][..], "offsets[2] = 5 but the last offset must equal the number of bonds, 6"),
         (&[][..], "offsets is empty"),
     ] {
         let p = off.len().saturating_sub(1);
-        expect_error(SW_ERROR_BAD_OFFSETS, text, p * 2, |o| {
-            ragged(&w, &c, off, 2, 0, o)
-        });
+        expect_error(SW_ERROR_BAD_OFFSETS, text, p * 2, |o| ragged(&w, &c, off, 2, 0, o));
     }
-    expect_error(SW_ERROR_INVALID_ARGUMENT, "flags = 0x4", 2, |o| {
-        ragged(&w, &c, &[0, 6], 2, 4, o)
-    });
+    expect_error(SW_ERROR_INVALID_ARGUMENT, "flags = 0x4", 2, |o| ragged(&w, &c, &[0, 6], 2, 4, o));
 }
 
 #[test]
 fn negative_offsets_are_reported_as_decreasing() {
     let w = [1.0; 6];
     let c = [0; 6];
-    expect_error(
-        SW_ERROR_BAD_OFFSETS,
-        "offsets[1] = -2 is less than offsets[0] = 0",
-        4,
-        |o| ragged(&w, &c, &[0, -2, 6], 2, 0, o),
-    );
+    expect_error(SW_ERROR_BAD_OFFSETS, "offsets[1] = -2 is less than offsets[0] = 0", 4, |o| {
+        ragged(&w, &c, &[0, -2, 6], 2, 0, o)
+    });
 }
 
 #[test]
@@ -441,9 +372,7 @@ fn last_error_message_truncates_like_snprintf() {
     let n0 = unsafe { sw_last_error_message(one.as_mut_ptr().cast(), 0) };
     assert_eq!((n0, one[0]), (full.len(), 0x55));
     // The last error is per thread.
-    std::thread::spawn(|| assert_eq!(last_error(), ""))
-        .join()
-        .unwrap();
+    std::thread::spawn(|| assert_eq!(last_error(), "")).join().unwrap();
 }
 
 fn unsafe_cstr(p: *const std::ffi::c_char) -> String {

@@ -52,10 +52,7 @@ struct Case {
 
 impl Case {
     fn arg(&self, key: &str) -> Option<&str> {
-        self.args
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.args.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
     fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t == tag)
@@ -163,10 +160,7 @@ struct Mem {
 
 impl Mem {
     fn build(case: &Case, names: &[&str]) -> Mem {
-        let mut mem = Mem {
-            arenas: Vec::new(),
-            ptrs: HashMap::new(),
-        };
+        let mut mem = Mem { arenas: Vec::new(), ptrs: HashMap::new() };
         // Own allocations first, aliases after (they point into the others).
         for pass in 0..2 {
             for &name in names {
@@ -183,10 +177,7 @@ impl Mem {
                 } else if let Some(a) = spec.strip_prefix('@') {
                     let (target, off) = a.split_once('+').expect("@X+B");
                     let base = mem.ptrs[target].0;
-                    (
-                        base.wrapping_add(off.parse::<usize>().expect("byte offset")),
-                        0,
-                    )
+                    (base.wrapping_add(off.parse::<usize>().expect("byte offset")), 0)
                 } else {
                     let skew = usize::from(spec.starts_with("mis"));
                     let bytes = encode(name, spec);
@@ -312,49 +303,25 @@ fn call(case: &Case) -> Outcome {
     let after = mem.snapshot();
     let out = if status == 0 {
         // SAFETY: SW_OK means out was valid for l("out") elements.
-        (0..l("out"))
-            .map(|i| unsafe { *p("out").cast::<f64>().add(i) })
-            .collect()
+        (0..l("out")).map(|i| unsafe { *p("out").cast::<f64>().add(i) }).collect()
     } else {
         Vec::new()
     };
-    Outcome {
-        mem,
-        names,
-        status,
-        msg,
-        before,
-        after,
-        out,
-    }
+    Outcome { mem, names, status, msg, before, after, out }
 }
 
 /// Runs one case; returns a description of every way it did not match the table.
 fn run(case: &Case) -> Result<(), String> {
-    let Outcome {
-        mem,
-        names,
-        status,
-        msg,
-        before,
-        after,
-        out: got,
-    } = call(case);
+    let Outcome { mem, names, status, msg, before, after, out: got } = call(case);
     let (p, l) = (|n: &str| mem.ptr(n), |n: &str| mem.len(n));
     let mut problems = Vec::new();
-    let got_name = STATUS_NAMES
-        .get(status as usize)
-        .copied()
-        .unwrap_or("unknown");
+    let got_name = STATUS_NAMES.get(status as usize).copied().unwrap_or("unknown");
     let mut want_msg = case.message.clone();
     for n in names {
         want_msg = want_msg.replace(&format!("{{{n}}}"), &format!("{:#x}", mem.ptr(n) as usize));
     }
     if got_name != case.status || msg != want_msg {
-        problems.push(format!(
-            "got {got_name} | {msg}\n      want {} | {want_msg}",
-            case.status
-        ));
+        problems.push(format!("got {got_name} | {msg}\n      want {} | {want_msg}", case.status));
     }
     if status != 0 {
         if after != before {
@@ -368,10 +335,7 @@ fn run(case: &Case) -> Result<(), String> {
             let (x, y) = (bytes_of(a), bytes_of(b));
             if let Some(i) = (0..x.len()).find(|&i| x[i] != y[i] && !(lo..hi).contains(&(base + i)))
             {
-                problems.push(format!(
-                    "SW_OK but byte {:#x} outside the output changed",
-                    base + i
-                ));
+                problems.push(format!("SW_OK but byte {:#x} outside the output changed", base + i));
             }
         }
         if let Some(exp) = case.arg("expect") {
@@ -408,11 +372,7 @@ fn every_catalogue_case_gives_its_status_and_message() {
     let cases = parse_cases(CASES);
     let failures: Vec<String> = cases
         .iter()
-        .filter_map(|c| {
-            run(c)
-                .err()
-                .map(|e| format!("cases.txt:{} {}: {e}", c.line, c.id))
-        })
+        .filter_map(|c| run(c).err().map(|e| format!("cases.txt:{} {}: {e}", c.line, c.id)))
         .collect();
     assert!(
         failures.is_empty(),
@@ -466,11 +426,8 @@ fn render(cases: &[Case]) -> String {
         } else {
             format!("`{}`", c.message)
         };
-        let args: Vec<&str> = c
-            .args_text
-            .split_whitespace()
-            .filter(|a| !a.starts_with("expect="))
-            .collect();
+        let args: Vec<&str> =
+            c.args_text.split_whitespace().filter(|a| !a.starts_with("expect=")).collect();
         writeln!(
             t,
             "| {} | {} <br>`{}` | `{}({})` | {} | {} |",
@@ -488,10 +445,7 @@ fn render(cases: &[Case]) -> String {
 }
 
 #[test]
-#[cfg_attr(
-    miri,
-    ignore = "reads a file: Miri isolates the file system; not about memory safety"
-)]
+#[cfg_attr(miri, ignore = "reads a file: Miri isolates the file system; not about memory safety")]
 fn doc_table_matches_the_catalogue() {
     let table = render(&parse_cases(CASES));
     let doc = std::fs::read_to_string(DOC_PATH).expect("read docs/bad-inputs.md");
@@ -533,10 +487,7 @@ fn last_error_message_truncates_like_snprintf() {
         let k = full.len().min(len - 1);
         assert_eq!(&buf[..k], &full.as_bytes()[..k], "len {len}");
         assert_eq!(buf[k], 0, "NUL at {k} for len {len}");
-        assert!(
-            buf[k + 1..].iter().all(|&b| b == b'#'),
-            "wrote past the NUL, len {len}"
-        );
+        assert!(buf[k + 1..].iter().all(|&b| b == b'#'), "wrote past the NUL, len {len}");
     }
     for len in [0usize, 1, 4096, usize::MAX] {
         // SAFETY: NULL is documented to be written to never.

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Mutex, MutexGuard, Once};
 
 use sector_weights::ffi;
-use sector_weights::kernel::{FORCE_PANIC, PARALLEL_MIN_BONDS};
+use sector_weights::internals::{FORCE_PANIC, PARALLEL_MIN_BONDS};
 
 const SW_OK: i32 = 0;
 const SW_ERROR_PANIC: i32 = 13;
@@ -28,10 +28,7 @@ fn serial() -> MutexGuard<'static, ()> {
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             let name = thread_name();
-            PANIC_THREADS
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .push(name);
+            PANIC_THREADS.lock().unwrap_or_else(|p| p.into_inner()).push(name);
             default(info);
         }));
     });
@@ -64,15 +61,7 @@ impl Data {
     fn new(p: usize, b: usize, s: usize) -> Data {
         let w = (0..p * b).map(|i| ((i % b) % 7 + 1) as f64).collect();
         let c = (0..p * b).map(|i| ((i % b) % s) as i32).collect();
-        Data {
-            p,
-            b,
-            s,
-            w,
-            v: vec![0.5; p * b],
-            c,
-            off: (0..=p).map(|q| (q * b) as i64).collect(),
-        }
+        Data { p, b, s, w, v: vec![0.5; p * b], c, off: (0..=p).map(|q| (q * b) as i64).collect() }
     }
 
     /// The expected row of every portfolio (all portfolios are alike), times `scale`.
@@ -156,23 +145,14 @@ fn panic_then_recover(entry: Entry, d: &Data) -> String {
     FORCE_PANIC.store(true, Ordering::SeqCst);
     let status = call(entry, d, &mut out);
     let forced = FORCE_PANIC.swap(false, Ordering::SeqCst);
-    assert!(
-        !forced,
-        "{entry:?}: the call never reached the kernel's panic hook"
-    );
-    assert_eq!(
-        status, SW_ERROR_PANIC,
-        "{entry:?}: status after a forced panic"
-    );
+    assert!(!forced, "{entry:?}: the call never reached the kernel's panic hook");
+    assert_eq!(status, SW_ERROR_PANIC, "{entry:?}: status after a forced panic");
     let msg = last_error();
     assert!(
         msg.starts_with("internal panic: forced panic (test hook) in portfolio "),
         "{entry:?}: message {msg:?}"
     );
-    let changed = out
-        .iter()
-        .filter(|&&x| x.to_bits() != SENTINEL.to_bits())
-        .count();
+    let changed = out.iter().filter(|&&x| x.to_bits() != SENTINEL.to_bits()).count();
     assert_eq!(
         changed,
         0,
@@ -180,26 +160,13 @@ fn panic_then_recover(entry: Entry, d: &Data) -> String {
         out.len()
     );
     let threads = std::mem::take(&mut *PANIC_THREADS.lock().unwrap());
-    assert_eq!(
-        threads.len(),
-        1,
-        "{entry:?}: exactly one panic: {threads:?}"
-    );
+    assert_eq!(threads.len(), 1, "{entry:?}: exactly one panic: {threads:?}");
 
     // The process is alive, and the next call works and is right.
     let status = call(entry, d, &mut out);
-    assert_eq!(
-        status,
-        SW_OK,
-        "{entry:?}: the call after the panic: {}",
-        last_error()
-    );
+    assert_eq!(status, SW_OK, "{entry:?}: the call after the panic: {}", last_error());
     assert_eq!(last_error(), "");
-    let scale = if matches!(entry, Entry::Exposures) {
-        0.5
-    } else {
-        1.0
-    };
+    let scale = if matches!(entry, Entry::Exposures) { 0.5 } else { 1.0 };
     assert_eq!(out, d.expected(scale), "{entry:?}: result after the panic");
     threads.into_iter().next().unwrap()
 }
@@ -208,10 +175,7 @@ const ENTRIES: [Entry; 4] = [Entry::Drop, Entry::Uniform, Entry::Ragged, Entry::
 
 /// The current thread's name, as the panic hook records it.
 fn thread_name() -> String {
-    std::thread::current()
-        .name()
-        .unwrap_or("<unnamed>")
-        .to_string()
+    std::thread::current().name().unwrap_or("<unnamed>").to_string()
 }
 
 #[test]
@@ -235,10 +199,7 @@ fn panic_on_the_shared_path_is_reported_whichever_thread_hits_it() {
     let me = thread_name();
     for entry in ENTRIES {
         let t = panic_then_recover(entry, &d);
-        assert!(
-            t == me || t.starts_with("sector-weights-"),
-            "{entry:?}: panicked on {t}"
-        );
+        assert!(t == me || t.starts_with("sector-weights-"), "{entry:?}: panicked on {t}");
     }
 }
 
@@ -262,10 +223,7 @@ fn panic_in_a_large_single_portfolio_on_the_pool_path() {
     let d = Data::new(1, if cfg!(miri) { 70_000 } else { 150_000 }, 5);
     for entry in ENTRIES {
         let t = panic_then_recover(entry, &d);
-        assert!(
-            t.starts_with("sector-weights-"),
-            "{entry:?}: panicked on {t}"
-        );
+        assert!(t.starts_with("sector-weights-"), "{entry:?}: panicked on {t}");
     }
 }
 
@@ -278,11 +236,7 @@ fn direct_write(d: &Data, pool: bool) {
     let me = thread_name();
     for entry in ENTRIES {
         let t = panic_then_recover(entry, d);
-        let ok = if pool {
-            t == me || t.starts_with("sector-weights-")
-        } else {
-            t == me
-        };
+        let ok = if pool { t == me || t.starts_with("sector-weights-") } else { t == me };
         assert!(ok, "{entry:?}: panicked on {t}");
     }
 }

@@ -76,12 +76,7 @@ fn evaluate(b: &Book, targets: &[f64], tolerance: &[f64]) -> Eval {
 }
 
 fn untouched(e: &Eval) -> bool {
-    e.before
-        .iter()
-        .chain(&e.orders)
-        .chain(&e.after)
-        .chain(&e.active)
-        .all(|&x| x == SENTINEL)
+    e.before.iter().chain(&e.orders).chain(&e.after).chain(&e.active).all(|&x| x == SENTINEL)
         && e.breaches.iter().all(|&b| b == 7)
 }
 
@@ -104,21 +99,8 @@ fn order_lists_before_orders_after() {
     let e = evaluate(&small_book(), &[], &[]);
     assert_eq!(e.status, SW_OK, "{}", last_error());
     assert_eq!(e.before, [0.6, 0.4, 0.0, 0.0, 1.0, 0.0]);
-    assert_eq!(
-        e.orders,
-        [-0.75, 0.0, 0.25, 250.0 / 400.0, -150.0 / 400.0, 0.0]
-    );
-    assert_eq!(
-        e.after,
-        [
-            30.0 / 80.0,
-            40.0 / 80.0,
-            10.0 / 80.0,
-            250.0 / 200.0,
-            -50.0 / 200.0,
-            0.0
-        ]
-    );
+    assert_eq!(e.orders, [-0.75, 0.0, 0.25, 250.0 / 400.0, -150.0 / 400.0, 0.0]);
+    assert_eq!(e.after, [30.0 / 80.0, 40.0 / 80.0, 10.0 / 80.0, 250.0 / 200.0, -50.0 / 200.0, 0.0]);
 }
 
 #[test]
@@ -211,11 +193,7 @@ fn order_list_errors_name_the_place_and_write_nothing() {
         edit(&mut b);
         let e = evaluate(&b, &[0.3], &[0.05]);
         assert_eq!(e.status, status, "{text}: {}", last_error());
-        assert!(
-            last_error().contains(text),
-            "{:?} should contain {text:?}",
-            last_error()
-        );
+        assert!(last_error().contains(text), "{:?} should contain {text:?}", last_error());
         assert!(untouched(&e), "{text}: outputs changed on error");
     }
     // Target errors also leave before/orders/after untouched.
@@ -226,26 +204,12 @@ fn order_list_errors_name_the_place_and_write_nothing() {
             SW_ERROR_LENGTH_MISMATCH,
             "targets has 2 elements but must have 1, 3",
         ),
-        (
-            &[0.1][..],
-            &[-0.01][..],
-            SW_ERROR_INVALID_ARGUMENT,
-            "tolerance[0] = -0.01 is negative",
-        ),
-        (
-            &[f64::INFINITY][..],
-            &[0.0][..],
-            SW_ERROR_NON_FINITE,
-            "targets[0] = inf is not finite",
-        ),
+        (&[0.1][..], &[-0.01][..], SW_ERROR_INVALID_ARGUMENT, "tolerance[0] = -0.01 is negative"),
+        (&[f64::INFINITY][..], &[0.0][..], SW_ERROR_NON_FINITE, "targets[0] = inf is not finite"),
     ] {
         let e = evaluate(&small_book(), t, tol);
         assert_eq!(e.status, status);
-        assert!(
-            last_error().contains(text),
-            "{:?} vs {text:?}",
-            last_error()
-        );
+        assert!(last_error().contains(text), "{:?} vs {text:?}", last_error());
         assert!(untouched(&e));
     }
 }
@@ -340,11 +304,7 @@ fn targets_broadcast_scalar_per_sector_and_per_cell() {
     ] {
         let (st, a, b) = compare(act, t, tol, s);
         assert_eq!(st, status, "{}", last_error());
-        assert!(
-            last_error().contains(text),
-            "{:?} vs {text:?}",
-            last_error()
-        );
+        assert!(last_error().contains(text), "{:?} vs {text:?}", last_error());
         assert!(a.iter().all(|&x| x == SENTINEL) && b.iter().all(|&x| x == 7));
     }
     // Outputs overlapping each other are rejected.
@@ -408,11 +368,7 @@ fn targets_broadcast_scalar_per_sector_and_per_cell() {
 
 /// Naive reference for one portfolio/order-list pair.
 fn naive(
-    pv: &[f64],
-    ps: &[i32],
-    ov: &[f64],
-    os: &[i32],
-    s: usize,
+    pv: &[f64], ps: &[i32], ov: &[f64], os: &[i32], s: usize,
 ) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let mut held = vec![0.0; s];
     let mut ord = vec![0.0; s];
@@ -424,10 +380,7 @@ fn naive(
     (
         held.iter().map(|h| h / total).collect(),
         ord.iter().map(|o| o / gross).collect(),
-        held.iter()
-            .zip(&ord)
-            .map(|(h, o)| (h + o) / (total + net))
-            .collect(),
+        held.iter().zip(&ord).map(|(h, o)| (h + o) / (total + net)).collect(),
     )
 }
 
@@ -472,11 +425,8 @@ fn combined_codes_give_a_two_way_breakdown() {
     let w: Vec<f64> = (0..p * b).map(|_| rng.weight()).collect();
     let sector: Vec<i32> = (0..p * b).map(|_| rng.below(sectors) as i32).collect();
     let rating: Vec<i32> = (0..p * b).map(|_| rng.below(ratings) as i32).collect();
-    let combined: Vec<i32> = sector
-        .iter()
-        .zip(&rating)
-        .map(|(s, r)| s * ratings as i32 + r)
-        .collect();
+    let combined: Vec<i32> =
+        sector.iter().zip(&rating).map(|(s, r)| s * ratings as i32 + r).collect();
     let two_way = sector_weights::sector_weights(&w, &combined, p, sectors * ratings).unwrap();
     let one_way = sector_weights::sector_weights(&w, &sector, p, sectors).unwrap();
     for q in 0..p {
@@ -486,10 +436,7 @@ fn combined_codes_give_a_two_way_breakdown() {
                 .filter(|&i| sector[i] == s as i32 && rating[i] == 3)
                 .map(|i| w[i])
                 .sum();
-            assert!(
-                (cell(3) - naive).abs() <= 1e-9,
-                "sector {s} rating 3 of portfolio {q}"
-            );
+            assert!((cell(3) - naive).abs() <= 1e-9, "sector {s} rating 3 of portfolio {q}");
             let over_ratings: f64 = (0..ratings).map(cell).sum();
             assert!((over_ratings - one_way[q * sectors + s]).abs() <= 1e-9);
         }

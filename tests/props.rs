@@ -5,8 +5,8 @@ mod common;
 
 use common::{assert_close, reference, uniform_offsets};
 use proptest::prelude::*;
+use sector_weights as pool;
 use sector_weights::ffi::*;
-use sector_weights::pool;
 use sector_weights::SwStatus::SW_OK;
 use std::sync::Mutex;
 
@@ -47,10 +47,7 @@ impl Case {
 
 /// Ragged portfolios (some empty), `s` sectors; `max_bonds` bounds each portfolio.
 fn case(max_portfolios: usize, max_bonds: usize, max_s: usize) -> impl Strategy<Value = Case> {
-    (
-        prop::collection::vec(0..=max_bonds, 0..=max_portfolios),
-        1..=max_s,
-    )
+    (prop::collection::vec(0..=max_bonds, 0..=max_portfolios), 1..=max_s)
         .prop_flat_map(|(sizes, s)| {
             let n: usize = sizes.iter().sum();
             (

@@ -88,11 +88,7 @@ impl Call {
         let max_s = if rng.below(2) == 0 { 18 } else { 90 };
         let s = 1 + rng.below(max_s);
         // Under Miri a large call is the smallest the pool takes: 2 portfolios x 16,384 bonds.
-        let p = if cfg!(miri) && large {
-            2
-        } else {
-            1 + rng.below(if large { 3 } else { 6 })
-        };
+        let p = if cfg!(miri) && large { 2 } else { 1 + rng.below(if large { 3 } else { 6 }) };
         // Uniform portfolios for the drop-in and sw_sector_weights, ragged for the others.
         let sizes: Vec<usize> = if matches!(entry, Entry::Drop | Entry::Uniform) {
             let b = if large {
@@ -125,9 +121,7 @@ impl Call {
         for b in &sizes {
             off.push(off.last().unwrap() + *b as i64);
         }
-        let w: Vec<f64> = (0..n)
-            .map(|_| (rng.below(161) as f64 - 40.0) / 8.0)
-            .collect();
+        let w: Vec<f64> = (0..n).map(|_| (rng.below(161) as f64 - 40.0) / 8.0).collect();
         let v: Vec<f64> = (0..n).map(|_| (rng.below(33) as f64 - 8.0) / 8.0).collect();
         let c: Vec<i32> = (0..n).map(|_| rng.below(s) as i32).collect();
         let ragged = matches!(entry, Entry::Ragged | Entry::Exposures);
@@ -140,17 +134,7 @@ impl Call {
             5 if ragged => Fault::EmptyPortfolioNormalized,
             _ => Fault::None,
         };
-        let mut call = Call {
-            entry,
-            p,
-            s,
-            w,
-            v,
-            c,
-            off,
-            normalize,
-            fault,
-        };
+        let mut call = Call { entry, p, s, w, v, c, off, normalize, fault };
         match fault {
             Fault::Code(i) => call.c[i] = if rng.below(2) == 0 { -1 } else { s as i32 },
             Fault::Nan(i) => call.w[i] = f64::NAN,
@@ -204,15 +188,9 @@ impl Call {
     fn expected(&self) -> Result<Vec<f64>, (i32, String)> {
         match self.fault {
             Fault::NullWeights => {
-                let name = if self.entry == Entry::Drop {
-                    "portfolios_bond_weights"
-                } else {
-                    "weights"
-                };
-                return Err((
-                    1,
-                    format!("{name} is NULL but must hold {} elements", self.w.len()),
-                ));
+                let name =
+                    if self.entry == Entry::Drop { "portfolios_bond_weights" } else { "weights" };
+                return Err((1, format!("{name} is NULL but must hold {} elements", self.w.len())));
             }
             Fault::BadOffset => {
                 return Err((
@@ -235,10 +213,7 @@ impl Call {
             }
             Fault::Nan(i) => {
                 let (q, b) = self.locate(i);
-                return Err((
-                    5,
-                    format!("weight NaN at bond {b} of portfolio {q} is not finite"),
-                ));
+                return Err((5, format!("weight NaN at bond {b} of portfolio {q} is not finite")));
             }
             Fault::EmptyPortfolioNormalized => {
                 return Err((
@@ -349,11 +324,7 @@ fn sixteen_threads_mixing_every_entry_point_while_the_pool_is_resized() {
             let mut k = 0;
             while !stop.load(Ordering::SeqCst) {
                 let n = counts[k % counts.len()];
-                assert_eq!(
-                    ffi::sw_set_num_threads(n) as i32,
-                    0,
-                    "sw_set_num_threads({n})"
-                );
+                assert_eq!(ffi::sw_set_num_threads(n) as i32, 0, "sw_set_num_threads({n})");
                 assert!(ffi::sw_get_num_threads() >= 1);
                 resizes.fetch_add(1, Ordering::SeqCst);
                 k += 1;
@@ -409,21 +380,15 @@ fn sixteen_threads_mixing_every_entry_point_while_the_pool_is_resized() {
     .unwrap_or_else(|e| std::panic::resume_unwind(e));
     let _ = done_tx.send(());
     assert_eq!(ffi::sw_set_num_threads(0) as i32, 0);
-    let (resizes, large, errs) = (
-        resizes.into_inner(),
-        large_calls.into_inner(),
-        errors_checked.into_inner(),
-    );
+    let (resizes, large, errs) =
+        (resizes.into_inner(), large_calls.into_inner(), errors_checked.into_inner());
     eprintln!(
         "stress: {} calls by {CALLERS} threads ({large} with >= 32,768 bonds, {errs} invalid), \
          {resizes} pool resizes, {:.2?}",
         CALLERS * CALLS_PER_THREAD,
         start.elapsed()
     );
-    assert!(
-        resizes >= 2,
-        "the pool was resized only {resizes} times during the run"
-    );
+    assert!(resizes >= 2, "the pool was resized only {resizes} times during the run");
     let least = if cfg!(miri) { 1 } else { CALLERS };
     assert!(large >= least, "only {large} large calls");
     assert!(errs >= least, "only {errs} invalid calls");

@@ -6,11 +6,7 @@ use sector_weights::ffi;
 /// Naive per-portfolio, per-sector sums of `w[i] * v[i]` (or `w[i]`), portfolios given by offsets.
 /// Returns the sums and, for the error bound, the sums of absolute contributions.
 pub fn reference(
-    w: &[f64],
-    v: Option<&[f64]>,
-    c: &[i32],
-    offsets: &[usize],
-    s: usize,
+    w: &[f64], v: Option<&[f64]>, c: &[i32], offsets: &[usize], s: usize,
 ) -> (Vec<f64>, Vec<f64>) {
     let p = offsets.len() - 1;
     let mut sums = vec![0.0; p * s];
@@ -32,10 +28,7 @@ pub fn assert_close(got: &[f64], want: &[f64], abs: &[f64], n: usize) {
     let bound_factor = (n.max(1) as f64) * f64::EPSILON * 2.0;
     for (j, ((g, w), a)) in got.iter().zip(want).zip(abs).enumerate() {
         let tol = bound_factor * a + f64::MIN_POSITIVE;
-        assert!(
-            (g - w).abs() <= tol,
-            "element {j}: got {g}, reference {w}, tolerance {tol}"
-        );
+        assert!((g - w).abs() <= tol, "element {j}: got {g}, reference {w}, tolerance {tol}");
     }
 }
 

@@ -1,10 +1,5 @@
-//! Status codes, error values and the thread-local "last error" detail.
-//!
-//! Every failure has one [`SwStatus`] (the number a C caller branches on) and one message that says
-//! *what* went wrong and *where* ("sector code 25 at bond 1043 of portfolio 7 is outside 0..18").
-
-use std::cell::RefCell;
-use std::fmt;
+//! The status codes: the one list of what a C caller branches on, with each status's C name and
+//! static description (exported by `sw_status_name` and `sw_status_message`).
 
 /// Status returned by every `sw_*` function and by `calculate_sector_weights`.
 ///
@@ -65,9 +60,7 @@ impl SwStatus {
 
     /// The status with this numeric value, if any.
     pub fn from_code(code: i32) -> Option<SwStatus> {
-        usize::try_from(code)
-            .ok()
-            .and_then(|i| Self::ALL.get(i).copied())
+        usize::try_from(code).ok().and_then(|i| Self::ALL.get(i).copied())
     }
 
     /// A static, NUL-terminated description of the status (no position details).
@@ -96,59 +89,30 @@ impl SwStatus {
         }
     }
 
+    /// The status's C name, e.g. `c"SW_ERROR_NON_FINITE"`: the one list of status names, which
+    /// `sw_status_name` exports so that no binding types its own copy.
+    pub fn name_cstr(self) -> &'static std::ffi::CStr {
+        match self {
+            SwStatus::SW_OK => c"SW_OK",
+            SwStatus::SW_ERROR_NULL_POINTER => c"SW_ERROR_NULL_POINTER",
+            SwStatus::SW_ERROR_LENGTH_MISMATCH => c"SW_ERROR_LENGTH_MISMATCH",
+            SwStatus::SW_ERROR_SIZE_OVERFLOW => c"SW_ERROR_SIZE_OVERFLOW",
+            SwStatus::SW_ERROR_SECTOR_OUT_OF_RANGE => c"SW_ERROR_SECTOR_OUT_OF_RANGE",
+            SwStatus::SW_ERROR_NON_FINITE => c"SW_ERROR_NON_FINITE",
+            SwStatus::SW_ERROR_INVALID_ARGUMENT => c"SW_ERROR_INVALID_ARGUMENT",
+            SwStatus::SW_ERROR_OVERLAP => c"SW_ERROR_OVERLAP",
+            SwStatus::SW_ERROR_MISALIGNED => c"SW_ERROR_MISALIGNED",
+            SwStatus::SW_ERROR_BAD_OFFSETS => c"SW_ERROR_BAD_OFFSETS",
+            SwStatus::SW_ERROR_ZERO_TOTAL => c"SW_ERROR_ZERO_TOTAL",
+            SwStatus::SW_ERROR_OUT_OF_MEMORY => c"SW_ERROR_OUT_OF_MEMORY",
+            SwStatus::SW_ERROR_THREAD_POOL => c"SW_ERROR_THREAD_POOL",
+            SwStatus::SW_ERROR_PANIC => c"SW_ERROR_PANIC",
+        }
+    }
+
     /// The static description as a Rust string.
     pub fn message(self) -> &'static str {
         // The literals above are ASCII.
         self.message_cstr().to_str().unwrap_or("unknown status")
     }
-}
-
-/// A failure: its status and a message naming what and where.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error {
-    pub status: SwStatus,
-    pub message: String,
-}
-
-impl Error {
-    pub fn new(status: SwStatus, message: impl Into<String>) -> Error {
-        Error {
-            status,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Error {}
-
-/// Shorthand for results of this crate.
-pub type Result<T> = std::result::Result<T, Error>;
-
-thread_local! {
-    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
-}
-
-/// Records `message` as this thread's last error detail.
-pub fn set_last_error(message: &str) {
-    LAST_ERROR.with(|m| {
-        let mut m = m.borrow_mut();
-        m.clear();
-        m.push_str(message);
-    });
-}
-
-/// Clears this thread's last error detail (done at the start of every call).
-pub fn clear_last_error() {
-    LAST_ERROR.with(|m| m.borrow_mut().clear());
-}
-
-/// Runs `f` with this thread's last error detail.
-pub fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
-    LAST_ERROR.with(|m| f(&m.borrow()))
 }

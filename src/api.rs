@@ -1,0 +1,176 @@
+//! The safe Rust API: the C functions' computations on slices, returning owned results.
+
+use crate::error::Result;
+use crate::kernel::{self, Input, Layout};
+use crate::orders::{self, Evaluation, TargetOutputs};
+use crate::targets::{self, Broadcast};
+use crate::validate;
+
+/// Per-sector sums of `num_portfolios` equal-sized portfolios (the article's layout):
+/// `out[p * num_sectors + k]` is the sum of the weights of portfolio `p`'s bonds in sector `k`.
+/// `weights.len()` must be a multiple of `num_portfolios`, every code in `0..num_sectors`, every
+/// weight finite.
+///
+/// ```
+/// let sums = sector_weights::sector_weights(&[1.0, 2.0, 3.0, 4.0], &[0, 0, 1, 0], 2, 2)?;
+/// assert_eq!(sums, [3.0, 0.0, 4.0, 3.0]);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn sector_weights(
+    weights: &[f64], sectors: &[i32], num_portfolios: usize, num_sectors: usize,
+) -> Result<Vec<f64>> {
+    let bonds_per_portfolio = weights.len().checked_div(num_portfolios).unwrap_or(0);
+    let layout = Layout::Uniform { num_portfolios, bonds_per_portfolio };
+    sums(weights, None, sectors, layout, num_sectors, false)
+}
+
+/// Per-sector sums of portfolios of different sizes: portfolio `p` is bonds
+/// `offsets[p]..offsets[p + 1]`. With `normalize`, each row is divided by the portfolio's total
+/// (market values in, weights out).
+///
+/// ```
+/// let values = [30.0, 10.0, 5.0];
+/// let weights = sector_weights::sector_weights_ragged(&values, &[0, 1, 1], &[0, 2, 3], 2, true)?;
+/// assert_eq!(weights, [0.75, 0.25, 0.0, 1.0]);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn sector_weights_ragged(
+    weights: &[f64], sectors: &[i32], offsets: &[i64], num_sectors: usize, normalize: bool,
+) -> Result<Vec<f64>> {
+    let layout = Layout::Ragged(offsets);
+    sums(weights, None, sectors, layout, num_sectors, normalize)
+}
+
+/// Per-sector exposures: sums of `weights[i] * values[i]` (contribution to duration, spread
+/// duration, DTS...), portfolios given by offsets as in [`sector_weights_ragged`].
+///
+/// ```
+/// let (w, duration) = ([0.6, 0.4], [5.0, 2.0]);
+/// let exposure = sector_weights::sector_exposures(&w, &duration, &[0, 0], &[0, 2], 1, false)?;
+/// assert_eq!(exposure, [3.8]);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn sector_exposures(
+    weights: &[f64], values: &[f64], sectors: &[i32], offsets: &[i64], num_sectors: usize,
+    normalize: bool,
+) -> Result<Vec<f64>> {
+    let layout = Layout::Ragged(offsets);
+    sums(weights, Some(values), sectors, layout, num_sectors, normalize)
+}
+
+fn sums(
+    weights: &[f64], values: Option<&[f64]>, codes: &[i32], layout: Layout, num_sectors: usize,
+    normalize: bool,
+) -> Result<Vec<f64>> {
+    let p = layout.num_portfolios();
+    let mut out = vec![0.0; validate::mul(p, num_sectors, "num_portfolios * num_sectors")?];
+    let input = Input { weights, values, codes, layout, num_sectors };
+    kernel::compute(&input, normalize, &mut out)?;
+    Ok(out)
+}
+
+/// Actual allocations compared with targets, cell by cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// `actual - target`.
+    pub active: Vec<f64>,
+    /// `|active| > tolerance`.
+    pub breaches: Vec<bool>,
+}
+
+/// Compares `actual` (`num_portfolios x num_sectors`, row-major) with targets and tolerance
+/// bands, each given as 1 value (every cell), `num_sectors` values (per sector) or one per cell.
+///
+/// ```
+/// let c = sector_weights::compare_to_targets(&[0.5, 0.5], 2, &[0.4, 0.6], &[0.05])?;
+/// assert_eq!(c.breaches, [true, true]);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn compare_to_targets(
+    actual: &[f64], num_sectors: usize, targets: &[f64], tolerance: &[f64],
+) -> Result<Comparison> {
+    let mut active = vec![0.0; actual.len()];
+    let mut breaches = vec![0u8; actual.len()];
+    let (t, tol) = bands(targets, tolerance);
+    targets::compare(actual, num_sectors, t, tol, &mut active, &mut breaches)?;
+    Ok(Comparison { active, breaches: breaches.into_iter().map(|b| b != 0).collect() })
+}
+
+fn bands<'a>(targets: &'a [f64], tolerance: &'a [f64]) -> (Broadcast<'a>, Broadcast<'a>) {
+    (Broadcast { name: "targets", data: targets }, Broadcast { name: "tolerance", data: tolerance })
+}
+
+/// Holdings or orders: values (market values, or signed order values: buys positive, sells
+/// negative), their sector codes, and offsets splitting them into portfolios (or order lists).
+#[derive(Debug, Clone, Copy)]
+pub struct Book<'a> {
+    pub values: &'a [f64],
+    pub sectors: &'a [i32],
+    pub offsets: &'a [i64],
+}
+
+/// The allocation before a list of orders, the orders' own sector mix, and after they fill.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderEvaluation {
+    pub before: Vec<f64>,
+    pub orders: Vec<f64>,
+    pub after: Vec<f64>,
+    /// `after` compared with the targets, when targets were given.
+    pub comparison: Option<Comparison>,
+}
+
+/// Evaluates order list `p` against portfolio `p`, for every `p`: `before` = holdings / total,
+/// `orders` = signed orders / gross order value, `after` = (holdings + orders) / (total + net
+/// orders), and, with `targets = Some((targets, tolerance))`, `after` compared with them.
+///
+/// ```
+/// let holdings = sector_weights::Book { values: &[60.0, 40.0], sectors: &[0, 1], offsets: &[0, 2] };
+/// let orders = sector_weights::Book { values: &[-20.0, 20.0], sectors: &[0, 1], offsets: &[0, 2] };
+/// let e = sector_weights::evaluate_orders(holdings, orders, 2, None)?;
+/// assert_eq!(e.after, [0.4, 0.6]);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn evaluate_orders(
+    holdings: Book, orders: Book, num_sectors: usize, targets: Option<(&[f64], &[f64])>,
+) -> Result<OrderEvaluation> {
+    let p = holdings.offsets.len().saturating_sub(1);
+    let cells = validate::mul(p, num_sectors, "num_portfolios * num_sectors")?;
+    let (mut before, mut ordered, mut after) =
+        (vec![0.0; cells], vec![0.0; cells], vec![0.0; cells]);
+    let (mut active, mut breaches) = (vec![0.0; cells], vec![0u8; cells]);
+    let input = orders::Orders {
+        portfolio_values: holdings.values,
+        portfolio_sectors: holdings.sectors,
+        portfolio_offsets: holdings.offsets,
+        order_values: orders.values,
+        order_sectors: orders.sectors,
+        order_offsets: orders.offsets,
+        num_sectors,
+    };
+    let target_outputs = targets.map(|(t, tol)| {
+        let (targets, tolerance) = bands(t, tol);
+        TargetOutputs { targets, tolerance, active: &mut active, breaches: &mut breaches }
+    });
+    let has_targets = target_outputs.is_some();
+    let out = Evaluation {
+        before: &mut before,
+        orders: &mut ordered,
+        after: &mut after,
+        targets: target_outputs,
+    };
+    orders::evaluate(&input, out)?;
+    let comparison = has_targets
+        .then(|| Comparison { active, breaches: breaches.into_iter().map(|b| b != 0).collect() });
+    Ok(OrderEvaluation { before, orders: ordered, after, comparison })
+}
+
+/// Uses `n` worker threads from now on (0 = `RAYON_NUM_THREADS` if set, else all logical CPUs).
+/// Safe while other threads compute; results never depend on it.
+pub fn set_num_threads(n: usize) -> Result<()> {
+    crate::pool::set_num_threads(n)
+}
+
+/// The number of worker threads computations use now.
+pub fn num_threads() -> Result<usize> {
+    crate::pool::num_threads()
+}

@@ -1,0 +1,210 @@
+//! The C ABI: the only module with `unsafe`.
+//!
+//! - this file: the panic boundary every function runs in ([`boundary`], [`no_panic`]), the
+//!   thread's last error, and [`Buffers`], where each caller buffer is stated once (pointer and
+//!   length), validated with all the others, and turned into a slice — the one `unsafe` argument;
+//! - `weights.rs`: the drop-in `calculate_sector_weights` and the checked sector sums;
+//! - `pm.rs`: targets and tolerance bands, order lists;
+//! - `runtime.rs`: threads, status names and messages, the last error, the version.
+
+// In the order the header lists them (cbindgen follows the modules' order).
+mod weights;
+// Targets and order lists.
+mod pm;
+// Threads, statuses, errors, version.
+mod runtime;
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::marker::PhantomData;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use crate::error::{Error, Result, SwStatus};
+use crate::validate::{self, RawBuf};
+
+pub use pm::*;
+pub use runtime::*;
+pub use weights::*;
+
+/// Flag for the `flags` argument: divide each portfolio's sums by the portfolio's total (the sum
+/// of all its sums), so each row adds up to 1. A portfolio whose total is 0 (including an empty
+/// one) is an error, SW_ERROR_ZERO_TOTAL.
+pub const SW_NORMALIZE: u32 = 1;
+
+thread_local! {
+    /// The calling thread's last error detail (empty after a successful call).
+    static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// What a fallible entry point returns to C: its value on success, a failure value otherwise.
+pub(crate) trait Outcome {
+    type C;
+    fn success(self) -> Self::C;
+    fn failure(status: SwStatus) -> Self::C;
+}
+
+/// Computations: `SW_OK`, or the error's status.
+impl Outcome for () {
+    type C = SwStatus;
+    fn success(self) -> SwStatus {
+        SwStatus::SW_OK
+    }
+    fn failure(status: SwStatus) -> SwStatus {
+        status
+    }
+}
+
+/// Counts: the count, or 0.
+impl Outcome for usize {
+    type C = usize;
+    fn success(self) -> usize {
+        self
+    }
+    fn failure(_: SwStatus) -> usize {
+        0
+    }
+}
+
+/// The boundary of every entry point that can fail: clears the thread's last error, runs `body`,
+/// and turns an error (or a panic: since Rust 1.81 a panic unwinding out of `extern "C"` would
+/// abort the caller's process) into its status, recording its message as the last error.
+pub(crate) fn boundary<T: Outcome>(body: impl FnOnce() -> Result<T>) -> T::C {
+    set_last_error("");
+    let result = catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(Error::Panic(panic_text(payload.as_ref()))));
+    match result {
+        Ok(value) => value.success(),
+        Err(e) => {
+            set_last_error(&e.to_string());
+            T::failure(e.status())
+        }
+    }
+}
+
+/// For the entry points that cannot fail and must not touch the last error (status names, the
+/// last error itself): `body`'s value, or `on_panic` should it panic.
+pub(crate) fn no_panic<R>(on_panic: R, body: impl FnOnce() -> R) -> R {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(on_panic)
+}
+
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown payload")
+        .to_string()
+}
+
+fn set_last_error(message: &str) {
+    LAST_ERROR.with(|m| {
+        let mut m = m.borrow_mut();
+        m.clear();
+        m.push_str(message);
+    });
+}
+
+fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
+    LAST_ERROR.with(|m| f(&m.borrow()))
+}
+
+/// The `normalize` bit of a `flags` argument; other bits are an error.
+fn normalize_flag(flags: u32) -> Result<bool> {
+    if flags & !SW_NORMALIZE != 0 {
+        return Err(Error::Argument(crate::error::Argument::UnknownFlags { flags }));
+    }
+    Ok(flags & SW_NORMALIZE != 0)
+}
+
+/// A call's caller buffers, each stated once (the handles and the [`Checked`] proof are used
+/// within the one entry point that made them): `input`/`output` record a pointer and its length,
+/// [`Buffers::check`] validates them all together (NULL, alignment, size, overlap: see
+/// [`validate::check_buffers`]), and only then do the handles give out slices.
+pub(crate) struct Buffers<const N: usize> {
+    list: [RawBuf; N],
+    len: usize,
+}
+
+/// Proof that a [`Buffers`] passed validation: the only way to turn a handle into a slice.
+pub(crate) struct Checked(());
+
+/// An input buffer of the call, valid for reads for `'a` (the call).
+pub(crate) struct In<'a, T> {
+    ptr: *const T,
+    len: usize,
+    _call: PhantomData<&'a [T]>,
+}
+
+/// An output buffer of the call, valid for writes for `'a`; not `Copy`, so it is taken once.
+pub(crate) struct Out<'a, T> {
+    ptr: *mut T,
+    len: usize,
+    _call: PhantomData<&'a mut [T]>,
+}
+
+impl<const N: usize> Buffers<N> {
+    pub fn new() -> Self {
+        const NONE: RawBuf = RawBuf { name: "", addr: 0, len: 0, elem_size: 1, output: false };
+        Buffers { list: [NONE; N], len: 0 }
+    }
+
+    fn push<T>(&mut self, name: &'static str, addr: usize, len: usize, output: bool) {
+        let elem_size = std::mem::size_of::<T>();
+        self.list[self.len] = RawBuf { name, addr, len, elem_size, output };
+        self.len += 1;
+    }
+
+    /// Records an input buffer.
+    ///
+    /// # Safety
+    /// Unless `len == 0`, `ptr` must be valid for reads of `len` elements of `T` for `'a`, or be
+    /// NULL or misaligned (which [`Buffers::check`] rejects): the entry point's C contract.
+    pub unsafe fn input<'a, T>(
+        &mut self, name: &'static str, ptr: *const T, len: usize,
+    ) -> In<'a, T> {
+        self.push::<T>(name, ptr as usize, len, false);
+        In { ptr, len, _call: PhantomData }
+    }
+
+    /// Records an output buffer.
+    ///
+    /// # Safety
+    /// As [`Buffers::input`], for reads and writes.
+    pub unsafe fn output<'a, T>(
+        &mut self, name: &'static str, ptr: *mut T, len: usize,
+    ) -> Out<'a, T> {
+        self.push::<T>(name, ptr as usize, len, true);
+        Out { ptr, len, _call: PhantomData }
+    }
+
+    /// Validates every recorded buffer together.
+    pub fn check(&self) -> Result<Checked> {
+        validate::check_buffers(&self.list[..self.len]).map(|()| Checked(()))
+    }
+}
+
+impl<'a, T> In<'a, T> {
+    /// The buffer as a slice, once validated.
+    pub fn slice(&self, _: &Checked) -> &'a [T] {
+        if self.len == 0 {
+            return &[]; // Never hand a possibly-NULL pointer to from_raw_parts.
+        }
+        // SAFETY: `Checked` exists only once `check_buffers` accepted this (pointer, length):
+        // non-NULL, aligned, at most isize::MAX bytes, no address-space wrap. Validity for reads
+        // for 'a is the contract `Buffers::input`'s caller stated (the C caller's contract).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl<'a, T> Out<'a, T> {
+    /// The buffer as a mutable slice, once validated.
+    pub fn slice(self, _: &Checked) -> &'a mut [T] {
+        if self.len == 0 {
+            return &mut [];
+        }
+        // SAFETY: as for `In::slice`, for writes; `check_buffers` also proved this range overlaps
+        // no other buffer of the call, and `self` is consumed, so the exclusive borrow aliases
+        // nothing else the call reads or writes.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}

@@ -1,0 +1,248 @@
+//! One chunk's scan: its bonds added into their sectors' cells (the scatter), each code checked
+//! as it is used, and the sums checked for finiteness at the end. How a chunk is summed — four
+//! interleaved tables ("lanes") or one table — depends only on its length and the sector count,
+//! so the order of additions, and the bits of every sum, never depend on threads.
+
+use super::check::{all_finite, find_bad};
+use super::stream::{groups, GROUP};
+use crate::error::{Bad, Error, Resource};
+
+/// Bonds per chunk (the minimum; large sector counts get longer chunks, see [`chunk_len`]).
+pub const BASE_CHUNK: usize = 1 << 16;
+/// Up to this many sectors, a chunk of at least [`LANES_MIN_RATIO`] bonds per sector is summed
+/// into four interleaved tables, so consecutive bonds of one sector do not wait on each other's
+/// store. Up to [`LANES_STACK`] sectors the tables live on the stack.
+const LANES_MAX: usize = 1024;
+const LANES_STACK: usize = 64;
+pub(super) const LANES_MIN_RATIO: usize = 16;
+
+/// Chunk length for `num_sectors`: long enough that a chunk's partial table (zeroed, then added
+/// into its parent) costs little beside summing the chunk.
+pub fn chunk_len(num_sectors: usize) -> usize {
+    BASE_CHUNK.max(num_sectors.saturating_mul(16))
+}
+
+/// Whether a chunk of `len` bonds over `s` sectors is summed into four lanes.
+pub fn uses_lanes(len: usize, s: usize) -> bool {
+    s <= LANES_MAX && len >= LANES_MIN_RATIO * s
+}
+
+/// Whether summing a portfolio of `len` bonds over `s` sectors allocates: partial tables for a
+/// portfolio of several chunks, four lanes on the heap for a chunk of many sectors.
+pub fn allocates(len: usize, s: usize) -> bool {
+    len > chunk_len(s) || (s > LANES_STACK && uses_lanes(len.min(chunk_len(s)), s))
+}
+
+/// Why summing stopped early.
+pub enum Stop {
+    /// A bad element at this bond index (within the chunk; the job makes it global).
+    Bad(usize, Bad),
+    /// Not summed: a bad element before this chunk is already known (that one is reported).
+    Skipped,
+    /// Scratch could not be allocated.
+    Fatal(Error),
+}
+
+/// Overwrites `acc` with the sums of one chunk (`w[i]`, times `v[i]` when `VALUES`, into
+/// `acc[c[i]]`), in a fixed order that depends only on the chunk's length and `acc.len()`.
+/// `prechecked`: every element was already checked, so the sums need no finiteness check.
+/// Errors name the first bad element's index in the chunk.
+pub fn scan<const VALUES: bool>(
+    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64], prechecked: bool,
+) -> std::result::Result<(), Stop> {
+    let s = acc.len();
+    if !uses_lanes(w.len(), s) {
+        return one_table::<VALUES>(w, v, c, acc, prechecked);
+    }
+    if s <= LANES_STACK / 4 {
+        stack_lanes::<VALUES, { LANES_STACK / 4 }>(w, v, c, acc)
+    } else if s <= LANES_STACK / 2 {
+        stack_lanes::<VALUES, { LANES_STACK / 2 }>(w, v, c, acc)
+    } else if s <= LANES_STACK {
+        stack_lanes::<VALUES, LANES_STACK>(w, v, c, acc)
+    } else {
+        heap_lanes::<VALUES>(w, v, c, acc)
+    }
+}
+
+/// Every bond, in order, into one table: `acc` itself.
+fn one_table<const VALUES: bool>(
+    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64], prechecked: bool,
+) -> std::result::Result<(), Stop> {
+    let s = acc.len();
+    let vs = VALUES.then_some(v);
+    acc.fill(0.0);
+    let codes_ok = scatter::<VALUES, _>(w, v, c, &mut OneTable(acc));
+    // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input.
+    // Check whichever is shorter, the sums or the terms.
+    let finite = prechecked
+        || if s <= w.len() { all_finite(acc) } else { all_finite(w) && vs.is_none_or(all_finite) };
+    if codes_ok && finite {
+        Ok(())
+    } else {
+        locate(w, vs, c, s)
+    }
+}
+
+/// Four lane-major tables of `N >= acc.len()` doubles on the stack; writes `acc` only on success.
+fn stack_lanes<const VALUES: bool, const N: usize>(
+    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64],
+) -> std::result::Result<(), Stop> {
+    let s = acc.len().min(N);
+    let acc = &mut acc[..s];
+    let mut lanes = [[0.0f64; N]; 4];
+    let table = &mut StackLanes { lanes: &mut lanes, s };
+    let codes_ok = scatter::<VALUES, _>(w, v, c, table);
+    if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(&l[..s])) {
+        locate(w, VALUES.then_some(v), c, s)?;
+    }
+    let [l0, l1, l2, l3] = &lanes;
+    for k in 0..s {
+        acc[k] = (l0[k] + l1[k]) + (l2[k] + l3[k]);
+    }
+    Ok(())
+}
+
+/// Four lanes per sector on the heap (more sectors than the stack tables hold).
+fn heap_lanes<const VALUES: bool>(
+    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64],
+) -> std::result::Result<(), Stop> {
+    let s = acc.len();
+    let mut lanes = Vec::new();
+    lanes
+        .try_reserve_exact(s)
+        .map_err(|_| Stop::Fatal(Error::Resource(Resource::Lanes { sectors: s })))?;
+    lanes.resize(s, [0.0; 4]);
+    let codes_ok = scatter::<VALUES, _>(w, v, c, &mut HeapLanes(&mut lanes));
+    // A NaN or infinity never leaves an accumulator finite, so finite lanes prove finite input.
+    if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(l)) {
+        locate(w, VALUES.then_some(v), c, s)?;
+    }
+    for (a, l) in acc.iter_mut().zip(&lanes) {
+        *a = (l[0] + l[1]) + (l[2] + l[3]);
+    }
+    Ok(())
+}
+
+/// After a chunk failed a check: the first bad element, or `Ok` if every element is valid (then
+/// a sum of finite values overflowed, which the job reports).
+fn locate(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> std::result::Result<(), Stop> {
+    match find_bad(w, v, c, s) {
+        Some((i, bad)) => Err(Stop::Bad(i, bad)),
+        None => Ok(()),
+    }
+}
+
+/// Sector tables a scatter adds into: `add(j, k, x)` adds `x` to sector `k < sectors()` in lane
+/// `j` (`0..4`; tables with one lane ignore `j`). Bond `4q + j` of a chunk goes to lane `j`, the
+/// last `len % 4` bonds to lane 0, so the order of additions depends only on the chunk's length.
+pub trait Table {
+    /// The number of sectors; every index below it must be in bounds (at most 2^31).
+    fn sectors(&self) -> usize;
+    fn add(&mut self, j: usize, k: usize, x: f64);
+}
+
+/// One table per lane, lane-major, on the stack: `N` is a compile-time bound on the sectors,
+/// so `k < s <= N` proves every index in bounds and an index needs no scaling beyond 8 bytes.
+struct StackLanes<'a, const N: usize> {
+    lanes: &'a mut [[f64; N]; 4],
+    s: usize,
+}
+
+impl<const N: usize> Table for StackLanes<'_, N> {
+    #[inline(always)]
+    fn sectors(&self) -> usize {
+        self.s.min(N)
+    }
+    #[inline(always)]
+    fn add(&mut self, j: usize, k: usize, x: f64) {
+        self.lanes[j][k] += x;
+    }
+}
+
+/// Four lanes per sector, sector-major (`lanes[k][j]`), on the heap.
+struct HeapLanes<'a>(&'a mut [[f64; 4]]);
+
+impl Table for HeapLanes<'_> {
+    #[inline(always)]
+    fn sectors(&self) -> usize {
+        self.0.len().min(1 << 31)
+    }
+    #[inline(always)]
+    fn add(&mut self, j: usize, k: usize, x: f64) {
+        self.0[k][j] += x;
+    }
+}
+
+/// A single table: every bond, in order, into `acc[k]`.
+pub struct OneTable<'a>(pub &'a mut [f64]);
+
+impl Table for OneTable<'_> {
+    #[inline(always)]
+    fn sectors(&self) -> usize {
+        self.0.len().min(1 << 31)
+    }
+    #[inline(always)]
+    fn add(&mut self, _j: usize, k: usize, x: f64) {
+        self.0[k] += x;
+    }
+}
+
+/// Adds `w[i]` (times `v[i]` when `VALUES`) into sector `c[i]` of `t`, for every bond. Returns
+/// false at the first group of four holding a code outside `0..t.sectors()` (the table is then
+/// partial). Weights are not checked here: a NaN or an infinity never leaves its sum finite,
+/// so the caller checks the sums (or the terms, whichever is shorter).
+#[inline(always)]
+pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t: &mut T) -> bool {
+    let s = t.sectors();
+    let n = w.len();
+    let c = &c[..n];
+    let v = if VALUES { &v[..n] } else { &[][..] };
+    let Some(whole) = groups::<VALUES>(w, v, c, |cg, wg, vg| {
+        (0..GROUP / 4).all(|q| {
+            let vq = if VALUES { &vg[4 * q..] } else { &[][..] };
+            quad::<VALUES, T>(&cg[4 * q..4 * q + 4], &wg[4 * q..], vq, s, t)
+        })
+    }) else {
+        return false;
+    };
+    let quads = n - n % 4;
+    for i in (whole..quads).step_by(4) {
+        let vq = if VALUES { &v[i..i + 4] } else { &[][..] };
+        if !quad::<VALUES, T>(&c[i..i + 4], &w[i..i + 4], vq, s, t) {
+            return false;
+        }
+    }
+    for i in quads..n {
+        let k = c[i] as u32 as usize;
+        if k >= s {
+            return false;
+        }
+        t.add(0, k, if VALUES { w[i] * v[i] } else { w[i] });
+    }
+    true
+}
+
+/// Bonds `4q..4q + 4` into lanes 0..4: one unsigned comparison per code rejects negative and
+/// too-large codes together, and proves the index in bounds.
+#[inline(always)]
+fn quad<const VALUES: bool, T: Table>(
+    cq: &[i32], wq: &[f64], vq: &[f64], s: usize, t: &mut T,
+) -> bool {
+    let (cq, wq) = (&cq[..4], &wq[..4]);
+    let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
+    if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
+        return false;
+    }
+    if VALUES {
+        let vq = &vq[..4];
+        for j in 0..4 {
+            t.add(j, k[j], wq[j] * vq[j]);
+        }
+    } else {
+        for j in 0..4 {
+            t.add(j, k[j], wq[j]);
+        }
+    }
+    true
+}

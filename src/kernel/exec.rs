@@ -1,0 +1,123 @@
+//! How a job uses threads. The mode is chosen by size alone (`kernel::mode`), and no mode changes
+//! what is added to what, in which order: results are bit-identical in every mode.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use rayon::ThreadPool;
+
+/// Scratch copies above this many doubles are split into blocks of this size over the threads.
+const PAR_COPY: usize = 1 << 16;
+
+/// Where a job's work runs.
+#[derive(Clone, Copy)]
+pub enum Exec<'p> {
+    /// Everything on the calling thread: small jobs, where waking the pool costs more than it gives.
+    Inline,
+    /// Outside the pool: the calling thread and the pool's workers take turns claiming blocks of
+    /// portfolios (and of the final copy). Many portfolios of one chunk each.
+    Shared(&'p ThreadPool),
+    /// Inside the pool (`ThreadPool::install`): portfolios, chunks of one portfolio and copies are
+    /// forked with rayon. Jobs with a portfolio of several chunks.
+    InPool,
+}
+
+impl Exec<'_> {
+    /// Runs `f(t, block)` on every block `t` of `rows` (`block` doubles each) and returns the
+    /// least failure (by `Ord`), whichever thread found it. Inline, all rows are one block.
+    pub fn blocks<E, F>(self, rows: &mut [f64], block: usize, f: F) -> Option<E>
+    where
+        E: Ord + Send,
+        F: Fn(usize, &mut [f64]) -> Option<E> + Sync,
+    {
+        match self {
+            Exec::Inline => f(0, rows),
+            Exec::Shared(pool) => share(pool, rows, block, f),
+            Exec::InPool => {
+                rows.par_chunks_mut(block).enumerate().map(|(t, b)| f(t, b)).reduce(|| None, least)
+            }
+        }
+    }
+
+    /// Runs `a` and `b`, in parallel inside the pool.
+    pub fn join<A, B, RA, RB>(self, a: A, b: B) -> (RA, RB)
+    where
+        A: FnOnce() -> RA + Send,
+        B: FnOnce() -> RB + Send,
+        RA: Send,
+        RB: Send,
+    {
+        match self {
+            Exec::InPool => rayon::join(a, b),
+            _ => (a(), b()),
+        }
+    }
+
+    /// Whether copies and zeroing of `len` doubles are worth splitting over the threads.
+    pub fn splits(self, len: usize) -> bool {
+        !matches!(self, Exec::Inline) && len > PAR_COPY
+    }
+
+    /// Whether work may be forked with rayon here (only inside the pool: outside it, rayon would
+    /// start its global pool).
+    pub fn in_pool(self) -> bool {
+        matches!(self, Exec::InPool)
+    }
+
+    /// Copies `src` into `dst` (same length), split over the threads when large.
+    pub fn copy(self, src: &[f64], dst: &mut [f64]) {
+        if !self.splits(dst.len()) {
+            dst.copy_from_slice(src);
+            return;
+        }
+        let none = self.blocks::<(), _>(dst, PAR_COPY, |t, d| {
+            d.copy_from_slice(&src[t * PAR_COPY..][..d.len()]);
+            None
+        });
+        debug_assert!(none.is_none());
+    }
+}
+
+/// The lesser of two optional failures.
+pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Runs `f(t, block)` on every block `t` of `rows` (`block` doubles each), on the calling thread
+/// and on the pool's workers at once: each claims the next unclaimed block until none is left,
+/// so a worker that wakes late simply takes fewer. Only one worker is woken per extra thread and
+/// the caller never waits idle for the first one, which matters for jobs of a few hundred
+/// microseconds (waking a sleeping thread costs tens of microseconds on a virtual machine).
+fn share<E, F>(pool: &ThreadPool, rows: &mut [f64], block: usize, f: F) -> Option<E>
+where
+    E: Ord + Send,
+    F: Fn(usize, &mut [f64]) -> Option<E> + Sync,
+{
+    let blocks: Vec<Mutex<Option<&mut [f64]>>> =
+        rows.chunks_mut(block).map(|b| Mutex::new(Some(b))).collect();
+    let next = AtomicUsize::new(0);
+    let failure = Mutex::new(None);
+    let work = || loop {
+        let t = next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = blocks.get(t) else { break };
+        // Each index is claimed once, so the slot is full and its lock free.
+        let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(rows) = taken {
+            if let Some(e) = f(t, rows) {
+                let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());
+                *first = least(first.take(), Some(e));
+            }
+        }
+    };
+    pool.in_place_scope(|scope| {
+        for _ in 1..pool.current_num_threads().min(blocks.len()) {
+            scope.spawn(|_| work());
+        }
+        work();
+    });
+    failure.into_inner().unwrap_or_else(|p| p.into_inner())
+}

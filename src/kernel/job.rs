@@ -1,0 +1,306 @@
+//! The job over portfolios and chunks, and its two ways of writing rows (chosen by size only):
+//!
+//! - **check, then write** (the output is larger than half the bonds: many sectors, few bonds): a
+//!   first pass only checks the input (cheap beside writing the output), then rows are summed
+//!   straight into the output — unless a sum could overflow or a portfolio needs to allocate
+//!   (either could fail after rows were written), in which case the job is staged;
+//! - **staged**: every row is summed into scratch and checked there; the scratch is copied out once
+//!   every row is done.
+//!
+//! A portfolio of several chunks sums them along a fixed binary tree over the chunk indices.
+//! Failures are ranked ([`Rank`]) so that the same one is reported whatever the scheduling.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::check::{find_bad, screen, SAFE_MAGNITUDE};
+use super::chunk::{self, allocates, chunk_len, Stop};
+use super::exec::Exec;
+use super::scratch;
+use super::Input;
+use crate::error::{Data, Error, Result, Rows};
+
+/// Portfolios are handed to threads in groups of about this many bonds (a quarter per output
+/// double counted as a bond) each.
+const TASK_BONDS: usize = 1 << 15;
+
+/// What is reported when several things fail: the least rank.
+#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    /// Scratch could not be allocated (for this portfolio).
+    Fatal(usize),
+    /// A bad element at this global bond index.
+    Element(usize),
+    /// This portfolio's row overflows or cannot be normalised.
+    Row(usize),
+    /// Work skipped after an earlier failure (which is reported instead).
+    Skipped(usize),
+}
+
+/// A failure and its rank.
+#[derive(Debug)]
+pub struct Failure {
+    rank: Rank,
+    error: Error,
+}
+
+impl PartialEq for Failure {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+impl Eq for Failure {}
+impl PartialOrd for Failure {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Failure {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
+pub struct Job<'i, 'a, 'p> {
+    input: &'i Input<'a>,
+    exec: Exec<'p>,
+    s: usize,
+    /// The lowest global index of a bad element found so far; work after it is skipped.
+    first_bad: AtomicUsize,
+    /// Every element was already checked: summing need not prove weights finite again.
+    prechecked: bool,
+    /// The check pass met a portfolio whose sum of |terms| comes near `f64::MAX`: its sums could
+    /// overflow, so rows must be staged (checked before anything is written).
+    near_overflow: AtomicBool,
+}
+
+impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
+    pub fn new(input: &'i Input<'a>, exec: Exec<'p>) -> Self {
+        Job {
+            input,
+            exec,
+            s: input.num_sectors,
+            first_bad: AtomicUsize::new(usize::MAX),
+            prechecked: false,
+            near_overflow: AtomicBool::new(false),
+        }
+    }
+
+    /// Writes every row into `out`, or nothing on error.
+    pub fn run(mut self, normalize: bool, out: &mut [f64]) -> Result<()> {
+        if !normalize && out.len() > self.input.weights.len() / 2 {
+            self.for_portfolios(out, |ps, _| self.check_block(ps))?;
+            self.prechecked = true;
+            let max_len = self.input.layout.max_len();
+            if !self.near_overflow.load(Ordering::Relaxed) && !allocates(max_len, self.s) {
+                return self.for_portfolios(out, |ps, rows| self.sum_block(ps, rows, false));
+            }
+        }
+        scratch::with(out.len(), self.exec, |rows| {
+            self.for_portfolios(rows, |ps, rows| self.sum_block(ps, rows, normalize))?;
+            self.exec.copy(rows, out);
+            Ok(())
+        })
+    }
+
+    /// Runs `f` on groups of consecutive portfolios with their rows (one group inline; groups of
+    /// about [`TASK_BONDS`] otherwise); reports the least failure.
+    fn for_portfolios<F>(&self, rows: &mut [f64], f: F) -> Result<()>
+    where
+        F: Fn(Range<usize>, &mut [f64]) -> Option<Failure> + Sync,
+    {
+        let p_count = self.input.layout.num_portfolios();
+        let failure = if p_count <= 1 || matches!(self.exec, Exec::Inline) {
+            f(0..p_count, rows)
+        } else {
+            let work = self.input.weights.len().saturating_add(rows.len() / 4).max(1);
+            let per_task = (TASK_BONDS.saturating_mul(p_count) / work).clamp(1, p_count);
+            let s = self.s;
+            self.exec.blocks(rows, per_task * s, |t, block| {
+                let p0 = t * per_task;
+                f(p0..p0 + block.len() / s, block)
+            })
+        };
+        failure.map_or(Ok(()), |f| Err(f.error))
+    }
+
+    /// Only checks portfolios `ps` (first pass of check-then-write).
+    fn check_block(&self, ps: Range<usize>) -> Option<Failure> {
+        for p in ps {
+            // A panic in this strategy must come before anything is written, so the test hook
+            // fires in this first pass.
+            #[cfg(feature = "panic-hook")]
+            if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
+                panic!("forced panic (test hook) in portfolio {p}");
+            }
+            let r = self.input.layout.range(p);
+            if r.start > self.first_bad.load(Ordering::Relaxed) {
+                break; // An earlier bad element is known.
+            }
+            let v = self.input.values.map(|v| &v[r.clone()]);
+            let (w, c) = (&self.input.weights[r.clone()], &self.input.codes[r.clone()]);
+            let (codes_ok, magnitude) = screen(w, v, c, self.s);
+            if !codes_ok || !magnitude.is_finite() {
+                if let Some((i, bad)) = find_bad(w, v, c, self.s) {
+                    return Some(self.stopped(Stop::Bad(r.start + i, bad), p, r.start));
+                }
+            }
+            if magnitude.is_nan() || magnitude >= SAFE_MAGNITUDE {
+                self.near_overflow.store(true, Ordering::Relaxed);
+            }
+        }
+        None
+    }
+
+    /// Computes (and, when `normalize`, normalises) the rows of portfolios `ps`, in order.
+    fn sum_block(&self, ps: Range<usize>, rows: &mut [f64], normalize: bool) -> Option<Failure> {
+        let mut row_failure = None;
+        // After a check pass that found every sum bounded, no row can overflow: do not re-read
+        // rows (65,536 doubles each with issuer-level sectors) to look.
+        let may_overflow = !self.prechecked || self.near_overflow.load(Ordering::Relaxed);
+        for (p, row) in ps.zip(rows.chunks_mut(self.s)) {
+            let r = self.input.layout.range(p);
+            if r.start > self.first_bad.load(Ordering::Relaxed) {
+                break;
+            }
+            if let Err(stop) = self.portfolio_sums(p, r.clone(), row) {
+                return Some(self.stopped(stop, p, r.start));
+            }
+            // Bad elements anywhere outrank a row failure, so later rows are still summed.
+            let normalize = normalize && row_failure.is_none();
+            let failure = check_row(row, p, r.len(), may_overflow, normalize);
+            row_failure =
+                row_failure.or(failure.map(|error| Failure { rank: Rank::Row(p), error }));
+        }
+        row_failure
+    }
+
+    /// The failure for a stop in portfolio `p` (whose bonds start at `start`).
+    fn stopped(&self, stop: Stop, p: usize, start: usize) -> Failure {
+        match stop {
+            Stop::Bad(g, bad) => {
+                self.first_bad.fetch_min(g, Ordering::Relaxed);
+                let error = Error::Data(Data::Element {
+                    bad,
+                    item: g - start,
+                    group: p,
+                    rows: Rows::Bonds,
+                    num_sectors: self.s,
+                });
+                Failure { rank: Rank::Element(g), error }
+            }
+            Stop::Skipped => Failure {
+                rank: Rank::Skipped(p),
+                error: Error::Internal("skipped after an earlier error"),
+            },
+            Stop::Fatal(error) => Failure { rank: Rank::Fatal(p), error },
+        }
+    }
+
+    /// Overwrites `row` with the sums of portfolio `p` (bonds `r`). On error `row` holds garbage.
+    fn portfolio_sums(
+        &self, p: usize, r: Range<usize>, row: &mut [f64],
+    ) -> std::result::Result<(), Stop> {
+        #[cfg(feature = "panic-hook")]
+        if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
+            panic!("forced panic (test hook) in portfolio {p}");
+        }
+        let _ = p;
+        let chunk = chunk_len(self.s);
+        if r.len() <= chunk {
+            return self.scan(r, row);
+        }
+        let parts = r.len().div_ceil(chunk);
+        // One partial table per inner node of the tree: O(chunks x sectors).
+        let mut spare =
+            scratch::zeroed_for((parts - 1) * self.s, self.exec).map_err(Stop::Fatal)?;
+        self.tree(&r, chunk, 0..parts, row, &mut spare)
+    }
+
+    /// Sums chunks `js` of the portfolio at `r` into `acc` along a fixed binary tree: the left
+    /// half into `acc`, the right half into a table from `spare`, then right into left.
+    fn tree(
+        &self, r: &Range<usize>, chunk: usize, js: Range<usize>, acc: &mut [f64], spare: &mut [f64],
+    ) -> std::result::Result<(), Stop> {
+        if js.len() == 1 {
+            let lo = r.start + js.start * chunk;
+            if lo > self.first_bad.load(Ordering::Relaxed) {
+                return Err(Stop::Skipped);
+            }
+            let res = self.scan(lo..(lo + chunk).min(r.end), acc);
+            if let Err(Stop::Bad(g, _)) = &res {
+                self.first_bad.fetch_min(*g, Ordering::Relaxed);
+            }
+            return res;
+        }
+        let mid = js.start + js.len() / 2;
+        let (tmp, rest) = spare.split_at_mut(self.s);
+        let (left_spare, right_spare) = rest.split_at_mut((mid - js.start - 1) * self.s);
+        let (a, b) = self.exec.join(
+            || self.tree(r, chunk, js.start..mid, acc, left_spare),
+            || self.tree(r, chunk, mid..js.end, tmp, right_spare),
+        );
+        match (a, b) {
+            (Err(Stop::Fatal(e)), _) | (_, Err(Stop::Fatal(e))) => Err(Stop::Fatal(e)),
+            (Err(Stop::Bad(g, bad)), _) | (Ok(()) | Err(Stop::Skipped), Err(Stop::Bad(g, bad))) => {
+                Err(Stop::Bad(g, bad))
+            }
+            (Err(Stop::Skipped), _) | (_, Err(Stop::Skipped)) => Err(Stop::Skipped),
+            (Ok(()), Ok(())) => {
+                acc.iter_mut().zip(tmp.iter()).for_each(|(x, y)| *x += y);
+                Ok(())
+            }
+        }
+    }
+
+    /// Overwrites `acc` with the sums of bonds `r` (one chunk); a bad element's index is global.
+    fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<(), Stop> {
+        let w = &self.input.weights[r.clone()];
+        let c = &self.input.codes[r.clone()];
+        let res = match self.input.values {
+            None => chunk::scan::<false>(w, &[], c, acc, self.prechecked),
+            Some(v) => chunk::scan::<true>(w, &v[r.clone()], c, acc, self.prechecked),
+        };
+        res.map_err(|stop| match stop {
+            Stop::Bad(i, b) => Stop::Bad(r.start + i, b),
+            other => other,
+        })
+    }
+}
+
+/// Checks a summed row of portfolio `p` (`bonds` bonds): that its sums did not overflow (when
+/// they may), then normalises it by its total when `normalize`.
+fn check_row(
+    row: &mut [f64], p: usize, bonds: usize, may_overflow: bool, normalize: bool,
+) -> Option<Error> {
+    if may_overflow {
+        // Every element is finite (checked), but the sums may have left the double range.
+        if let Some(e) = overflowed(row, p, None) {
+            return Some(e);
+        }
+    }
+    if !normalize {
+        return None;
+    }
+    let total: f64 = row.iter().sum();
+    if total == 0.0 {
+        return Some(Error::Data(Data::ZeroTotal { portfolio: p, bonds }));
+    }
+    row.iter_mut().for_each(|x| *x /= total);
+    overflowed(row, p, Some(total))
+}
+
+/// An error if a computed row (normalised by `total`, if given) is not finite although every
+/// element was: a sum (or the total, or a ratio to a tiny total) left the double range.
+fn overflowed(row: &[f64], p: usize, total: Option<f64>) -> Option<Error> {
+    if super::check::all_finite(row) && total.is_none_or(f64::is_finite) {
+        return None;
+    }
+    let k = row.iter().position(|x| !x.is_finite()).unwrap_or(0);
+    let x = row.get(k).copied().unwrap_or(f64::NAN);
+    Some(Error::Data(match total {
+        None => Data::SumOverflow { sector: k, group: p, sum: x, rows: Rows::Bonds },
+        Some(t) if !t.is_finite() => Data::TotalOverflow { portfolio: p, total: t },
+        Some(t) => Data::NormalisedOverflow { sector: k, portfolio: p, total: t, value: x },
+    }))
+}

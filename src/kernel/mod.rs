@@ -1,0 +1,177 @@
+//! The compute kernel: group-and-sum with validation in the same pass. Safe Rust only.
+//!
+//! - this file: what a computation is ([`Input`], [`Layout`]) and [`compute`], which checks shapes
+//!   and picks how to run it;
+//! - `exec.rs`: how threads are used ([`exec::Exec`]: inline, shared with the pool, or inside it);
+//! - `job.rs`: the job over portfolios and chunks: the check-then-write or staged strategy, the
+//!   fixed combine tree, the failure ranking;
+//! - `chunk.rs`: one chunk's scan: lanes or one table, the scatter loop;
+//! - `check.rs`: the vectorised screens that check codes and finiteness, and locate a bad element;
+//! - `scratch.rs`: scratch rows (stack, heap, or the buffer kept between calls).
+//!
+//! Determinism: a portfolio is split into chunks whose boundaries depend only on the portfolio's
+//! size and `num_sectors` (never on the thread count). How a chunk is summed (four interleaved
+//! accumulator tables, "lanes", or one table) also depends only on its length and `num_sectors`,
+//! and the chunks' partial tables are added along a fixed binary tree over the chunk indices. So
+//! every thread count, every execution mode, every output strategy, and a portfolio computed alone
+//! or inside a batch give bit-identical results.
+//!
+//! No partial results: sums reach the caller's output only once every element has been checked
+//! (see `job.rs`). Scratch is O(chunks x sectors); nothing is allocated in proportion to the
+//! number of bonds.
+
+mod check;
+mod chunk;
+mod exec;
+mod job;
+mod scratch;
+mod stream;
+#[cfg(test)]
+mod tests;
+
+use std::ops::Range;
+
+use crate::error::{Data, Error, Result, Why};
+use crate::pool;
+use crate::validate;
+
+pub use check::screen;
+pub use chunk::{chunk_len, scatter, OneTable, BASE_CHUNK};
+use exec::Exec;
+use job::Job;
+
+/// Work below this many bonds (plus a quarter per output double) runs inline on the calling
+/// thread: waking the pool costs tens of microseconds on a virtual machine, what 2^15 bonds take.
+pub const PARALLEL_MIN_BONDS: usize = 1 << 15;
+
+#[cfg(feature = "panic-hook")]
+/// Test-only: when set, the next unit of work panics (to prove panics become `SW_ERROR_PANIC`).
+pub static FORCE_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// How bonds are split into portfolios.
+#[derive(Debug, Clone, Copy)]
+pub enum Layout<'a> {
+    /// `num_portfolios` portfolios of `bonds_per_portfolio` consecutive bonds each.
+    Uniform { num_portfolios: usize, bonds_per_portfolio: usize },
+    /// Portfolio `p` is bonds `offsets[p]..offsets[p + 1]` (`num_portfolios + 1` offsets).
+    Ragged(&'a [i64]),
+}
+
+impl Layout<'_> {
+    pub fn num_portfolios(&self) -> usize {
+        match *self {
+            Layout::Uniform { num_portfolios, .. } => num_portfolios,
+            Layout::Ragged(offsets) => offsets.len().saturating_sub(1),
+        }
+    }
+
+    /// The largest portfolio's number of bonds (valid once [`Layout::check`] passed).
+    fn max_len(&self) -> usize {
+        match *self {
+            Layout::Uniform { bonds_per_portfolio, .. } => bonds_per_portfolio,
+            Layout::Ragged(offsets) => {
+                offsets.windows(2).map(|w| w[1].saturating_sub(w[0]) as usize).max().unwrap_or(0)
+            }
+        }
+    }
+
+    /// Bond range of portfolio `p` (valid once [`Layout::check`] passed).
+    fn range(&self, p: usize) -> Range<usize> {
+        match *self {
+            Layout::Uniform { bonds_per_portfolio: b, .. } => p * b..(p + 1) * b,
+            Layout::Ragged(offsets) => offsets[p] as usize..offsets[p + 1] as usize,
+        }
+    }
+
+    fn check(&self, n: usize) -> Result<()> {
+        match *self {
+            Layout::Uniform { num_portfolios, bonds_per_portfolio } => {
+                let want = validate::mul(
+                    num_portfolios,
+                    bonds_per_portfolio,
+                    "num_portfolios * num_bonds",
+                )?;
+                let why = Why::Bonds(num_portfolios, bonds_per_portfolio);
+                validate::expect_len("weights", n, want, why)
+            }
+            Layout::Ragged(offsets) => validate::check_offsets("offsets", offsets, n),
+        }
+    }
+}
+
+/// One computation's input: per-bond weights (and optional values multiplied in), codes, layout.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub weights: &'a [f64],
+    /// When present each bond contributes `weights[i] * values[i]` (exposures).
+    pub values: Option<&'a [f64]>,
+    pub codes: &'a [i32],
+    pub layout: Layout<'a>,
+    pub num_sectors: usize,
+}
+
+impl Input<'_> {
+    /// Every shape check: lengths, layout, output size.
+    fn check(&self, out_len: usize) -> Result<()> {
+        let n = self.weights.len();
+        validate::check_job(
+            n,
+            self.values.map(<[f64]>::len),
+            self.codes.len(),
+            self.layout.num_portfolios(),
+            self.num_sectors,
+            out_len,
+        )?;
+        self.layout.check(n)
+    }
+}
+
+/// Fills `out` (`num_portfolios * num_sectors`, row-major) with each portfolio's per-sector sums,
+/// divided by the portfolio's total when `normalize`. On error `out` is unchanged.
+pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
+    input.check(out.len())?;
+    let p_count = input.layout.num_portfolios();
+    if input.num_sectors == 0 {
+        // No bonds (checked above): nothing to write, but nothing to normalise by either.
+        return match (normalize, p_count) {
+            (true, 1..) => Err(Error::Data(Data::ZeroTotal { portfolio: 0, bonds: 0 })),
+            _ => Ok(()),
+        };
+    }
+    match mode(input, out.len()) {
+        Mode::Inline => Job::new(input, Exec::Inline).run(normalize, out),
+        Mode::Shared => {
+            let pool = pool::current()?;
+            Job::new(input, Exec::Shared(&pool)).run(normalize, out)
+        }
+        Mode::InPool => {
+            let pool = pool::current()?;
+            pool.install(|| Job::new(input, Exec::InPool).run(normalize, out))
+        }
+    }
+}
+
+/// How a job runs (see [`Exec`]); chosen by size only, so it never changes a result.
+enum Mode {
+    Inline,
+    Shared,
+    InPool,
+}
+
+fn mode(input: &Input, out_len: usize) -> Mode {
+    let n = input.weights.len();
+    let chunk = chunk_len(input.num_sectors);
+    if input.layout.num_portfolios() <= 1 {
+        // One portfolio only has parallel work when it has several chunks.
+        return if n > chunk { Mode::InPool } else { Mode::Inline };
+    }
+    // Several portfolios: when their bonds and output together pay for waking the pool.
+    if n.saturating_add(out_len / 4) < PARALLEL_MIN_BONDS {
+        Mode::Inline
+    } else if input.layout.max_len() <= chunk {
+        // Many portfolios of one chunk each: the calling thread works too.
+        Mode::Shared
+    } else {
+        Mode::InPool
+    }
+}
