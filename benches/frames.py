@@ -73,7 +73,9 @@ def holdings(funds: int, smallest: int, largest: int, seed: int) -> Dict[str, np
     }
 
 
-def order_lists(d: Dict[str, np.ndarray], count: int, per_fund: int, seed: int) -> List[Dict[str, Any]]:
+def order_lists(
+    d: Dict[str, np.ndarray], count: int, per_fund: int, seed: int
+) -> List[Dict[str, Any]]:
     rng = np.random.default_rng(seed + 1)
     names = d["names"]
     sectors = np.array(SECTORS, dtype=object)
@@ -178,14 +180,18 @@ def check(df: Any, ref: Any) -> None:
 # The order-list case
 
 
-def order_jobs(d: Dict[str, np.ndarray], lists: List[Dict[str, Any]]) -> Dict[str, Callable[[], Any]]:
+def order_jobs(
+    d: Dict[str, np.ndarray], lists: List[Dict[str, Any]]
+) -> Dict[str, Callable[[], Any]]:
     import pandas as pd
     import polars as pl
 
     pdf = pd.DataFrame({"fund": d["fund"], "sector": d["sector"], "mv": d["mv"]})
     pldf = pl.DataFrame({"fund": list(d["fund"]), "sector": list(d["sector"]), "mv": d["mv"]})
     pd_orders = [pd.DataFrame(o) for o in lists]
-    pl_orders = [pl.DataFrame({k: list(v) if k != "mv" else v for k, v in o.items()}) for o in lists]
+    pl_orders = [
+        pl.DataFrame({k: list(v) if k != "mv" else v for k, v in o.items()}) for o in lists
+    ]
 
     def sector_weights_job() -> Any:
         h = sw.Holdings(pdf, "fund", "sector", "mv")
@@ -235,7 +241,9 @@ def measure(fns: Dict[str, Callable[[], Any]], reps: int) -> Dict[str, List[floa
     return times
 
 
-def table(title: str, times: Dict[str, List[float]], peers: Dict[str, str], target: float) -> Tuple[List[str], List[str]]:
+def table(
+    title: str, times: Dict[str, List[float]], peers: Dict[str, str], target: float
+) -> Tuple[List[str], List[str]]:
     """Markdown rows; the misses of the target (ratios of medians to each peer)."""
     med = {n: statistics.median(t) for n, t in times.items()}
     rows, misses = [], []
@@ -246,7 +254,11 @@ def table(title: str, times: Dict[str, List[float]], peers: Dict[str, str], targ
             ratios.append(f"{r:.3f}")
             if n.startswith("sector_weights") and r > target:
                 misses.append(f"{title}: {n} / {label} = {r:.3f} > {target}")
-        rows.append(f"| {title} | {n} | {med[n] * 1e3:,.2f} | {min(t) * 1e3:,.2f} | " + " | ".join(ratios) + " |")
+        rows.append(
+            f"| {title} | {n} | {med[n] * 1e3:,.2f} | {min(t) * 1e3:,.2f} | "
+            + " | ".join(ratios)
+            + " |"
+        )
     return rows, misses
 
 
@@ -276,8 +288,9 @@ def main() -> int:
     cases = ["string", "categorical", "orders"] if args.case == "all" else [args.case]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"{args.funds} funds of {args.smallest:,} to {args.largest:,} bonds ({d['mv'].size:,} shuffled "
-        f"rows), {len(SECTORS)} sectors; library threads {sw.get_num_threads()}; {os.cpu_count()} CPUs; "
+        f"{args.funds} funds of {args.smallest:,} to {args.largest:,} bonds ({d['mv'].size:,} "
+        f"shuffled rows), {len(SECTORS)} sectors; library threads {sw.get_num_threads()}; "
+        f"{os.cpu_count()} CPUs; "
         f"load average {load:.2f}; Python {platform.python_version()}, numpy {np.__version__}, "
         f"pandas {pd.__version__}, polars {pl.__version__}, sector_weights {sw.__version__}",
         flush=True,
@@ -293,7 +306,12 @@ def main() -> int:
             jobs = order_jobs(d, lists)
             check_orders(jobs)
             times = measure(jobs, args.order_reps)
-            r, m = table(f"orders ({args.lists} lists)", times, {"pandas": "pandas", "polars": "polars"}, TARGETS[case])
+            r, m = table(
+                f"orders ({args.lists} lists)",
+                times,
+                {"pandas": "pandas", "polars": "polars"},
+                TARGETS[case],
+            )
             rows += r
             misses += m
             print("\n".join(r), flush=True)

@@ -65,8 +65,12 @@ def main() -> int:
     ap.add_argument("--bonds", type=int, default=2_000)
     ap.add_argument("--orders", type=int, default=50, help="orders per fund")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--polars", action="store_true", help="hand the table to sw as a polars DataFrame")
-    ap.add_argument("--plot", metavar="PNG", help="save ETF-02's comparison plot there (matplotlib)")
+    ap.add_argument(
+        "--polars", action="store_true", help="hand the table to sw as a polars DataFrame"
+    )
+    ap.add_argument(
+        "--plot", metavar="PNG", help="save ETF-02's comparison plot there (matplotlib)"
+    )
     args = ap.parse_args()
 
     df = holdings_table(args.funds, args.bonds, args.seed)

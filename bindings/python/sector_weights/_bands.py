@@ -183,7 +183,13 @@ def _from_pandas(obj: Any, axes: Axes, name: str) -> np.ndarray:
                 obj.tolist(), axes, name,
             )  # fmt: skip
         return _per_sector(index.tolist(), obj.tolist(), axes, name)
-    return _wide(obj.index.tolist(), obj.columns.tolist(), obj.to_numpy(dtype=np.float64, na_value=np.nan), axes, name)
+    return _wide(
+        obj.index.tolist(),
+        obj.columns.tolist(),
+        obj.to_numpy(dtype=np.float64, na_value=np.nan),
+        axes,
+        name,
+    )
 
 
 def _from_columns(names: List[str], column: Any, axes: Axes, name: str) -> np.ndarray:
@@ -203,7 +209,11 @@ def _from_columns(names: List[str], column: Any, axes: Axes, name: str) -> np.nd
         return _per_sector(column(sname), values, axes, name)
     if pname in names:
         sectors = [n for n in names if n != pname]
-        data = np.column_stack([_floats(column(n), name) for n in sectors]) if sectors else np.empty((0, 0))
+        data = (
+            np.column_stack([_floats(column(n), name) for n in sectors])
+            if sectors
+            else np.empty((0, 0))
+        )
         return _wide(column(pname), sectors, data, axes, name)
     if names:  # one row of sector columns
         values = [column(n) for n in names]

@@ -69,10 +69,11 @@ def report(
                 line += "  BREACH " + ("over" if active[p, k] > 0 else "under")
             lines.append(line.rstrip())
         if breaches is not None:
-            lines.append(f"  {int(np.count_nonzero(breaches[p]))} of {len(sectors)} sectors outside their band")
+            n = int(np.count_nonzero(breaches[p]))
+            lines.append(f"  {n} of {len(sectors)} sectors outside their band")
     if breaches is not None:
-        hit = int(np.count_nonzero(breaches.any(axis=1)))
-        lines += ["", f"{int(np.count_nonzero(breaches))} breaches in {hit} of {len(axes.portfolios)} portfolios"]
+        n, hit = int(np.count_nonzero(breaches)), int(np.count_nonzero(breaches.any(axis=1)))
+        lines += ["", f"{n} breaches in {hit} of {len(axes.portfolios)} portfolios"]
     return "\n".join(lines)
 
 
@@ -106,10 +107,12 @@ def html_table(
                 tip += f"; target {_pct(float(t[p, k]), True)} ± {_pct(float(tol[p, k]), True)}"
             breach = breaches is not None and bool(breaches[p, k])
             cls = " class='sw-breach'" if breach else ""
-            out.append(f"<td{cls} title='{esc(tip, quote=True)}'>{_pct(float(cols[main][p, k]), True)}</td>")
+            cell = _pct(float(cols[main][p, k]), True)
+            out.append(f"<td{cls} title='{esc(tip, quote=True)}'>{cell}</td>")
         out.append("</tr>")
     if P > _HTML_ROWS:
-        out.append(f"<tr><td colspan='{len(axes.sectors) + 1}'>... {P - _HTML_ROWS} more portfolios</td></tr>")
+        more = f"... {P - _HTML_ROWS} more portfolios"
+        out.append(f"<tr><td colspan='{len(axes.sectors) + 1}'>{more}</td></tr>")
     out.append("</tbody></table></div>")
     return "".join(out)
 
@@ -125,7 +128,9 @@ def _chosen(axes: Any, portfolio: Any) -> List[int]:
     labels = portfolio if isinstance(portfolio, (list, tuple)) else [portfolio]
     unknown = [x for x in labels if x not in axes.p_index]
     if unknown:
-        raise ValueError(f"unknown portfolio {unknown[0]!r} (the portfolios are {axes.portfolios[:8]})")
+        raise ValueError(
+            f"unknown portfolio {unknown[0]!r} (the portfolios are {axes.portfolios[:8]})"
+        )
     return [axes.p_index[x] for x in labels]
 
 
@@ -152,7 +157,9 @@ def plot(
     S = len(axes.sectors)
     ncols = min(len(chosen), 3)
     nrows = math.ceil(len(chosen) / ncols)
-    fig = Figure(figsize=(max(6.5, 5.0 * ncols), (0.28 * S + 1.2) * nrows + 0.4), layout="constrained")
+    fig = Figure(
+        figsize=(max(6.5, 5.0 * ncols), (0.28 * S + 1.2) * nrows + 0.4), layout="constrained"
+    )
     panels = fig.subplots(nrows, ncols, squeeze=False).reshape(-1)
     y = np.arange(S)
     names = [str(s) for s in axes.sectors]
@@ -162,7 +169,13 @@ def plot(
             lo = 100 * (t[p] - tol[p])
             ax.barh(y, 200 * tol[p], left=lo, height=0.9, color=_BAND_COLOR, alpha=0.5, zorder=0)
             ax.plot(100 * t[p], y, "|", color="black", markersize=14, zorder=3)
-        ax.barh(y, 100 * main[p], height=0.55, color=[_BREACH_COLOR if b else _BAR_COLOR for b in hit], zorder=2)
+        ax.barh(
+            y,
+            100 * main[p],
+            height=0.55,
+            color=[_BREACH_COLOR if b else _BAR_COLOR for b in hit],
+            zorder=2,
+        )
         if before is not None:
             ax.plot(100 * before[p], y, "o", mfc="none", color="black", markersize=5, zorder=4)
         ax.set_yticks(y, names)
@@ -172,20 +185,26 @@ def plot(
         ax.invert_yaxis()
         ax.set_xlabel("% of portfolio")
         n = int(hit.sum())
-        title = str(axes.portfolios[p]) + (f": {n} breach{'es' if n != 1 else ''}" if breaches is not None else "")
+        title = str(axes.portfolios[p]) + (
+            f": {n} breach{'es' if n != 1 else ''}" if breaches is not None else ""
+        )
         ax.set_title(title)
-    for ax in panels[len(chosen):]:
+    for ax in panels[len(chosen) :]:
         ax.set_visible(False)
     handles = [Patch(color=_BAR_COLOR, label=main_label)]
     if breaches is not None:
         handles.append(Patch(color=_BREACH_COLOR, label="outside the band"))
     if t is not None:
         handles += [
-            Line2D([], [], marker="|", color="black", linestyle="none", markersize=12, label="target"),
+            Line2D(
+                [], [], marker="|", color="black", linestyle="none", markersize=12, label="target"
+            ),
             Patch(color=_BAND_COLOR, alpha=0.5, label="tolerance band"),
         ]
     if before is not None:
-        handles.append(Line2D([], [], marker="o", mfc="none", color="black", linestyle="none", label="before"))
+        handles.append(
+            Line2D([], [], marker="o", mfc="none", color="black", linestyle="none", label="before")
+        )
     per_row = len(handles) if ncols > 1 else min(len(handles), 3)
     fig.legend(handles=handles, loc="outside lower center", ncols=per_row, frameon=False)
     return fig

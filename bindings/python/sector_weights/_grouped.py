@@ -41,7 +41,9 @@ def _check_codes(codes: np.ndarray, count: int, what: str) -> None:
 def _check_finite(x: np.ndarray, what: str) -> None:
     if x.size and not np.isfinite(x.sum()) and not np.isfinite(x).all():
         i = int(np.flatnonzero(~np.isfinite(x))[0])
-        raise SectorWeightsError(Status.ERROR_NON_FINITE, f"{what} {x[i]} at bond {i} is not finite")
+        raise SectorWeightsError(
+            Status.ERROR_NON_FINITE, f"{what} {x[i]} at bond {i} is not finite"
+        )
 
 
 def grouped_sums(
@@ -58,8 +60,10 @@ def grouped_sums(
 
     The numpy stand-in for the library's grouped layout (see the module docstring)."""
     n = weights.shape[0]
-    if sectors.shape != (n,) or portfolios.shape != (n,) or (
-        values is not None and values.shape != (n,)
+    if (
+        sectors.shape != (n,)
+        or portfolios.shape != (n,)
+        or (values is not None and values.shape != (n,))
     ):
         raise ValueError("weights, sectors, portfolios (and values) must be 1-D of one length")
     _check_codes(sectors, num_sectors, "sector")
@@ -92,4 +96,3 @@ def grouped_sums(
             raise SectorWeightsError(Status.ERROR_ZERO_TOTAL, f"portfolio {p} has a total of 0")
         out /= totals[:, None]
     return out
-

@@ -104,7 +104,7 @@ def _numpy_codes(a: np.ndarray, name: str) -> Codes:
     raise TypeError(f"column {name!r}: cannot read labels of dtype {a.dtype}")
 
 
-def compact(codes: np.ndarray, count: int) -> "tuple[np.ndarray, np.ndarray]":
+def compact(codes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
     """(the codes present, the codes renumbered 0.. in that order; -1 stays -1)."""
     counts = np.bincount(codes[codes >= 0] if codes.dtype.kind == "i" else codes, minlength=count)
     present = np.flatnonzero(counts)
@@ -186,7 +186,9 @@ def _dictionary_codes(ca: Any, all_used: bool) -> Codes:
         if idx.null_count:
             import pyarrow.compute as pc
 
-            idx = pc.fill_null(idx.cast(pa.int64()) if pa.types.is_unsigned_integer(idx.type) else idx, -1)
+            idx = pc.fill_null(
+                idx.cast(pa.int64()) if pa.types.is_unsigned_integer(idx.type) else idx, -1
+            )
         parts.append(idx.to_numpy(zero_copy_only=False))
     codes = parts[0] if len(parts) == 1 else np.concatenate(parts)
     if codes.dtype.kind == "u" and codes.dtype not in _NATIVE_CODES:
@@ -329,7 +331,9 @@ def _polars_floats(s: Any, name: str) -> np.ndarray:
         try:
             s = s.cast(pl.Float64)
         except Exception as e:  # polars raises its own exception types
-            raise TypeError(f"column {name!r}: cannot read values of type {dtype} as numbers ({e})") from None
+            raise TypeError(
+                f"column {name!r}: cannot read values of type {dtype} as numbers ({e})"
+            ) from None
     return _float_values(s.to_numpy(), name)  # nulls come out as NaN
 
 

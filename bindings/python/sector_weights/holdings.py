@@ -191,16 +191,19 @@ class Holdings:
         if not out:
             return
         codes = s.codes
-        used = []
-        for c in out:
-            hits = codes == c
-            if hits.any():
-                used.append((c, hits))
+        if len(out) <= 4:
+            used = [c for c in out if (codes == c).any()]
+        else:  # e.g. polars' process-wide categories: count once
+            counts = np.bincount(
+                codes[codes >= 0] if codes.dtype.kind == "i" else codes, minlength=len(s.labels)
+            )
+            used = [c for c in out if counts[c]]
         if not used:
             return
-        c, hits = used[0]
+        c = used[0]
+        hits = codes == c
         n = int(np.count_nonzero(hits))
-        others = f"; also {_some([s.labels[k] for k, _ in used[1:]])}" if len(used) > 1 else ""
+        others = f"; also {_some([s.labels[k] for k in used[1:]])}" if len(used) > 1 else ""
         raise SectorWeightsError(
             Status.ERROR_SECTOR_OUT_OF_RANGE,
             f"sector {s.labels[c]!r} (column {self._names[1]!r}) is not in sectors=: "
@@ -318,7 +321,7 @@ class Holdings:
         raw = self._sums(m, column)
         return self._frame(self._arrange(raw) / self._totals[:, None])
 
-    def compare(self, targets: Any, tolerance: Any = 0.0) -> "TableComparison":
+    def compare(self, targets: Any, tolerance: Any = 0.0) -> TableComparison:
         """The weights against targets with a tolerance band (both matched by label: a number,
         a dict, a Series or a frame; see ``docs/tables.md``). Returns a
         :class:`TableComparison` with ``.active`` (weight - target) and ``.breaches``
@@ -338,7 +341,7 @@ class Holdings:
         sector: Any = None,
         value: Any = None,
         na: Optional[str] = None,
-    ) -> "TableEvaluation":
+    ) -> TableEvaluation:
         """An order list (a table with signed values: buys > 0, sells < 0, in the holdings'
         units) against the holdings: ``.before`` (the weights), ``.orders`` (each fund's
         signed order mix: sector sums / the fund's gross order value), ``.after`` (pro-forma
@@ -360,9 +363,13 @@ class Holdings:
         if targets is None:
             return TableEvaluation(self, before, mix, after, o.counts, o.dropped)
         t = band(targets, "targets", self._axes)
-        tol = band(0.0 if tolerance is None else tolerance, "tolerance", self._axes, nonnegative=True)
+        tol = band(
+            0.0 if tolerance is None else tolerance, "tolerance", self._axes, nonnegative=True
+        )
         c = compare_to_targets(after, t, tol)
-        return TableEvaluation(self, before, mix, after, o.counts, o.dropped, t, tol, c.active, c.breaches)
+        return TableEvaluation(
+            self, before, mix, after, o.counts, o.dropped, t, tol, c.active, c.breaches
+        )
 
     def __repr__(self) -> str:
         dropped = f", {_plural(self.dropped, 'row')} dropped" if self.dropped else ""
@@ -387,7 +394,9 @@ class _Orders:
     ) -> None:
         if na not in _NA:
             raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
-        names = tuple(n if n is not None else d for n, d in zip((portfolio, sector, value), h._names))
+        names = tuple(
+            n if n is not None else d for n, d in zip((portfolio, sector, value), h._names)
+        )
         t = Table(orders, "orders")
         p, s, v = _read_labels(t, names[0]), _read_labels(t, names[1]), t.floats(names[2])
         bad = _missing_rows([p.codes, s.codes], [v])
@@ -399,7 +408,11 @@ class _Orders:
                         raise _Rows(t, None).missing(codes < 0, name, "label")
                 raise _Rows(t, None).missing(~np.isfinite(v), names[2], "value")
             kept = np.flatnonzero(~bad)
-            p, s, v = Codes(p.codes[kept], p.labels, False), Codes(s.codes[kept], s.labels, False), v[kept]
+            p, s, v = (
+                Codes(p.codes[kept], p.labels, False),
+                Codes(s.codes[kept], s.labels, False),
+                v[kept],
+            )
         self.dropped = 0 if kept is None else t.num_rows - kept.size
         rows = _Rows(t, kept)
         axes = h._axes
@@ -428,7 +441,9 @@ class _Orders:
         self.h, self.rows = h, rows
 
     @staticmethod
-    def _map(codes: Codes, index: Dict[Any, int], what: str, column: Any, rows: _Rows) -> np.ndarray:
+    def _map(
+        codes: Codes, index: Dict[Any, int], what: str, column: Any, rows: _Rows
+    ) -> np.ndarray:
         """The orders' codes as holdings result positions; unknown labels named with rows."""
         table = np.array([index.get(x, -1) for x in codes.labels], dtype=np.intp)
         if table.size == 0:
@@ -445,10 +460,11 @@ class _Orders:
                 if what == "sector"
                 else ""
             )
+            n = int(np.count_nonzero(codes.codes == codes.codes[first]))
             raise SectorWeightsError(
                 Status.ERROR_INVALID_ARGUMENT,
-                f"{what} {label!r} (column {column!r}) of {_plural(int(np.count_nonzero(codes.codes[bad] == codes.codes[first])), 'order')} "
-                f"is not in the holdings{extra}: first at {rows.name(first)}{others}",
+                f"{what} {label!r} (column {column!r}) of {_plural(n, 'order')} is not in the "
+                f"holdings{extra}: first at {rows.name(first)}{others}",
             )
         return mapped
 
@@ -478,7 +494,7 @@ class _Orders:
         except SectorWeightsError as e:  # name the funds, not positions in the call's arrays
             labels = h._axes.portfolios
 
-            def fund(m: "re.Match[str]") -> str:
+            def fund(m: re.Match[str]) -> str:
                 return f"{m.group(0)} (portfolio {labels[int(funds[int(m.group(2))])]!r})"
 
             raise SectorWeightsError(
@@ -522,7 +538,9 @@ class TableComparison(_Result):
     weights), ``targets``, ``tolerance``, ``active`` (actual - targets) and ``breaches``
     (\\|active\\| > tolerance, bool); :meth:`report`, :meth:`plot`, HTML in notebooks."""
 
-    def __init__(self, h: Holdings, active: np.ndarray, breaches: np.ndarray, t: np.ndarray, tol: np.ndarray) -> None:
+    def __init__(
+        self, h: Holdings, active: np.ndarray, breaches: np.ndarray, t: np.ndarray, tol: np.ndarray
+    ) -> None:
         super().__init__(h)
         self._actual, self._active, self._breaches = h._weights, active, breaches
         self._t, self._tol = self._band(t), self._band(tol)
@@ -542,7 +560,8 @@ class TableComparison(_Result):
 
     def __repr__(self) -> str:
         P, S = self._shape()
-        return f"TableComparison({P} portfolios x {S} sectors, {int(np.count_nonzero(self._breaches))} breaches)"
+        n = int(np.count_nonzero(self._breaches))
+        return f"TableComparison({P} portfolios x {S} sectors, {n} breaches)"
 
     def _repr_html_(self) -> str:
         return _display.html_table(
@@ -609,7 +628,11 @@ class TableEvaluation(_Result):
     def __repr__(self) -> str:
         P, S = self._shape()
         n = sum(1 for c in self.order_counts.values() if c)
-        extra = "" if self._breaches is None else f", {int(np.count_nonzero(self._breaches))} breaches after the orders"
+        extra = (
+            ""
+            if self._breaches is None
+            else f", {int(np.count_nonzero(self._breaches))} breaches after the orders"
+        )
         return f"TableEvaluation({P} portfolios x {S} sectors, {n} with orders{extra})"
 
     def _repr_html_(self) -> str:

@@ -151,7 +151,10 @@ def test_missing_value_raises_naming_rows(df, bad):
 def test_missing_label_raises_naming_rows(df, column):
     df[column] = df[column].astype(object)
     df.loc[[5, 9], column] = None
-    with pytest.raises(sw.SectorWeightsError, match=rf"2 rows of the holdings have no '{column}' \(missing\); first at row 5\b"):
+    with pytest.raises(
+        sw.SectorWeightsError,
+        match=rf"2 rows of the holdings have no '{column}' \(missing\); first at row 5\b",
+    ):
         sw.Holdings(df, "fund", "sector", "mv")
 
 
@@ -179,7 +182,9 @@ def test_na_drop_errors_name_original_rows(df):
     df.loc[0, "mv"] = np.nan
     df.loc[10, "duration"] = np.nan
     h = sw.Holdings(df, "fund", "sector", "mv", na="drop")
-    with pytest.raises(sw.SectorWeightsError, match=r"1 row of the holdings has no 'duration'.*first at row 10\b"):
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"1 row of the holdings has no 'duration'.*first at row 10\b"
+    ):
         h.exposures("duration")
 
 
@@ -193,7 +198,9 @@ def test_nullable_values_missing(df):
 
 def test_nullable_integer_labels_with_missing(df):
     df["fund"] = pd.array([i % 3 + 100 if i != 6 else None for i in range(len(df))], dtype="Int64")
-    with pytest.raises(sw.SectorWeightsError, match=r"1 row of the holdings has no 'fund'.*row 6\b"):
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"1 row of the holdings has no 'fund'.*row 6\b"
+    ):
         sw.Holdings(df, "fund", "sector", "mv")
     h = sw.Holdings(df, "fund", "sector", "mv", na="drop")
     assert h.portfolios == [100, 101, 102]
@@ -225,7 +232,9 @@ def test_boolean_values_refused(df):
 def test_integer_fund_ids_and_categorical_sectors(rows, df):
     ids = {"Alpha": 3001, "Beta": 1002, "Gamma": 2000}
     df["fund"] = df["fund"].map(ids).astype(np.int64)
-    df["sector"] = df["sector"].astype(pd.CategoricalDtype(["Utilities", "Govt", "Energy", "Financials", "Unused"]))
+    df["sector"] = df["sector"].astype(
+        pd.CategoricalDtype(["Utilities", "Govt", "Energy", "Financials", "Unused"])
+    )
     w = sw.Holdings(df, "fund", "sector", "mv").weights()
     assert list(w.index) == [1002, 2000, 3001]
     assert list(w.columns) == sorted(SECTORS)  # present sectors, sorted; 'Unused' has no row
@@ -292,7 +301,9 @@ def test_compare_series_in_another_order_is_matched_by_label(df):
     assert list(reversed_.index) != h.sectors
     a, b = h.compare(ordered, 0.01), h.compare(reversed_, 0.01)
     pd.testing.assert_frame_equal(a.active, b.active)
-    assert b.active.loc["Alpha", "Energy"] == pytest.approx(h.weights().loc["Alpha", "Energy"] - 0.1)
+    assert b.active.loc["Alpha", "Energy"] == pytest.approx(
+        h.weights().loc["Alpha", "Energy"] - 0.1
+    )
 
 
 def test_compare_per_cell_frame_and_multiindex_series(df):
@@ -323,7 +334,10 @@ def test_tolerance_per_sector_dict(df):
             {"Energy": 0.1, "Financials": 0.2, "Govt": 0.3, "Utilities": 0.4, "Crypto": 0.0},
             r"targets for unknown sector 'Crypto'",
         ),
-        ({"Energy": 0.1, "Financials": np.nan, "Govt": 0.3, "Utilities": 0.4}, r"sector 'Financials' is not finite"),
+        (
+            {"Energy": 0.1, "Financials": np.nan, "Govt": 0.3, "Utilities": 0.4},
+            r"sector 'Financials' is not finite",
+        ),
     ],
 )
 def test_compare_label_errors(df, targets, pattern):
@@ -416,11 +430,15 @@ def test_evaluate_unknown_fund_or_sector(df):
     h = sw.Holdings(df, "fund", "sector", "mv")
     o = orders_frame()
     o.loc[2, "fund"] = "Delta"
-    with pytest.raises(sw.SectorWeightsError, match=r"portfolio 'Delta' .* is not in the holdings: first at row 2"):
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"portfolio 'Delta' .* is not in the holdings: first at row 2"
+    ):
         h.evaluate(o)
     o = orders_frame()
     o.loc[3, "sector"] = "Materials"
-    with pytest.raises(sw.SectorWeightsError, match=r"sector 'Materials' .*pass sectors=.*first at row 3"):
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"sector 'Materials' .*pass sectors=.*first at row 3"
+    ):
         h.evaluate(o)
 
 
@@ -437,7 +455,9 @@ def test_evaluate_missing_order_data(df):
     h = sw.Holdings(df, "fund", "sector", "mv")
     o = orders_frame()
     o.loc[1, "mv"] = np.nan
-    with pytest.raises(sw.SectorWeightsError, match=r"1 row of the orders has no 'mv'.*first at row 1\b"):
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"1 row of the orders has no 'mv'.*first at row 1\b"
+    ):
         h.evaluate(o)
     r = h.evaluate(o, na="drop")
     assert r.dropped == 1 and r.order_counts["Alpha"] == 1
@@ -452,8 +472,12 @@ def test_evaluate_zero_orders_and_selling_everything(df):
     df["mv"] = np.arange(len(df), dtype=np.float64)  # exact sums
     h = sw.Holdings(df, "fund", "sector", "mv")
     total = float(df.loc[df["fund"] == "Beta", "mv"].sum())
-    sell = pd.DataFrame({"fund": ["Beta", "Beta"], "sector": ["Govt", "Energy"], "mv": [-total + 1, -1.0]})
-    with pytest.raises(sw.SectorWeightsError, match="orders of portfolio 'Beta' sell its whole value"):
+    sell = pd.DataFrame(
+        {"fund": ["Beta", "Beta"], "sector": ["Govt", "Energy"], "mv": [-total + 1, -1.0]}
+    )
+    with pytest.raises(
+        sw.SectorWeightsError, match="orders of portfolio 'Beta' sell its whole value"
+    ):
         h.evaluate(sell)
 
 
@@ -478,7 +502,9 @@ def test_many_order_lists_reuse_the_holdings(df, rng):
         both = pd.concat([df[["fund", "sector", "mv"]], o])
         sums = both.groupby(["fund", "sector"]).mv.sum().unstack(fill_value=0.0)
         want = sums.div(sums.sum(axis=1), axis=0)
-        pd.testing.assert_frame_equal(r.after, want, check_exact=False, rtol=1e-10, check_names=False)
+        pd.testing.assert_frame_equal(
+            r.after, want, check_exact=False, rtol=1e-10, check_names=False
+        )
 
 
 def test_error_messages_never_name_array_positions(df):

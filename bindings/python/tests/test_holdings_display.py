@@ -4,7 +4,6 @@ plots rendered to PNG; and the frames benchmark's smoke run."""
 from __future__ import annotations
 
 import io
-import re
 import subprocess
 import sys
 
@@ -14,7 +13,7 @@ import pytest
 import sector_weights as sw
 
 from conftest import REPO_ROOT
-from test_holdings import SECTORS, make_rows
+from test_holdings import make_rows
 
 pd = pytest.importorskip("pandas")
 
@@ -28,7 +27,9 @@ def h(rng):
 
 @pytest.fixture
 def orders():
-    return pd.DataFrame({"fund": ["Alpha", "Gamma"], "sector": ["Energy", "Govt"], "mv": [900.0, -50.0]})
+    return pd.DataFrame(
+        {"fund": ["Alpha", "Gamma"], "sector": ["Energy", "Govt"], "mv": [900.0, -50.0]}
+    )
 
 
 def test_compare_report_lists_every_cell_and_marks_breaches(h):
@@ -57,7 +58,10 @@ def test_evaluate_report_names_funds_without_orders(h, orders):
 def test_repr(h, orders):
     assert repr(h) == "Holdings(3 portfolios x 4 sectors, 300 rows)"
     r = h.compare(TARGETS, 0.02)
-    assert repr(r) == f"TableComparison(3 portfolios x 4 sectors, {int(r.breaches.to_numpy().sum())} breaches)"
+    assert (
+        repr(r)
+        == f"TableComparison(3 portfolios x 4 sectors, {int(r.breaches.to_numpy().sum())} breaches)"
+    )
     assert repr(h.evaluate(orders)) == "TableEvaluation(3 portfolios x 4 sectors, 2 with orders)"
 
 
@@ -123,11 +127,14 @@ def test_holdings_demo_runs(tmp_path):
     """examples/python/holdings_demo.py end to end on a small table, with its plot."""
     pytest.importorskip("matplotlib")
     png = tmp_path / "plot.png"
+    demo = REPO_ROOT / "examples" / "python" / "holdings_demo.py"
     r = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "examples" / "python" / "holdings_demo.py"), "--bonds", "300",
-         "--plot", str(png)],
+        [sys.executable, str(demo), "--bonds", "300", "--plot", str(png)],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert r.returncode == 0, r.stderr
-    assert "ETF-01: no orders" in r.stdout and "TableEvaluation(20 portfolios x 18 sectors, 19 with orders" in r.stdout
+    assert (
+        "ETF-01: no orders" in r.stdout
+        and "TableEvaluation(20 portfolios x 18 sectors, 19 with orders" in r.stdout
+    )
     assert png.read_bytes()[:4] == b"\x89PNG"

@@ -29,7 +29,10 @@ def as_nested(result):
     if mod == "pandas":
         return {f: {s: float(result.loc[f, s]) for s in result.columns} for f in result.index}
     cols = result.columns if mod == "polars" else result.column_names
-    data = {c: (result.get_column(c).to_list() if mod == "polars" else result.column(c).to_pylist()) for c in cols}
+    data = {
+        c: (result.get_column(c).to_list() if mod == "polars" else result.column(c).to_pylist())
+        for c in cols
+    }
     first = cols[0]
     return {f: {c: data[c][i] for c in cols[1:]} for i, f in enumerate(data[first])}
 
@@ -41,7 +44,9 @@ def assert_matches(result, ref, sectors=None):
     for f in ref:
         assert list(got[f]) == [str(s) for s in want_sectors] or list(got[f]) == list(want_sectors)
         for s in want_sectors:
-            assert got[f][s if s in got[f] else str(s)] == pytest.approx(ref[f].get(s, 0.0), rel=1e-12)
+            assert got[f][s if s in got[f] else str(s)] == pytest.approx(
+                ref[f].get(s, 0.0), rel=1e-12
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -106,8 +111,12 @@ def test_pandas_arrow_dictionary_missing_label(rows):
     pd = pytest.importorskip("pandas")
     pa = pytest.importorskip("pyarrow")
     rows = dict(rows, sector=[None if i == 13 else s for i, s in enumerate(rows["sector"])])
-    df = pd.DataFrame(rows).astype({"sector": pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string()))})
-    with pytest.raises(sw.SectorWeightsError, match=r"1 row of the holdings has no 'sector'.*row 13\b"):
+    df = pd.DataFrame(rows).astype(
+        {"sector": pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string()))}
+    )
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"1 row of the holdings has no 'sector'.*row 13\b"
+    ):
         sw.Holdings(df, "fund", "sector", "mv")
     assert sw.Holdings(df, "fund", "sector", "mv", na="drop").dropped == 1
 
@@ -151,7 +160,9 @@ def test_polars_categorical_with_a_long_global_category_list(rows):
 def test_polars_integer_labels_float32_values_and_chunks(rows):
     pl = pytest.importorskip("polars")
     ids = {"Alpha": 30, "Beta": 10, "Gamma": 20}
-    rows32 = dict(rows, fund=[ids[f] for f in rows["fund"]], mv=[float(np.float32(v)) for v in rows["mv"]])
+    rows32 = dict(
+        rows, fund=[ids[f] for f in rows["fund"]], mv=[float(np.float32(v)) for v in rows["mv"]]
+    )
     df = pl.DataFrame(rows32).with_columns(pl.col("mv").cast(pl.Float32))
     df = pl.concat([df[:100], df[100:]], rechunk=False)
     assert df.n_chunks() == 2
@@ -166,9 +177,13 @@ def test_polars_nulls_both_ways(rows):
     rows["mv"] = [None if i in (21, 30) else v for i, v in enumerate(rows["mv"])]
     rows["fund"] = [None if i == 50 else f for i, f in enumerate(rows["fund"])]
     df = pl.DataFrame(rows)
-    with pytest.raises(sw.SectorWeightsError, match=r"1 row of the holdings has no 'fund'.*first at row 50\b"):
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"1 row of the holdings has no 'fund'.*first at row 50\b"
+    ):
         sw.Holdings(df, "fund", "sector", "mv")
-    with pytest.raises(sw.SectorWeightsError, match=r"2 rows of the holdings have no 'mv'.*first at row 21\b"):
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"2 rows of the holdings have no 'mv'.*first at row 21\b"
+    ):
         sw.Holdings(df.with_columns(pl.col("fund").fill_null("Alpha")), "fund", "sector", "mv")
     h = sw.Holdings(df, "fund", "sector", "mv", na="drop")
     assert h.dropped == 3
@@ -190,7 +205,9 @@ def test_polars_targets_frames(rows):
         for s in SECTORS:
             assert got[f][s] == pytest.approx(w[f][s] - want[s])
     wide = h.weights().reverse()  # another row order: matched by label
-    assert all(v == 0 for row in as_nested(h.compare(wide, 0.0).active).values() for v in row.values())
+    assert all(
+        v == 0 for row in as_nested(h.compare(wide, 0.0).active).values() for v in row.values()
+    )
     with pytest.raises(TypeError, match="polars Series has no labels"):
         h.compare(pl.Series([0.25] * 4), 0.01)
 
@@ -219,7 +236,9 @@ def test_arrow_label_types(rows, label_type):
         t = t.set_column(1, "sector", t.column("sector").dictionary_encode())
     elif label_type != "string":
         typ = getattr(pa, label_type)()
-        t = t.set_column(0, "fund", t.column("fund").cast(typ)).set_column(1, "sector", t.column("sector").cast(typ))
+        t = t.set_column(0, "fund", t.column("fund").cast(typ)).set_column(
+            1, "sector", t.column("sector").cast(typ)
+        )
     w = sw.Holdings(t, "fund", "sector", "mv").weights()
     assert isinstance(w, pa.Table)
     assert w.column_names == ["fund"] + sorted(SECTORS)
@@ -252,7 +271,9 @@ def test_arrow_nulls_and_decimals(rows):
     t = pa.table(rows).set_column(2, "mv", dec)
     assert_matches(sw.Holdings(t, "fund", "sector", "mv").weights(), reference(rows))
     with_null = pa.table(dict(rows, mv=[None if i == 7 else v for i, v in enumerate(rows["mv"])]))
-    with pytest.raises(sw.SectorWeightsError, match=r"1 row of the holdings has no 'mv'.*first at row 7\b"):
+    with pytest.raises(
+        sw.SectorWeightsError, match=r"1 row of the holdings has no 'mv'.*first at row 7\b"
+    ):
         sw.Holdings(with_null, "fund", "sector", "mv")
 
 
@@ -332,14 +353,15 @@ def test_polars_without_pyarrow():
         ["pyarrow", "pandas"],
         """
         import polars as pl, sector_weights as sw
-        df = pl.DataFrame({"fund": ["b", "a", "b"], "sector": ["x", "y", "y"], "mv": [1.0, 2.0, 3.0]})
+        df = pl.DataFrame({"fund": ["b", "a", "b"], "sector": ["x", "y", "y"], "mv": [1, 2, 3.0]})
         h = sw.Holdings(df, "fund", "sector", "mv")
         w = h.weights()
         assert w["fund"].to_list() == ["a", "b"] and w["y"].to_list() == [1.0, 0.75], w
-        r = h.evaluate(pl.DataFrame({"fund": ["a"], "sector": ["x"], "mv": [2.0]}), targets=0.5, tolerance=0.1)
+        orders = pl.DataFrame({"fund": ["a"], "sector": ["x"], "mv": [2.0]})
+        r = h.evaluate(orders, targets=0.5, tolerance=0.1)
         assert r.after["x"].to_list() == [0.5, 0.25], r.after
         assert r.orders["x"][0] == 1.0 and r.orders["x"].is_nan()[1], r.orders
-        assert r.breaches["x"].to_list() == [False, True] and r.breaches["y"].to_list() == [False, True]
+        assert r.breaches["x"].to_list() == r.breaches["y"].to_list() == [False, True]
         print("ok")
         """,
     )
@@ -360,3 +382,23 @@ def test_numpy_only_import():
         """,
     )
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_polars_categorical_with_a_sectors_list(rows):
+    pl = pytest.importorskip("polars")
+    # Funds and sectors cast together: their global codes interleave.
+    mixed = pl.DataFrame({"x": [v for pair in zip(FUNDS, SECTORS) for v in pair]}).cast(
+        pl.Categorical
+    )
+    df = pl.DataFrame(rows).with_columns(pl.col("fund", "sector").cast(pl.Categorical))
+    listed = SECTORS + ["Materials"]
+    w = sw.Holdings(df, "fund", "sector", "mv", sectors=listed).weights()
+    assert w.columns == ["fund"] + listed
+    assert_matches(w, reference(rows), sectors=listed)
+    first = rows["sector"].index("Govt")
+    with pytest.raises(
+        sw.SectorWeightsError,
+        match=rf"sector 'Govt' .* is not in sectors=: \d+ rows, first at row {first}\b",
+    ):
+        sw.Holdings(df, "fund", "sector", "mv", sectors=SECTORS[:3])
+    del mixed
