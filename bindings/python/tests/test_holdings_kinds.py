@@ -353,7 +353,8 @@ def test_polars_without_pyarrow():
         ["pyarrow", "pandas"],
         """
         import polars as pl, sector_weights as sw
-        df = pl.DataFrame({"fund": ["b", "a", "b"], "sector": ["x", "y", "y"], "mv": [1, 2, 3.0]})
+        df = pl.DataFrame({"fund": ["b", "a", "b"], "sector": ["x", "y", "y"]})
+        df = df.with_columns(mv=pl.Series([1.0, 2.0, 3.0]))
         h = sw.Holdings(df, "fund", "sector", "mv")
         w = h.weights()
         assert w["fund"].to_list() == ["a", "b"] and w["y"].to_list() == [1.0, 0.75], w
