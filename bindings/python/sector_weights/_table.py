@@ -4,7 +4,7 @@ One :class:`Table` wraps a pandas DataFrame, a polars DataFrame, a pyarrow Table
 ``__arrow_c_stream__`` (read into a pyarrow Table). Each reader keeps the column's own buffers
 where their layout allows (categorical codes, Arrow dictionary indices, numeric arrays without
 missing entries) and factorises strings without sorting the rows (pyarrow ``dictionary_encode``,
-polars' Enum cast, ``pandas.factorize``). pandas, polars and pyarrow are imported only when a
+polars' Categorical cast without pyarrow, ``pandas.factorize``). pandas, polars and pyarrow are imported only when a
 table of theirs is read.
 
 Conventions of every reader: a label column becomes :class:`Codes` (``codes[i]`` indexes
@@ -276,9 +276,7 @@ def _polars_codes(s: Any, name: str) -> Codes:
     if isinstance(dtype, pl.Categorical):
         return _polars_categorical(s)
     if dtype == pl.String:
-        # Measured fastest of polars' ways to factorise (see benches/frames.py and
-        # docs/tables.md): the cast hashes each string once; unique + Enum cast hashes twice.
-        return _polars_categorical(s.cast(pl.Categorical))
+        return _polars_strings(s, name)
     if dtype.is_integer() or dtype == pl.Boolean:
         if s.null_count():
             missing = s.is_null().to_numpy()
@@ -289,6 +287,20 @@ def _polars_codes(s: Any, name: str) -> Codes:
     uniques = s.unique(maintain_order=True).drop_nulls()
     enum = pl.Enum(uniques.cast(pl.String))
     return Codes(_polars_physical(s.cast(pl.String).cast(enum)), uniques.to_list(), True)
+
+
+def _polars_strings(s: Any, name: str) -> Codes:
+    """Measured here (docs/tables.md): with pyarrow, Arrow's dictionary_encode of the column's
+    own string views (exported without a copy) is the fastest; without it, the cast to
+    Categorical (one hash per string; unique + an Enum cast hash twice)."""
+    pl = sys.modules["polars"]
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return _polars_categorical(s.cast(pl.Categorical))
+    compat = getattr(pl, "CompatLevel", None)
+    arr = s.to_arrow(compat_level=compat.newest()) if compat is not None else s.to_arrow()
+    return _arrow_codes(pa.chunked_array([arr]), name)
 
 
 def _polars_categorical(s: Any) -> Codes:
