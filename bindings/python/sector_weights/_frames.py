@@ -55,7 +55,7 @@ def result_frame(kind: str, data: np.ndarray, axes: Any) -> Any:
     ``axes``. The frame owns its data (a copy): changing it never changes a cached result."""
     rows, columns = _labels(kind, axes)
     if kind == "pandas":
-        return sys.modules["pandas"].DataFrame(data.copy(), index=rows, columns=columns)
+        return sys.modules["pandas"].DataFrame(data, index=rows, columns=columns, copy=True)
     by_column = np.ascontiguousarray(data.T)  # one contiguous row per sector column
     if kind == "polars":
         pl = sys.modules["polars"]

@@ -79,6 +79,10 @@ def _read_labels(t: Table, name: Any) -> Codes:
     return codes
 
 
+def _is_identity(order: np.ndarray, n: int) -> bool:
+    return order.shape[0] == n and bool(np.all(order == np.arange(n)))
+
+
 def _compacted(c: Codes) -> Codes:
     present, dense = compact(c.codes, len(c.labels))
     return Codes(dense, [c.labels[i] for i in present.tolist()], True)
@@ -267,10 +271,13 @@ class Holdings:
 
     def _arrange(self, raw: np.ndarray) -> np.ndarray:
         """Sums per code -> sums in result order (listed sectors no code has: zeros)."""
-        rows = raw[self._prow]
-        if self._scol.size and self._scol.min() < 0:
+        prow, scol = self._prow, self._scol
+        rows = raw if _is_identity(prow, raw.shape[0]) else np.take(raw, prow, axis=0)
+        if _is_identity(scol, rows.shape[1]):
+            return rows
+        if scol.size and scol.min() < 0:
             rows = np.concatenate([rows, np.zeros((rows.shape[0], 1))], axis=1)
-        return rows[:, self._scol]
+        return np.take(rows, scol, axis=1)  # (numpy's rows[:, scol] is 5x slower)
 
     def _check_totals(self) -> None:
         zero = np.flatnonzero(self._totals == 0)
