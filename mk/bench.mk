@@ -1,18 +1,25 @@
-# Performance (issue 4): benchmarks. Not part of `make test` except the smoke run.
+# Performance (issues 4 and 15): benchmarks. Not part of `make test` except the smoke run.
 #
-#   make bench           criterion benchmarks of the Rust kernel (cargo bench --bench kernel);
-#                        BENCH_ARGS='-- 20x50000' filters, SW_BENCH_HUGE=1 adds 500 x 50,000
-#   make bench-parts     benches/parts.rs: one small portfolio with many sectors taken apart (check,
-#                        zero + add, both, kernel::compute) against the plain loop, interleaved
-#   make bench-compare   benches/compare.py: this library against C, C++, numpy, polars, pandas and
-#                        the read-bandwidth floor, in one process; writes docs/benchmarks/
-#                        (COMPARE_ARGS='--huge' adds 500 x 50,000; see --help)
-#   make test-bench-smoke  compare.py on tiny sizes with every contender required (in make test)
-.PHONY: bench bench-parts bench-deps bench-compare test-bench-smoke
+#   make bench             criterion benchmarks of the Rust kernel (cargo bench --bench kernel);
+#                          BENCH_ARGS='-- 20x50000' filters, SW_BENCH_HUGE=1 adds 500 x 50,000
+#   make bench-parts       benches/parts.rs: one small portfolio with many sectors taken apart (check,
+#                          zero + add, both, kernel::compute) against the plain loop, interleaved
+#   make bench-compare     benches/compare.py: this library against C, C++, OpenMP C, numba, numpy,
+#                          polars, pandas, duckdb, boost-histogram and the true read floor, in runs
+#                          A, B and N; writes docs/benchmarks/ (COMPARE_ARGS='--huge' adds
+#                          500 x 50,000, '--out DIR' writes elsewhere; see --help)
+#   make bench-deps        the package and every Python peer in the venv ($(BENCH_PY) $(BENCH_PEERS_PY))
+#   make test-bench-smoke  compare.py on tiny sizes, every contender but the heavy pip peers required
+#                          (in make test: no large install, well under a minute)
+#   make test-bench-peers  the same with numba, duckdb and boost-histogram required too (make check;
+#                          installs them)
+.PHONY: bench bench-parts bench-deps bench-deps-core bench-compare test-bench-smoke test-bench-peers
 
 BENCH_ARGS ?=
 COMPARE_ARGS ?=
-BENCH_EXTRA_PY := polars pandas matplotlib
+BENCH_PY := polars pandas matplotlib
+BENCH_PEERS_PY := numba duckdb boost-histogram
+BENCH_SMOKE_ARGS := --smoke --require-all
 
 bench:
 	$(CARGO) bench --bench kernel $(BENCH_ARGS)
@@ -21,14 +28,24 @@ bench-parts:
 	$(CARGO) bench --bench parts
 
 # The package (python-install, mk/python.mk) plus the frame libraries and matplotlib in its venv.
-bench-deps: python-install
+bench-deps-core: python-install
 	@$(VENV_PY) -c "import polars, pandas, matplotlib" 2>/dev/null || \
-	  $(PY_PIP) install --quiet $(BENCH_EXTRA_PY)
+	  $(PY_PIP) install --quiet $(BENCH_PY)
+
+# ... plus the heavy peers: numba (with llvmlite), duckdb, boost-histogram.
+bench-deps: bench-deps-core
+	@$(VENV_PY) -c "import numba, duckdb, boost_histogram" 2>/dev/null || \
+	  $(PY_PIP) install --quiet $(BENCH_PEERS_PY)
 
 bench-compare: build bench-deps
 	$(VENV_PY) benches/compare.py $(COMPARE_ARGS)
 
-test-bench-smoke: build bench-deps
-	$(VENV_PY) benches/compare.py --smoke --require-all --out target/bench-smoke
+test-bench-smoke: build bench-deps-core
+	$(VENV_PY) benches/compare.py $(BENCH_SMOKE_ARGS) --without numba,duckdb,boost-histogram \
+	  --out target/bench-smoke
+
+test-bench-peers: build bench-deps
+	$(VENV_PY) benches/compare.py $(BENCH_SMOKE_ARGS) --out target/bench-smoke-peers
 
 TEST_TARGETS += test-bench-smoke
+CHECK_TARGETS += test-bench-peers

@@ -1,7 +1,7 @@
 """A portfolio manager's order lists, evaluated with the sector_weights package.
 
-The README's "Portfolio-manager guide" walks through this script; its printed report there is this
-script's real output. Run it from the repository root with the package installed
+docs/portfolio-managers.md walks through this script; its printed report there is this script's
+real output. Run it from the repository root with the package installed
 (`make python-install`):
 
     .venv/bin/python examples/python/order_lists.py

@@ -659,10 +659,10 @@ def test_to_frame_without_pandas(monkeypatch):
 
 
 # ---------------------------------------------------------------------------------------------
-# The worked example script and the README's copy of its report
+# The worked example script and the guide's copy of its report (docs/portfolio-managers.md)
 
 SCRIPT = REPO_ROOT / "examples" / "python" / "order_lists.py"
-README = REPO_ROOT / "README.md"
+GUIDE = REPO_ROOT / "docs" / "portfolio-managers.md"
 MARKER = "<!-- order_lists.py report: the test in bindings/python/tests/test_pm.py checks it -->"
 
 
@@ -684,19 +684,19 @@ def test_order_lists_example_runs():
     assert run_script("--orders", "0").returncode == 2
 
 
-@pytest.mark.skipif(not (SCRIPT.is_file() and README.is_file()), reason="no source checkout")
-def test_readme_shows_the_real_report():
-    """Every ```text block that follows MARKER in the README is verbatim script output."""
-    text = README.read_text(encoding="utf-8")
+@pytest.mark.skipif(not (SCRIPT.is_file() and GUIDE.is_file()), reason="no source checkout")
+def test_guide_shows_the_real_report():
+    """Every ```text block that follows MARKER in the guide is verbatim script output."""
+    text = GUIDE.read_text(encoding="utf-8")
     parts = text.split(MARKER)[1:]
-    assert len(parts) >= 2, "README's portfolio-manager guide lost its example reports"
+    assert len(parts) >= 2, "the portfolio-manager guide lost its example reports"
     r = run_script("--portfolios", "2", "--bonds", "100", "--orders", "5")
     assert r.returncode == 0, r.stderr
     for part in parts:
         assert part.startswith("\n```text\n"), part[:80]
         block = part.split("```text\n", 1)[1].split("```", 1)[0]
         assert block.strip() and block in r.stdout, (
-            "README report differs from the script's output:\n" + block
+            "the guide's report differs from the script's output:\n" + block
         )
 
 
