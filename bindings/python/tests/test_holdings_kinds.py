@@ -403,3 +403,35 @@ def test_polars_categorical_with_a_sectors_list(rows):
     ):
         sw.Holdings(df, "fund", "sector", "mv", sectors=SECTORS[:3])
     del mixed
+
+
+def test_arrow_targets_shaped_like_the_result(rows):
+    pa = pytest.importorskip("pyarrow")
+    h = sw.Holdings(pa.table(rows), "fund", "sector", "mv")
+    w = h.weights()
+    shuffled = w.take([2, 0, 1]).select(["fund"] + sorted(SECTORS, reverse=True))
+    r = h.compare(shuffled, 0.0)
+    assert all(v == 0 for row in as_nested(r.active).values() for v in row.values())
+    long = pa.table({"sector": SECTORS, "t": [0.1, 0.2, 0.3, 0.4]})
+    want = dict(zip(SECTORS, [0.1, 0.2, 0.3, 0.4]))
+    got, weights = as_nested(h.compare(long, 0.01).active), as_nested(w)
+    assert all(got[f][s] == pytest.approx(weights[f][s] - want[s]) for f in FUNDS for s in SECTORS)
+
+
+def test_many_portfolios_with_wide_integer_ids(rng):
+    """20,000 funds with ids spread over 10^9: codes by sorted uniques, checked against pandas."""
+    pd = pytest.importorskip("pandas")
+    n, funds = 200_000, 20_000
+    ids = rng.choice(10**9, funds, replace=False)
+    df = pd.DataFrame(
+        {
+            "fund": ids[rng.integers(0, funds, n)],
+            "sector": rng.integers(0, 30, n).astype(np.int16),
+            "mv": rng.uniform(1, 2, n),
+        }
+    )
+    w = sw.Holdings(df, "fund", "sector", "mv").weights()
+    sums = df.groupby(["fund", "sector"]).mv.sum().unstack(fill_value=0.0)
+    want = sums.div(sums.sum(axis=1), axis=0)
+    assert list(w.index) == sorted(set(df["fund"]))
+    np.testing.assert_allclose(w.to_numpy(), want.to_numpy(), rtol=1e-12, atol=1e-15)
