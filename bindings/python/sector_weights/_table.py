@@ -3,9 +3,9 @@
 One :class:`Table` wraps a pandas DataFrame, a polars DataFrame, a pyarrow Table or any object with
 ``__arrow_c_stream__`` (read into a pyarrow Table). Each reader keeps the column's own buffers
 where their layout allows (categorical codes, Arrow dictionary indices, numeric arrays without
-missing entries) and factorises strings without sorting the rows (pyarrow ``dictionary_encode``,
-polars' Categorical cast without pyarrow, ``pandas.factorize``). pandas, polars and pyarrow are imported only when a
-table of theirs is read.
+missing entries) and factorises strings without sorting the rows (pyarrow ``dictionary_encode``;
+without pyarrow, polars' Categorical cast or ``pandas.factorize``). pandas, polars and pyarrow are
+imported only when a table of theirs is read.
 
 Conventions of every reader: a label column becomes :class:`Codes` (``codes[i]`` indexes
 ``labels``; -1 marks a missing label); a value column becomes a float32/float64 array in which

@@ -11,102 +11,34 @@ and totals: every later question (weights, exposures to a metric, targets, many 
 reuses them. Results are frames of the input's kind (see ``_frames``); every error names rows of
 the user's table (position and, for pandas, index label) or the labels at fault.
 
-Module layout: ``_table`` reads columns, ``_grouped`` sums rows by (portfolio, sector) code,
-``_bands`` aligns targets and tolerances by label, ``_frames`` builds result frames, ``_display``
-draws reports, HTML and plots; this module ties them together.
+Module layout: ``_table`` reads columns; ``_rows`` names rows and missing entries; ``_grouped``
+sums rows by (portfolio, sector) code; ``_bands`` aligns targets and tolerances by label;
+``_orders`` reads an order table against the holdings; ``_results`` holds what ``compare`` and
+``evaluate`` return; ``_frames`` builds result frames; ``_display`` draws reports, HTML and plots.
+This module ties them together.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
-# Only the package's public names (imported by __init__ before this module).
-from . import SectorWeightsError, Status, _display, compare_to_targets, evaluate_orders
+# Of the package, only its public names (imported by __init__ before this module).
+from . import SectorWeightsError, Status, _display, compare_to_targets
 from ._bands import Axes, band
 from ._frames import result_frame
 from ._grouped import grouped_sums
-from ._table import Codes, Table, compact
+from ._orders import OrderTable
+from ._results import TableComparison, TableEvaluation
+from ._rows import NA, Rows, bounded, missing_rows, plural, read_labels, some
+from ._table import Codes, Table
 
 __all__ = ["Holdings", "TableComparison", "TableEvaluation"]
-
-_NA = ("raise", "drop")
-
-
-def _some(labels: Sequence[Any], limit: int = 5) -> str:
-    shown = ", ".join(repr(x) for x in list(labels)[:limit])
-    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-class _Rows:
-    """The rows kept from a table (all, or those left after na='drop'), named as in the table."""
-
-    __slots__ = ("table", "kept")
-
-    def __init__(self, table: Table, kept: Optional[np.ndarray]) -> None:
-        self.table, self.kept = table, kept
-
-    def name(self, i: int) -> str:
-        """The table's name for kept row i."""
-        return self.table.row(int(i) if self.kept is None else int(self.kept[i]))
-
-    def missing(self, bad: np.ndarray, column: Any, what: str) -> SectorWeightsError:
-        n = int(np.count_nonzero(bad))
-        first = int(np.flatnonzero(bad)[0])
-        return SectorWeightsError(
-            Status.ERROR_NON_FINITE if what == "value" else Status.ERROR_INVALID_ARGUMENT,
-            f"{_plural(n, 'row')} of the {self.table.what} {'has' if n == 1 else 'have'} no "
-            f"{column!r} (missing{', NaN or ±Inf' if what == 'value' else ''}); first at "
-            f"{self.name(first)}",
-        )
-
-
-def _read_labels(t: Table, name: Any) -> Codes:
-    codes = t.codes(name)
-    labels = codes.labels
-    if len(set(labels)) != len(labels):  # e.g. an Arrow dictionary with repeated entries
-        first: Dict[Any, int] = {}
-        remap = np.array([first.setdefault(x, len(first)) for x in labels], dtype=np.int64)
-        c = codes.codes
-        c = np.where(c < 0, -1, remap[np.maximum(c, 0)])
-        codes = Codes(c, list(first), codes.all_used)
-    return codes
 
 
 def _is_identity(order: np.ndarray, n: int) -> bool:
     return order.shape[0] == n and bool(np.all(order == np.arange(n)))
-
-
-def _compacted(c: Codes) -> Codes:
-    present, dense = compact(c.codes, len(c.labels))
-    return Codes(dense, [c.labels[i] for i in present.tolist()], True)
-
-
-def _bounded(p: Codes, s: Codes, rows: int) -> Tuple[Codes, Codes]:
-    """Codes whose (portfolio x sector) table stays small: label lists far longer than the
-    labels in use (e.g. a categorical's unused categories) are cut to the labels in use."""
-    limit = max(1 << 22, 4 * rows)
-    if len(p.labels) * len(s.labels) > limit and not s.all_used:
-        s = _compacted(s)
-    if len(p.labels) * len(s.labels) > limit and not p.all_used:
-        p = _compacted(p)
-    return p, s
-
-
-def _missing_rows(codes: Sequence[np.ndarray], values: Sequence[np.ndarray]) -> np.ndarray:
-    bad = np.zeros(len(codes[0]) if codes else len(values[0]), dtype=bool)
-    for c in codes:
-        if c.dtype.kind == "i":
-            bad |= c < 0
-    for v in values:
-        bad |= ~np.isfinite(v)
-    return bad
 
 
 class Holdings:
@@ -146,24 +78,24 @@ class Holdings:
         sectors: Optional[Sequence[Any]] = None,
         na: str = "raise",
     ) -> None:
-        if na not in _NA:
+        if na not in NA:
             raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
         t = Table(frame, "holdings")
         self._kind = t.kind
         self._names = (portfolio, sector, value)
         self._na = na
-        p, s, v = _read_labels(t, portfolio), _read_labels(t, sector), t.floats(value)
+        p, s, v = read_labels(t, portfolio), read_labels(t, sector), t.floats(value)
         kept: Optional[np.ndarray] = None
         if na == "drop":
-            bad = _missing_rows([p.codes, s.codes], [v])
+            bad = missing_rows([p.codes, s.codes], [v])
             if bad.any():
                 kept = np.flatnonzero(~bad)
                 p = Codes(p.codes[kept], p.labels, False)
                 s = Codes(s.codes[kept], s.labels, False)
                 v = v[kept]
-        p, s = _bounded(p, s, v.shape[0])
+        p, s = bounded(p, s, v.shape[0])
         self.dropped: int = 0 if kept is None else t.num_rows - kept.size
-        self._rows = _Rows(t, kept)
+        self._rows = Rows(t, kept)
         self._p, self._s, self._v = p, s, v
         listed = None if sectors is None else self._listed(sectors)
         if listed is not None:
@@ -184,7 +116,7 @@ class Holdings:
         listed = list(sectors)
         if len(set(listed)) != len(listed):
             twice = [x for i, x in enumerate(listed) if x in listed[:i]]
-            raise ValueError(f"sectors lists {_some(twice)} more than once")
+            raise ValueError(f"sectors lists {some(twice)} more than once")
         return listed
 
     def _check_listed(self, listed: List[Any]) -> None:
@@ -207,11 +139,11 @@ class Holdings:
         c = used[0]
         hits = codes == c
         n = int(np.count_nonzero(hits))
-        others = f"; also {_some([s.labels[k] for k in used[1:]])}" if len(used) > 1 else ""
+        others = f"; also {some([s.labels[k] for k in used[1:]])}" if len(used) > 1 else ""
         raise SectorWeightsError(
             Status.ERROR_SECTOR_OUT_OF_RANGE,
             f"sector {s.labels[c]!r} (column {self._names[1]!r}) is not in sectors=: "
-            f"{_plural(n, 'row')}, first at {self._rows.name(int(np.argmax(hits)))}{others}",
+            f"{plural(n, 'row')}, first at {self._rows.name(int(np.argmax(hits)))}{others}",
         )
 
     def _grouped(self, weights: np.ndarray, metric: Optional[np.ndarray]) -> np.ndarray:
@@ -287,7 +219,7 @@ class Holdings:
             raise SectorWeightsError(
                 Status.ERROR_ZERO_TOTAL,
                 f"portfolio {self.portfolios[i]!r} (column {self._names[0]!r}) has a total "
-                f"{self._names[2]!r} of 0 over its {_plural(int(np.count_nonzero(hits)), 'row')} "
+                f"{self._names[2]!r} of 0 over its {plural(int(np.count_nonzero(hits)), 'row')} "
                 f"(first at {self._rows.name(int(np.argmax(hits)))}): its weights are undefined"
                 + (f"; {zero.size - 1} more such portfolios" if zero.size > 1 else ""),
             )
@@ -336,7 +268,7 @@ class Holdings:
         t = band(targets, "targets", self._axes)
         tol = band(tolerance, "tolerance", self._axes, nonnegative=True)
         r = compare_to_targets(self._weights, t, tol)
-        return TableComparison(self, r.active, r.breaches, t, tol)
+        return TableComparison(self._kind, self._axes, self._weights, r.active, r.breaches, t, tol)
 
     def evaluate(
         self,
@@ -359,7 +291,7 @@ class Holdings:
         defaults to the holdings'."""
         if tolerance is not None and targets is None:
             raise ValueError("tolerance was given without targets: a band needs a target")
-        o = _Orders(self, orders, portfolio, sector, value, self._na if na is None else na)
+        o = OrderTable(self, orders, portfolio, sector, value, self._na if na is None else na)
         before = self._weights
         mix = np.full(before.shape, np.nan)
         after = before.copy()
@@ -368,21 +300,22 @@ class Holdings:
             mix[o.funds] = r.orders
             after[o.funds] = r.after
         if targets is None:
-            return TableEvaluation(self, before, mix, after, o.counts, o.dropped)
+            return TableEvaluation(self._kind, self._axes, before, mix, after, o.counts, o.dropped)
         t = band(targets, "targets", self._axes)
         tol = band(
             0.0 if tolerance is None else tolerance, "tolerance", self._axes, nonnegative=True
         )
         c = compare_to_targets(after, t, tol)
         return TableEvaluation(
-            self, before, mix, after, o.counts, o.dropped, t, tol, c.active, c.breaches
-        )
+            self._kind, self._axes, before, mix, after, o.counts, o.dropped,
+            t, tol, c.active, c.breaches,
+        )  # fmt: skip
 
     def __repr__(self) -> str:
-        dropped = f", {_plural(self.dropped, 'row')} dropped" if self.dropped else ""
+        dropped = f", {plural(self.dropped, 'row')} dropped" if self.dropped else ""
         return (
-            f"Holdings({_plural(len(self._axes.portfolios), 'portfolio')} x "
-            f"{_plural(len(self._axes.sectors), 'sector')}, {_plural(self.num_rows, 'row')}"
+            f"Holdings({plural(len(self._axes.portfolios), 'portfolio')} x "
+            f"{plural(len(self._axes.sectors), 'sector')}, {plural(self.num_rows, 'row')}"
             f"{dropped})"
         )
 
@@ -390,268 +323,3 @@ class Holdings:
         return _display.html_table(
             repr(self), self._axes, {"weight": self._weights}, None, None, None
         )
-
-
-class _Orders:
-    """One order table read against a Holdings: codes in the holdings' result order, the funds
-    with orders, and the library call for them."""
-
-    def __init__(
-        self, h: Holdings, orders: Any, portfolio: Any, sector: Any, value: Any, na: str
-    ) -> None:
-        if na not in _NA:
-            raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
-        names = tuple(
-            n if n is not None else d for n, d in zip((portfolio, sector, value), h._names)
-        )
-        t = Table(orders, "orders")
-        p, s, v = _read_labels(t, names[0]), _read_labels(t, names[1]), t.floats(names[2])
-        bad = _missing_rows([p.codes, s.codes], [v])
-        kept = None
-        if bad.any():
-            if na == "raise":
-                for codes, name in ((p.codes, names[0]), (s.codes, names[1])):
-                    if codes.dtype.kind == "i" and np.any(codes < 0):
-                        raise _Rows(t, None).missing(codes < 0, name, "label")
-                raise _Rows(t, None).missing(~np.isfinite(v), names[2], "value")
-            kept = np.flatnonzero(~bad)
-            p, s, v = (
-                Codes(p.codes[kept], p.labels, False),
-                Codes(s.codes[kept], s.labels, False),
-                v[kept],
-            )
-        self.dropped = 0 if kept is None else t.num_rows - kept.size
-        rows = _Rows(t, kept)
-        axes = h._axes
-        self.op = self._map(p, axes.p_index, "portfolio", names[0], rows)
-        self.os = self._map(s, axes.s_index, "sector", names[1], rows)
-        self.v = v
-        P = len(axes.portfolios)
-        self.counts = np.bincount(self.op, minlength=P)
-        self.funds = np.flatnonzero(self.counts)
-        gross = np.bincount(self.op, weights=np.abs(v), minlength=P)
-        net = np.bincount(self.op, weights=v, minlength=P)
-        for i in self.funds:
-            if gross[i] == 0:
-                first = int(np.argmax(self.op == i))
-                raise SectorWeightsError(
-                    Status.ERROR_ZERO_TOTAL,
-                    f"the orders of portfolio {axes.portfolios[i]!r} all have {names[2]!r} 0 "
-                    f"(first at {rows.name(first)}): their mix is undefined",
-                )
-            if h._totals[i] + net[i] == 0:
-                raise SectorWeightsError(
-                    Status.ERROR_ZERO_TOTAL,
-                    f"the orders of portfolio {axes.portfolios[i]!r} sell its whole value "
-                    f"(pro-forma total 0): its weights after them are undefined",
-                )
-        self.h, self.rows = h, rows
-
-    @staticmethod
-    def _map(
-        codes: Codes, index: Dict[Any, int], what: str, column: Any, rows: _Rows
-    ) -> np.ndarray:
-        """The orders' codes as holdings result positions; unknown labels named with rows."""
-        table = np.array([index.get(x, -1) for x in codes.labels], dtype=np.intp)
-        if table.size == 0:
-            return np.zeros(0, dtype=np.intp)
-        mapped = table[codes.codes]
-        if np.any(mapped < 0):
-            bad = mapped < 0
-            first = int(np.argmax(bad))
-            label = codes.labels[int(codes.codes[first])]
-            unknown = sorted({codes.labels[int(c)] for c in np.unique(codes.codes[bad])}, key=repr)
-            others = f"; unknown {what}s: {_some(unknown)}" if len(unknown) > 1 else ""
-            extra = (
-                " (pass sectors= to Holdings to allow a sector no holding has)"
-                if what == "sector"
-                else ""
-            )
-            n = int(np.count_nonzero(codes.codes == codes.codes[first]))
-            raise SectorWeightsError(
-                Status.ERROR_INVALID_ARGUMENT,
-                f"{what} {label!r} (column {column!r}) of {_plural(n, 'order')} is not in the "
-                f"holdings{extra}: first at {rows.name(first)}{others}",
-            )
-        return mapped
-
-    def evaluate(self) -> Any:
-        """sw.evaluate_orders for the funds with orders: each fund's holdings enter as its
-        per-sector sums (one pseudo-holding per sector), its orders sorted by fund."""
-        h, funds = self.h, self.funds
-        S = len(h._axes.sectors)
-        # Orders grouped by fund, keeping their order within a fund: a stable sort of small
-        # integers (numpy sorts 8 and 16-bit keys by radix, in one pass).
-        key = np.int16 if funds.size <= np.iinfo(np.int16).max else np.intp
-        position = np.full(len(h._axes.portfolios), -1, dtype=key)
-        position[funds] = np.arange(funds.size, dtype=key)
-        order = np.argsort(position[self.op], kind="stable")
-        order_offsets = np.zeros(funds.size + 1, dtype=np.int64)
-        np.cumsum(self.counts[funds], out=order_offsets[1:])
-        try:
-            return evaluate_orders(
-                np.ascontiguousarray(h._sum[funds]).reshape(-1),
-                np.tile(np.arange(S, dtype=np.int32), funds.size),
-                self.v[order].astype(np.float64, copy=False),
-                self.os[order].astype(np.int32),
-                S,
-                portfolio_offsets=np.arange(funds.size + 1, dtype=np.int64) * S,
-                order_offsets=order_offsets,
-            )
-        except SectorWeightsError as e:  # name the funds, not positions in the call's arrays
-            labels = h._axes.portfolios
-
-            def fund(m: re.Match[str]) -> str:
-                return f"{m.group(0)} (portfolio {labels[int(funds[int(m.group(2))])]!r})"
-
-            raise SectorWeightsError(
-                e.status, re.sub(r"(order list|portfolio) (\d+)", fund, e.message)
-            ) from None
-
-
-class _Result:
-    """What TableComparison and TableEvaluation share: frames built on first use."""
-
-    _main = "actual"
-
-    def __init__(self, h: Holdings) -> None:
-        self._kind, self._axes = h._kind, h._axes
-        self._cache: Dict[str, Any] = {}
-
-    def _frame(self, key: str, data: Optional[np.ndarray]) -> Any:
-        if data is None:
-            return None
-        if key not in self._cache:
-            self._cache[key] = result_frame(self._kind, np.asarray(data), self._axes)
-        return self._cache[key]
-
-    @property
-    def portfolios(self) -> List[Any]:
-        return list(self._axes.portfolios)
-
-    @property
-    def sectors(self) -> List[Any]:
-        return list(self._axes.sectors)
-
-    def _shape(self) -> Tuple[int, int]:
-        return len(self._axes.portfolios), len(self._axes.sectors)
-
-    def _band(self, x: Optional[np.ndarray]) -> Optional[np.ndarray]:
-        return None if x is None else np.broadcast_to(x, self._shape())
-
-
-class TableComparison(_Result):
-    """The result of :meth:`Holdings.compare`: frames (portfolios x sectors) ``actual`` (the
-    weights), ``targets``, ``tolerance``, ``active`` (actual - targets) and ``breaches``
-    (\\|active\\| > tolerance, bool); :meth:`report`, :meth:`plot`, HTML in notebooks."""
-
-    def __init__(
-        self, h: Holdings, active: np.ndarray, breaches: np.ndarray, t: np.ndarray, tol: np.ndarray
-    ) -> None:
-        super().__init__(h)
-        self._actual, self._active, self._breaches = h._weights, active, breaches
-        self._t, self._tol = self._band(t), self._band(tol)
-
-    actual = property(lambda self: self._frame("actual", self._actual))
-    targets = property(lambda self: self._frame("targets", self._t))
-    tolerance = property(lambda self: self._frame("tolerance", self._tol))
-    active = property(lambda self: self._frame("active", self._active))
-    breaches = property(lambda self: self._frame("breaches", self._breaches))
-
-    def report(self, percent: bool = True) -> str:
-        """The per-sector lines a portfolio manager reads, one block per portfolio."""
-        return _display.report(
-            self._axes, {"actual": self._actual}, self._t, self._tol, self._active, self._breaches,
-            percent=percent,
-        )  # fmt: skip
-
-    def __repr__(self) -> str:
-        P, S = self._shape()
-        n = int(np.count_nonzero(self._breaches))
-        return f"TableComparison({P} portfolios x {S} sectors, {n} breaches)"
-
-    def _repr_html_(self) -> str:
-        return _display.html_table(
-            repr(self), self._axes, {"actual": self._actual}, self._t, self._tol, self._breaches
-        )
-
-    def plot(self, portfolio: Any = None) -> Any:
-        """Per sector, the weight against the target and its tolerance band, breaches marked
-        (matplotlib). ``portfolio``: a label, a list of labels, or None (every portfolio, one
-        panel each; at most 24). Returns the matplotlib Figure."""
-        return _display.plot(
-            self._axes, self._actual, None, self._t, self._tol, self._breaches, portfolio, "weight"
-        )
-
-
-class TableEvaluation(_Result):
-    """The result of :meth:`Holdings.evaluate`: frames (portfolios x sectors) ``before``,
-    ``orders`` (each fund's signed order mix; NaN for a fund without orders), ``after``
-    (pro-forma weights) and, with targets, ``targets``, ``tolerance``, ``active`` (after -
-    targets) and ``breaches`` (else None); ``order_counts`` (orders per portfolio, in
-    result order); ``dropped`` (order rows left out by na='drop'); :meth:`report`,
-    :meth:`plot`, HTML in notebooks."""
-
-    def __init__(
-        self,
-        h: Holdings,
-        before: np.ndarray,
-        orders: np.ndarray,
-        after: np.ndarray,
-        counts: np.ndarray,
-        dropped: int,
-        t: Optional[np.ndarray] = None,
-        tol: Optional[np.ndarray] = None,
-        active: Optional[np.ndarray] = None,
-        breaches: Optional[np.ndarray] = None,
-    ) -> None:
-        super().__init__(h)
-        self._before, self._orders, self._after = before, orders, after
-        self._t, self._tol = self._band(t), self._band(tol)
-        self._active, self._breaches = active, breaches
-        self.order_counts: Dict[Any, int] = dict(zip(h._axes.portfolios, counts.tolist()))
-        self.dropped = dropped
-
-    before = property(lambda self: self._frame("before", self._before))
-    orders = property(lambda self: self._frame("orders", self._orders))
-    after = property(lambda self: self._frame("after", self._after))
-    targets = property(lambda self: self._frame("targets", self._t))
-    tolerance = property(lambda self: self._frame("tolerance", self._tol))
-    active = property(lambda self: self._frame("active", self._active))
-    breaches = property(lambda self: self._frame("breaches", self._breaches))
-
-    def report(self, percent: bool = True) -> str:
-        """One block per portfolio: before, orders, after (and target, band, active)."""
-        cols = {"before": self._before, "orders": self._orders, "after": self._after}
-        return _display.report(
-            self._axes, cols, self._t, self._tol, self._active, self._breaches, percent=percent,
-            counts=self.order_counts,
-            legend=[
-                "before = holdings / portfolio total; orders = signed orders / gross order value;",
-                "after = (holdings + orders) / (total + net orders), once the orders fill",
-            ],
-        )  # fmt: skip
-
-    def __repr__(self) -> str:
-        P, S = self._shape()
-        n = sum(1 for c in self.order_counts.values() if c)
-        extra = (
-            ""
-            if self._breaches is None
-            else f", {int(np.count_nonzero(self._breaches))} breaches after the orders"
-        )
-        return f"TableEvaluation({P} portfolios x {S} sectors, {n} with orders{extra})"
-
-    def _repr_html_(self) -> str:
-        return _display.html_table(
-            repr(self), self._axes, {"after": self._after, "before": self._before},
-            self._t, self._tol, self._breaches,
-        )  # fmt: skip
-
-    def plot(self, portfolio: Any = None) -> Any:
-        """Per sector, the pro-forma weight (bars) and the weight before (markers) against the
-        target and its band, breaches marked (matplotlib). Returns the Figure."""
-        return _display.plot(
-            self._axes, self._after, self._before, self._t, self._tol, self._breaches, portfolio,
-            "after",
-        )  # fmt: skip
