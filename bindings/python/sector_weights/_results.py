@@ -12,13 +12,27 @@ from . import _display
 from ._bands import Axes
 from ._frames import result_frame
 
-__all__ = ["TableComparison", "TableEvaluation"]
+__all__ = ["Labelled", "TableComparison", "TableEvaluation"]
 
 
-class _Result:
+class Labelled:
+    """The result labels of a Holdings and of what it returns (``self._axes``)."""
+
+    _axes: Axes
+
+    @property
+    def portfolios(self) -> List[Any]:
+        """Portfolio labels in result order (sorted)."""
+        return list(self._axes.portfolios)
+
+    @property
+    def sectors(self) -> List[Any]:
+        """Sector labels in result order (``sectors=``, else sorted)."""
+        return list(self._axes.sectors)
+
+
+class _Result(Labelled):
     """What TableComparison and TableEvaluation share: frames built on first use."""
-
-    _main = "actual"
 
     def __init__(self, kind: str, axes: Axes) -> None:
         self._kind, self._axes = kind, axes
@@ -30,14 +44,6 @@ class _Result:
         if key not in self._cache:
             self._cache[key] = result_frame(self._kind, np.asarray(data), self._axes)
         return self._cache[key]
-
-    @property
-    def portfolios(self) -> List[Any]:
-        return list(self._axes.portfolios)
-
-    @property
-    def sectors(self) -> List[Any]:
-        return list(self._axes.sectors)
 
     def _shape(self) -> Tuple[int, int]:
         return len(self._axes.portfolios), len(self._axes.sectors)

@@ -30,7 +30,7 @@ from ._bands import Axes, band
 from ._frames import result_frame
 from ._grouped import grouped_sums
 from ._orders import OrderTable
-from ._results import TableComparison, TableEvaluation
+from ._results import Labelled, TableComparison, TableEvaluation
 from ._rows import NA, Rows, bounded, missing_rows, plural, read_labels, some
 from ._table import Codes, Table
 
@@ -41,7 +41,7 @@ def _is_identity(order: np.ndarray, n: int) -> bool:
     return order.shape[0] == n and bool(np.all(order == np.arange(n)))
 
 
-class Holdings:
+class Holdings(Labelled):
     """A holdings table (one row per position) read once, answering many questions.
 
     Parameters
@@ -226,16 +226,6 @@ class Holdings:
 
     # -----------------------------------------------------------------------------------------
     # Questions
-
-    @property
-    def portfolios(self) -> List[Any]:
-        """Portfolio labels in result order (sorted)."""
-        return list(self._axes.portfolios)
-
-    @property
-    def sectors(self) -> List[Any]:
-        """Sector labels in result order (``sectors=``, else sorted)."""
-        return list(self._axes.sectors)
 
     @property
     def num_rows(self) -> int:
