@@ -259,7 +259,8 @@ def band(obj: Any, name: str, axes: Axes, nonnegative: bool = False) -> np.ndarr
         if kind == "pandas" and hasattr(obj, "index"):
             a = _from_pandas(obj, axes, name)
         elif kind == "polars" and fkind == "polars":
-            a = _from_columns(obj.columns, lambda n: obj.get_column(n).to_list(), axes, name)
+            frame = obj if hasattr(obj, "get_column") else obj.collect()  # a LazyFrame
+            a = _from_columns(frame.columns, lambda n: frame.get_column(n).to_list(), axes, name)
         elif kind == "polars":
             raise TypeError(
                 f"{name}: a polars Series has no labels; pass a dict, or a DataFrame with the "

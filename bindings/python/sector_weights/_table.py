@@ -45,7 +45,7 @@ def frame_kind(obj: Any) -> Optional[str]:
     mod = type(obj).__module__.partition(".")[0]
     if mod == "pandas" and _is(obj, "pandas", "DataFrame"):
         return "pandas"
-    if mod == "polars" and _is(obj, "polars", "DataFrame"):
+    if mod == "polars" and (_is(obj, "polars", "DataFrame") or _is(obj, "polars", "LazyFrame")):
         return "polars"
     if mod == "pyarrow" and _is(obj, "pyarrow", "Table"):
         return "arrow"
@@ -361,8 +361,9 @@ class Table:
         kind = frame_kind(frame)
         if kind is None:
             raise TypeError(
-                f"{what} must be a pandas or polars DataFrame, a pyarrow Table or an object with "
-                f"__arrow_c_stream__ (e.g. a duckdb relation), got {type(frame).__name__}"
+                f"{what} must be a pandas or polars DataFrame (or polars LazyFrame), a pyarrow "
+                "Table or an object with __arrow_c_stream__ (e.g. a duckdb relation), got "
+                f"{type(frame).__name__}"
             )
         if kind == "arrow" and not _is(frame, "pyarrow", "Table"):
             try:
@@ -373,6 +374,8 @@ class Table:
                     "pip install pyarrow"
                 ) from e
             frame = pa.RecordBatchReader.from_stream(frame).read_all()
+        if kind == "polars" and not _is(frame, "polars", "DataFrame"):
+            frame = frame.collect()  # a LazyFrame: its query runs here, once
         self.kind, self.frame, self.what = kind, frame, what
         self._index: Any = None
         if kind == "pandas":

@@ -435,3 +435,14 @@ def test_many_portfolios_with_wide_integer_ids(rng):
     want = sums.div(sums.sum(axis=1), axis=0)
     assert list(w.index) == sorted(set(df["fund"]))
     np.testing.assert_allclose(w.to_numpy(), want.to_numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_polars_lazyframe_and_arrow_record_batch(rows):
+    pl = pytest.importorskip("polars")
+    pa = pytest.importorskip("pyarrow")
+    lazy = pl.DataFrame(rows).lazy().filter(pl.col("mv") > 0)
+    w = sw.Holdings(lazy, "fund", "sector", "mv").weights()
+    assert isinstance(w, pl.DataFrame)
+    assert_matches(w, reference(rows))
+    batch = pa.record_batch(pa.table(rows).to_batches()[0].to_pydict())
+    assert_matches(sw.Holdings(batch, "fund", "sector", "mv").weights(), reference(rows))
