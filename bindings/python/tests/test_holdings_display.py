@@ -138,3 +138,10 @@ def test_holdings_demo_runs(tmp_path):
         and "TableEvaluation(20 portfolios x 18 sectors, 19 with orders" in r.stdout
     )
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_html_of_many_portfolios_is_cut(rng):
+    funds = [f"F{i:03d}" for i in range(60)]
+    rows = make_rows(rng, n=600, funds=funds, sectors=["x", "y"])
+    page = sw.Holdings(pd.DataFrame(rows), "fund", "sector", "mv")._repr_html_()
+    assert page.count("<tr><th>") == 50 and "... 10 more portfolios" in page
