@@ -144,4 +144,4 @@ def test_html_of_many_portfolios_is_cut(rng):
     funds = [f"F{i:03d}" for i in range(60)]
     rows = make_rows(rng, n=600, funds=funds, sectors=["x", "y"])
     page = sw.Holdings(pd.DataFrame(rows), "fund", "sector", "mv")._repr_html_()
-    assert page.count("<tr><th>") == 50 and "... 10 more portfolios" in page
+    assert page.count("<tr><th>") == 1 + 50 and "... 10 more portfolios" in page  # header + 50
