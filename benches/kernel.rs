@@ -36,13 +36,8 @@ fn bench_case(c: &mut Criterion, portfolios: usize, bonds: usize, sectors: usize
                 let (w, c) = data(n, sectors, 0x5eed ^ n as u64);
                 (w, c, vec![0.0; portfolios * sectors])
             });
-            let input = Input {
-                weights,
-                values: None,
-                codes,
-                layout: Layout::Uniform { num_portfolios: portfolios, bonds_per_portfolio: bonds },
-                num_sectors: sectors,
-            };
+            let layout = Layout::Uniform { num_portfolios: portfolios, bonds_per_portfolio: bonds };
+            let input = Input::new(weights, codes, layout, sectors);
             b.iter(|| compute(black_box(&input), false, black_box(&mut out[..])).expect("compute"));
         });
     }

@@ -39,7 +39,7 @@ fn plain_loop(w: &[f64], c: &[i32], out: &mut [f64]) {
 #[inline(always)]
 fn zero_add(w: &[f64], c: &[i32], out: &mut [f64]) {
     out.fill(0.0);
-    assert!(scatter::<false, _>(w, &[], c, &mut OneTable(out)));
+    assert!(scatter::<false, f64, i32, _>(w, &[], c, &mut OneTable(out)));
 }
 
 /// Contender `which` once.
@@ -58,13 +58,12 @@ fn run(which: usize, w: &[f64], c: &[i32], out: &mut [f64]) {
             zero_add(w, c, out);
         }
         _ => {
-            let input = Input {
-                weights: w,
-                values: None,
-                codes: c,
-                layout: Layout::Uniform { num_portfolios: 1, bonds_per_portfolio: w.len() },
-                num_sectors: s,
-            };
+            let input = Input::new(
+                w,
+                c,
+                Layout::Uniform { num_portfolios: 1, bonds_per_portfolio: w.len() },
+                s,
+            );
             compute(&input, false, out).expect("compute");
         }
     }

@@ -29,6 +29,15 @@ SW_REALNAME := libsector_weights.so.$(SW_VERSION)
 SW_PTR_BITS := $(shell getconf LONG_BIT)
 RELEASE_STATIC := target/release/libsector_weights.a
 
+# build.rs links the library with its soname, so a program linked against target/release (the C
+# tests, the catalogue, benches/c) asks for libsector_weights.so.<major> at run time: the build
+# directory gets that name too, as a symlink (what ldconfig makes for an installed library).
+RELEASE_SONAME_LINK := $(dir $(RELEASE_LIB))$(SW_SONAME)
+build: $(RELEASE_SONAME_LINK)
+$(RELEASE_SONAME_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(notdir $(RELEASE_LIB)) $@
+
 # Where the tests stage their own install (never the system).
 ECO_DIR := $(CURDIR)/target/ecosystem
 ECO_PREFIX := $(ECO_DIR)/prefix
@@ -42,13 +51,11 @@ install: build
 	@test -n "$(SW_VERSION)" || { echo "install: no [package] version found in Cargo.toml"; exit 1; }
 	install -d "$(DESTDIR)$(LIBDIR)/pkgconfig" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(SW_CMAKEDIR)"
 	install -m 0755 $(RELEASE_LIB) "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)"
-	@# The versioned soname: set at link time once build.rs passes -Wl,-soname (see README);
-	@# until then (or for any library built without it) the installed copy gets it from patchelf.
-	@have=$$(readelf -d "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); \
-	if [ "$$have" != "$(SW_SONAME)" ]; then \
-	  command -v patchelf >/dev/null 2>&1 || { echo "install: $(RELEASE_LIB) has soname '$$have', not $(SW_SONAME), and patchelf is missing (apt-get install patchelf)"; exit 1; }; \
-	  echo "patchelf --set-soname $(SW_SONAME) $(DESTDIR)$(LIBDIR)/$(SW_REALNAME)"; \
-	  patchelf --set-soname $(SW_SONAME) "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)"; \
+	@# The soname is set when the library is linked (build.rs: -Wl,-soname): nothing to patch.
+	@# (Checked where readelf is there: a library built before build.rs set it would lack it.)
+	@if command -v readelf >/dev/null 2>&1; then \
+	  have=$$(readelf -d "$(DESTDIR)$(LIBDIR)/$(SW_REALNAME)" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); \
+	  [ "$$have" = "$(SW_SONAME)" ] || { echo "install: $(RELEASE_LIB) has soname '$$have', not $(SW_SONAME): rebuild it (cargo build --release)"; exit 1; }; \
 	fi
 	ln -sfn $(SW_REALNAME) "$(DESTDIR)$(LIBDIR)/$(SW_SONAME)"
 	ln -sfn $(SW_SONAME) "$(DESTDIR)$(LIBDIR)/libsector_weights.so"
@@ -75,9 +82,10 @@ uninstall:
 	      "$(DESTDIR)$(SW_CMAKEDIR)/sector_weightsConfigVersion.cmake"
 	-rmdir "$(DESTDIR)$(SW_CMAKEDIR)" 2>/dev/null
 
-# cmake, pkg-config and patchelf for the install test (CI runs as root; Debian packages).
+# cmake, pkg-config and readelf for the install test (CI runs as root; Debian packages). Not
+# patchelf: the library is linked with its soname, and the test proves `make install` needs no more.
 ecosystem-tools:
-	@missing=""; for t in cmake pkg-config patchelf readelf; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	@missing=""; for t in cmake pkg-config readelf; do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	if [ -n "$$missing" ]; then \
 	  pkgs=$$(echo "$$missing" | sed 's/readelf/binutils/'); \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -1,7 +1,7 @@
 //! The safe Rust API: the C functions' computations on slices, returning owned results.
 
 use crate::error::Result;
-use crate::kernel::{self, Input, Layout};
+use crate::kernel::{self, Floats, Input, Layout};
 use crate::orders::{self, Evaluation, TargetOutputs};
 use crate::targets::{self, Broadcast};
 use crate::validate;
@@ -64,7 +64,8 @@ fn sums(
 ) -> Result<Vec<f64>> {
     let p = layout.num_portfolios();
     let mut out = vec![0.0; validate::mul(p, num_sectors, "num_portfolios * num_sectors")?];
-    let input = Input { weights, values, codes, layout, num_sectors };
+    let values = values.map(Floats::F64);
+    let input = Input { values, ..Input::new(weights, codes, layout, num_sectors) };
     kernel::compute(&input, normalize, &mut out)?;
     Ok(out)
 }

@@ -99,13 +99,7 @@ fn check_shapes(input: &Orders, out: &Evaluation) -> Result<usize> {
 /// Per-portfolio, per-sector sums of `values` through the kernel.
 fn sums(values: &[f64], codes: &[i32], offsets: &[i64], s: usize) -> Result<Vec<f64>> {
     let mut out = vec![0.0; (offsets.len() - 1) * s];
-    let input = Input {
-        weights: values,
-        values: None,
-        codes,
-        layout: Layout::Ragged(offsets),
-        num_sectors: s,
-    };
+    let input = Input::new(values, codes, Layout::Ragged(offsets), s);
     kernel::compute(&input, false, &mut out)?;
     Ok(out)
 }

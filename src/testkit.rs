@@ -39,9 +39,13 @@ impl Rng {
     pub fn codes(&mut self, n: usize, s: usize) -> Vec<i32> {
         (0..n).map(|_| self.below(s) as i32).collect()
     }
-    /// `n` weights in `[0, 1)` and their codes in `0..s`.
+    /// A weight in `[-0.5, 1.5)`: mostly positive, some negative (short positions, sells).
+    pub fn weight(&mut self) -> f64 {
+        self.unit() * 2.0 - 0.5
+    }
+    /// `n` weights (see [`Rng::weight`]) and their codes in `0..s`.
     pub fn data(&mut self, n: usize, s: usize) -> (Vec<f64>, Vec<i32>) {
-        let w = (0..n).map(|_| self.unit()).collect();
+        let w = (0..n).map(|_| self.weight()).collect();
         (w, self.codes(n, s))
     }
     /// `n` dyadic weights (see [`Rng::dyadic`]) and their codes in `0..s`.
@@ -70,6 +74,17 @@ pub struct Sums {
     pub abs: Vec<f64>,
     /// How many terms each cell has.
     pub count: Vec<usize>,
+}
+
+impl Sums {
+    /// The cells `cells` only (for example one portfolio's row).
+    pub fn cells(&self, cells: Range<usize>) -> Sums {
+        Sums {
+            sum: self.sum[cells.clone()].to_vec(),
+            abs: self.abs[cells.clone()].to_vec(),
+            count: self.count[cells].to_vec(),
+        }
+    }
 }
 
 /// The naive reference: for each portfolio (a range of bonds) and sector, the sum of `w[i]`

@@ -49,13 +49,7 @@ fn run(empty: usize, last: usize, s: usize, refuse: usize) {
     let c: Vec<i32> = (0..last).map(|i| (i * 31 % s) as i32).collect();
     let mut offsets = vec![0i64; empty + 1];
     offsets.push(last as i64);
-    let input = Input {
-        weights: &w,
-        values: None,
-        codes: &c,
-        layout: Layout::Ragged(&offsets),
-        num_sectors: s,
-    };
+    let input = Input::new(&w, &c, Layout::Ragged(&offsets), s);
     let p = empty + 1;
     // Far more output than bonds: the output-dominated (write rows directly) strategy.
     assert!(p * s > last / 2);

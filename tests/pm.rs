@@ -388,7 +388,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
     #[test]
     fn order_evaluation_matches_naive(p in 1usize..5, s in 1usize..12, seed in any::<u64>(), big in any::<bool>()) {
-        let mut rng = Rng(seed | 1);
+        let mut rng = Rng::new(seed);
         let mut b = Book { pv: vec![], ps: vec![], po: vec![0], ov: vec![], os: vec![], oo: vec![0], s };
         for _ in 0..p {
             let n = 1 + rng.below(if big { 40_000 } else { 50 });
@@ -421,7 +421,7 @@ proptest! {
 #[test]
 fn combined_codes_give_a_two_way_breakdown() {
     let (p, b, sectors, ratings) = (4, 5_000, 18, 7);
-    let mut rng = Rng(21);
+    let mut rng = Rng::new(21);
     let w: Vec<f64> = (0..p * b).map(|_| rng.weight()).collect();
     let sector: Vec<i32> = (0..p * b).map(|_| rng.below(sectors) as i32).collect();
     let rating: Vec<i32> = (0..p * b).map(|_| rng.below(ratings) as i32).collect();

@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use sector_weights::ffi;
+use sector_weights::testkit::Rng;
 
 const CALLERS: usize = 16;
 // Under Miri (`make miri`) one call per thread: still 16 threads, the pool and its resizing.
@@ -24,20 +25,6 @@ const CALLS_PER_THREAD: usize = if cfg!(miri) {
 };
 const LIMIT: Duration = Duration::from_secs(if cfg!(miri) { 3600 } else { 300 });
 const SENTINEL: f64 = -7.0;
-
-/// xorshift64*: a reproducible stream per thread.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn last_error() -> String {
     // SAFETY: NULL with length 0 writes nothing.

@@ -1,19 +1,53 @@
-"""Build script: takes the package version from the Rust crate's Cargo.toml (the single source of
-truth) and writes it into the built package as sector_weights/_version.py.
+"""Build script of the Python package: where the Rust crate is, how the library gets into the
+package, and what goes into the sdist. Everything static is in pyproject.toml.
 
-Everything else is declared in pyproject.toml; setuptools-rust builds the library from
-../../Cargo.toml (see [[tool.setuptools-rust.ext-modules]] there). setuptools builds the small C
-extension of the fast path (sector_weights/_fastcall.c).
+The crate: ``rust/`` next to this file in an sdist (``make sdist`` puts the files of ``cargo
+package`` there), else the repository root ``../..`` of a source checkout. Its Cargo.toml gives the
+package version (one source of truth), written into the package as ``sector_weights/_version.py``.
+
+The library, ``sector_weights/_native*.so`` (loaded with ctypes by ``_loader.py``):
+
+- by default setuptools-rust builds it from the crate with cargo (``--locked``) and strips its
+  debug info: ``pip install ./bindings/python`` or ``pip install sector_weights-*.tar.gz``;
+- with ``SECTOR_WEIGHTS_PREBUILT_LIBRARY=/path/to/libsector_weights.so`` that file is packaged as
+  ``sector_weights/_native.so`` and cargo is not run (``make wheel``: a library built against
+  glibc 2.17, see mk/wheel.mk).
+
+The C fast path ``sector_weights/_fastcall.c`` is compiled for the running interpreter (if that
+fails, e.g. without Python's headers, setuptools warns and the package takes its ctypes path), or with
+``SECTOR_WEIGHTS_FASTCALL_PYTHONS="python3.9 python3.10 ..."`` once for each interpreter named
+(each with its own headers and extension suffix, ``_fastcall.cpython-39-x86_64-linux-gnu.so``, ...),
+so that one ``py3-none`` wheel carries it for each of them; any other interpreter imports no
+``_fastcall`` and ``_core.py`` takes its ctypes path.
+
+Nothing is written into a read-only source tree: when this directory (or the crate's ``target/``)
+cannot be written, setuptools' and cargo's build directories go to a temporary directory.
 """
 
+from __future__ import annotations
+
+import atexit
+import json
 import os
 import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CARGO_TOML = os.path.join(HERE, "..", "..", "Cargo.toml")
+SDIST_CRATE = os.path.join(HERE, "rust")
+IN_SDIST = os.path.isfile(os.path.join(SDIST_CRATE, "Cargo.toml"))
+CRATE_DIR = SDIST_CRATE if IN_SDIST else os.path.normpath(os.path.join(HERE, "..", ".."))
+CARGO_TOML = os.path.join(CRATE_DIR, "Cargo.toml")
+PREBUILT_ENV = "SECTOR_WEIGHTS_PREBUILT_LIBRARY"
+FASTCALL_PYTHONS_ENV = "SECTOR_WEIGHTS_FASTCALL_PYTHONS"
 
 
 def crate_version(path: str = CARGO_TOML) -> str:
@@ -31,27 +65,175 @@ def crate_version(path: str = CARGO_TOML) -> str:
 
 VERSION = crate_version()
 
+_scratch: list = []
+
+
+def scratch_dir(purpose: str) -> str:
+    """A temporary directory, removed when the build ends."""
+    path = tempfile.mkdtemp(prefix=f"sector-weights-{purpose}-")
+    if not _scratch:
+        atexit.register(lambda: [shutil.rmtree(p, ignore_errors=True) for p in _scratch])
+    _scratch.append(path)
+    return path
+
+
+def writable(path: str) -> bool:
+    """Whether `path` (or, if absent, the directory that would hold it) can be written."""
+    while not os.path.exists(path):
+        path = os.path.dirname(path)
+    return os.access(path, os.W_OK)
+
+
+# A read-only checkout: cargo's target directory and setuptools' build and egg-info directories
+# go to a temporary directory (an explicit CARGO_TARGET_DIR is kept).
+if "CARGO_TARGET_DIR" not in os.environ and not writable(os.path.join(CRATE_DIR, "target")):
+    os.environ["CARGO_TARGET_DIR"] = scratch_dir("cargo")
+SETUP_OPTIONS = {}
+if not writable(HERE):
+    tmp = scratch_dir("build")
+    SETUP_OPTIONS = {"build": {"build_base": tmp}, "egg_info": {"egg_base": tmp}}
+
 
 class build_py_with_version(build_py):
-    """build_py that also writes sector_weights/_version.py into the build directory."""
+    """build_py that also writes sector_weights/_version.py and, when asked, packages a prebuilt
+    library as sector_weights/_native.so."""
 
     def run(self) -> None:
         super().run()
-        target = os.path.join(self.build_lib, "sector_weights", "_version.py")
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "w", encoding="utf-8") as f:
+        package = os.path.join(self.build_lib, "sector_weights")
+        os.makedirs(package, exist_ok=True)
+        with open(os.path.join(package, "_version.py"), "w", encoding="utf-8") as f:
             f.write(
                 "# Generated by setup.py from Cargo.toml at build time; do not edit.\n"
                 f'__version__ = "{VERSION}"\n'
             )
+        prebuilt = os.environ.get(PREBUILT_ENV)
+        if prebuilt:
+            if not os.path.isfile(prebuilt):
+                raise FileNotFoundError(f"{PREBUILT_ENV}={prebuilt}: no such file")
+            self.copy_file(prebuilt, os.path.join(package, "_native.so"), preserve_mode=True)
+
+
+def interpreter_abi(python: str) -> tuple:
+    """(include directory, extension suffix) of another Python interpreter."""
+    code = (
+        "import json, sysconfig; "
+        "print(json.dumps([sysconfig.get_paths()['include'], sysconfig.get_config_var('EXT_SUFFIX')]))"
+    )
+    out = subprocess.run([python, "-c", code], check=True, capture_output=True, text=True).stdout
+    include, suffix = json.loads(out)
+    if not os.path.isfile(os.path.join(include, "Python.h")):
+        raise RuntimeError(f"{python}: no Python.h in {include}")
+    return include, suffix
+
+
+class build_ext_for_interpreters(build_ext):
+    """build_ext that, with SECTOR_WEIGHTS_FASTCALL_PYTHONS set, compiles each C extension once per
+    interpreter named there (same sources and flags, that interpreter's headers and suffix)."""
+
+    def build_extension(self, ext: Extension) -> None:
+        pythons = os.environ.get(FASTCALL_PYTHONS_ENV, "").split()
+        if not pythons:
+            return super().build_extension(ext)
+        package_dir = os.path.dirname(self.get_ext_fullpath(ext.name))
+        own_include_dirs = self.compiler.include_dirs
+        try:
+            for python in pythons:
+                include, suffix = interpreter_abi(python)
+                self.compiler.set_include_dirs([include])
+                objects = self.compiler.compile(
+                    ext.sources,
+                    output_dir=os.path.join(self.build_temp, suffix.strip(".")),
+                    include_dirs=ext.include_dirs,
+                    extra_postargs=ext.extra_compile_args,
+                    depends=ext.depends,
+                )
+                target = os.path.join(package_dir, ext.name.rsplit(".", 1)[-1] + suffix)
+                self.compiler.link_shared_object(
+                    objects, target, extra_postargs=ext.extra_link_args, target_lang="c"
+                )
+        finally:
+            self.compiler.set_include_dirs(own_include_dirs)
+
+
+class sdist_with_crate(sdist):
+    """sdist that puts the Rust crate under rust/: exactly the files `cargo package` ships (the
+    `include` list in Cargo.toml, with its normalised Cargo.toml), so that the sdist builds the
+    library without the repository around it. An sdist built from an sdist copies its rust/."""
+
+    def make_distribution(self) -> None:
+        """The release tree goes to a temporary directory, not into the (maybe read-only) source
+        directory; the archives to dist_dir as usual."""
+        name = self.distribution.get_fullname()
+        root = scratch_dir("sdist")
+        base_name = os.path.abspath(os.path.join(self.dist_dir, name))
+        self.make_release_tree(os.path.join(root, name), self.filelist.files)
+        self.archive_files = [
+            self.make_archive(base_name, fmt, root_dir=root, base_dir=name, owner=self.owner, group=self.group)
+            for fmt in self.formats
+        ]
+        self.distribution.dist_files += [("sdist", "", f) for f in self.archive_files]
+
+    def make_release_tree(self, base_dir: str, files: list) -> None:
+        super().make_release_tree(base_dir, files)
+        if IN_SDIST:
+            return  # MANIFEST.in grafts rust/
+        target = os.environ.get("CARGO_TARGET_DIR") or os.path.join(CRATE_DIR, "target")
+        cmd = ["cargo", "package", "--no-verify", "--allow-dirty", "--locked",
+               "--manifest-path", CARGO_TOML, "--target-dir", target]
+        self.announce(" ".join(cmd), level=2)
+        subprocess.run(cmd, check=True)
+        crate = os.path.join(target, "package", f"sector-weights-{VERSION}.crate")
+        prefix = f"sector-weights-{VERSION}/"
+        with tarfile.open(crate) as tar:
+            for member in tar.getmembers():
+                name = member.name
+                if not name.startswith(prefix) or not member.isfile() or ".." in name.split("/"):
+                    raise RuntimeError(f"{crate}: unexpected member {name}")
+                dest = os.path.join(base_dir, "rust", name[len(prefix):])
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                with tar.extractfile(member) as src, open(dest, "wb") as out:
+                    shutil.copyfileobj(src, out)
 
 
 # The C fast path of sector_weights() (sector_weights/_fastcall.c): needs only Python.h; it calls
-# the library through the address ctypes resolved, so it does not link it.
+# the library through the address ctypes resolved, so it does not link it. Optional when built from
+# source (no Python headers: setuptools warns and the package takes its ctypes path), required for
+# the wheel (make wheel), which must carry it for every interpreter named.
 FASTCALL = Extension(
     "sector_weights._fastcall",
     sources=["sector_weights/_fastcall.c"],
     extra_compile_args=["-O2", "-Wall", "-Wextra"],
+    optional=not os.environ.get(FASTCALL_PYTHONS_ENV),
 )
 
-setup(version=VERSION, cmdclass={"build_py": build_py_with_version}, ext_modules=[FASTCALL])
+
+def rust_extensions() -> list:
+    """The library built by cargo, unless a prebuilt one is packaged instead."""
+    if os.environ.get(PREBUILT_ENV):
+        return []
+    from setuptools_rust import Binding, RustExtension, Strip
+
+    # NoBinding: a plain C-ABI cdylib, no Python bindings inside; _loader.py finds it in the package.
+    return [
+        RustExtension(
+            "sector_weights._native",
+            path=CARGO_TOML,
+            binding=Binding.NoBinding,
+            cargo_manifest_args=["--locked"],
+            strip=Strip.Debug,
+        )
+    ]
+
+
+setup(
+    version=VERSION,
+    cmdclass={
+        "build_py": build_py_with_version,
+        "build_ext": build_ext_for_interpreters,
+        "sdist": sdist_with_crate,
+    },
+    ext_modules=[FASTCALL],
+    rust_extensions=rust_extensions(),
+    options=SETUP_OPTIONS,
+)

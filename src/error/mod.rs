@@ -124,6 +124,7 @@ pub enum Argument {
     UnknownFlags { flags: u32 },
     NoSectors { items: usize, rows: Rows },
     TooManyThreads { requested: usize, max: usize },
+    MixedFloatTypes { weights: &'static str, values: &'static str },
 }
 
 /// A bad element, or a result that leaves the double range or cannot be normalised.

@@ -124,6 +124,10 @@ impl Display for Argument {
             Argument::TooManyThreads { requested, max } => {
                 write!(f, "num_threads = {requested} is more than the limit of {max}")
             }
+            Argument::MixedFloatTypes { weights, values } => write!(
+                f,
+                "values are {values} but weights are {weights}: give both the same float type"
+            ),
         }
     }
 }

@@ -161,8 +161,7 @@ type Bands<'a> = (&'a [f64], &'a [f64], &'a mut [f64], &'a mut [u8]);
 /// Where `sw_evaluate_orders` writes: the three allocations, and the comparison with the targets
 /// when they are given (without a tolerance the band is 0: any difference is a breach).
 fn evaluation<'a>(
-    [before, orders, after]: [&'a mut [f64]; 3],
-    bands: Option<Bands<'a>>,
+    [before, orders, after]: [&'a mut [f64]; 3], bands: Option<Bands<'a>>,
 ) -> Evaluation<'a> {
     let targets = bands.map(|(targets, tolerance, active, breaches)| TargetOutputs {
         targets: band("targets", targets),

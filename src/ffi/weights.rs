@@ -3,7 +3,7 @@
 
 use super::{boundary, normalize_flag, Buffers};
 use crate::error::{Error, Shape, SwStatus};
-use crate::kernel::{self, Input, Layout};
+use crate::kernel::{self, Codes, Floats, Input, Layout};
 use crate::validate;
 
 /// Drop-in replacement for the article's C++ routine, same parameters in the same order.
@@ -60,9 +60,9 @@ pub unsafe extern "C" fn calculate_sector_weights(
         let ok = bufs.check()?;
         let layout = Layout::Uniform { num_portfolios: p, bonds_per_portfolio: b };
         let input = Input {
-            weights: weights.slice(&ok),
+            weights: Floats::F64(weights.slice(&ok)),
             values: None,
-            codes: codes.slice(&ok),
+            codes: Codes::I32(codes.slice(&ok)),
             layout,
             num_sectors: s,
         };
@@ -121,9 +121,9 @@ pub unsafe extern "C" fn sw_sector_weights(
             bonds_per_portfolio: weights_len.checked_div(num_portfolios).unwrap_or(0),
         };
         let input = Input {
-            weights: weights.slice(&ok),
+            weights: Floats::F64(weights.slice(&ok)),
             values: None,
-            codes: codes.slice(&ok),
+            codes: Codes::I32(codes.slice(&ok)),
             layout,
             num_sectors,
         };
@@ -173,9 +173,9 @@ pub unsafe extern "C" fn sw_sector_weights_ragged(
         };
         let ok = bufs.check()?;
         let input = Input {
-            weights: weights.slice(&ok),
+            weights: Floats::F64(weights.slice(&ok)),
             values: None,
-            codes: codes.slice(&ok),
+            codes: Codes::I32(codes.slice(&ok)),
             layout: Layout::Ragged(offsets.slice(&ok)),
             num_sectors,
         };
@@ -225,9 +225,9 @@ pub unsafe extern "C" fn sw_sector_exposures(
         };
         let ok = bufs.check()?;
         let input = Input {
-            weights: weights.slice(&ok),
-            values: Some(values.slice(&ok)),
-            codes: codes.slice(&ok),
+            weights: Floats::F64(weights.slice(&ok)),
+            values: Some(Floats::F64(values.slice(&ok))),
+            codes: Codes::I32(codes.slice(&ok)),
             layout: Layout::Ragged(offsets.slice(&ok)),
             num_sectors,
         };

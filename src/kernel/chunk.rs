@@ -4,6 +4,7 @@
 //! so the order of additions, and the bits of every sum, never depend on threads.
 
 use super::check::{all_finite, find_bad};
+use super::columns::{Code, Weight};
 use super::stream::{groups, GROUP};
 use crate::error::{Bad, Error, Resource};
 
@@ -47,32 +48,32 @@ pub enum Stop {
 /// `acc[c[i]]`), in a fixed order that depends only on the chunk's length and `acc.len()`.
 /// `prechecked`: every element was already checked, so the sums need no finiteness check.
 /// Errors name the first bad element's index in the chunk.
-pub fn scan<const VALUES: bool>(
-    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64], prechecked: bool,
+pub fn scan<const VALUES: bool, W: Weight, C: Code>(
+    w: &[W], v: &[W], c: &[C], acc: &mut [f64], prechecked: bool,
 ) -> std::result::Result<(), Stop> {
     let s = acc.len();
     if !uses_lanes(w.len(), s) {
-        return one_table::<VALUES>(w, v, c, acc, prechecked);
+        return one_table::<VALUES, W, C>(w, v, c, acc, prechecked);
     }
     if s <= LANES_STACK / 4 {
-        stack_lanes::<VALUES, { LANES_STACK / 4 }>(w, v, c, acc)
+        stack_lanes::<VALUES, W, C, { LANES_STACK / 4 }>(w, v, c, acc)
     } else if s <= LANES_STACK / 2 {
-        stack_lanes::<VALUES, { LANES_STACK / 2 }>(w, v, c, acc)
+        stack_lanes::<VALUES, W, C, { LANES_STACK / 2 }>(w, v, c, acc)
     } else if s <= LANES_STACK {
-        stack_lanes::<VALUES, LANES_STACK>(w, v, c, acc)
+        stack_lanes::<VALUES, W, C, LANES_STACK>(w, v, c, acc)
     } else {
-        heap_lanes::<VALUES>(w, v, c, acc)
+        heap_lanes::<VALUES, W, C>(w, v, c, acc)
     }
 }
 
 /// Every bond, in order, into one table: `acc` itself.
-fn one_table<const VALUES: bool>(
-    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64], prechecked: bool,
+fn one_table<const VALUES: bool, W: Weight, C: Code>(
+    w: &[W], v: &[W], c: &[C], acc: &mut [f64], prechecked: bool,
 ) -> std::result::Result<(), Stop> {
     let s = acc.len();
     let vs = VALUES.then_some(v);
     acc.fill(0.0);
-    let codes_ok = scatter::<VALUES, _>(w, v, c, &mut OneTable(acc));
+    let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, &mut OneTable(acc));
     // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input.
     // Check whichever is shorter, the sums or the terms.
     let finite = prechecked
@@ -85,14 +86,14 @@ fn one_table<const VALUES: bool>(
 }
 
 /// Four lane-major tables of `N >= acc.len()` doubles on the stack; writes `acc` only on success.
-fn stack_lanes<const VALUES: bool, const N: usize>(
-    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64],
+fn stack_lanes<const VALUES: bool, W: Weight, C: Code, const N: usize>(
+    w: &[W], v: &[W], c: &[C], acc: &mut [f64],
 ) -> std::result::Result<(), Stop> {
     let s = acc.len().min(N);
     let acc = &mut acc[..s];
     let mut lanes = [[0.0f64; N]; 4];
     let table = &mut StackLanes { lanes: &mut lanes, s };
-    let codes_ok = scatter::<VALUES, _>(w, v, c, table);
+    let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, table);
     if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(&l[..s])) {
         locate(w, VALUES.then_some(v), c, s)?;
     }
@@ -104,8 +105,8 @@ fn stack_lanes<const VALUES: bool, const N: usize>(
 }
 
 /// Four lanes per sector on the heap (more sectors than the stack tables hold).
-fn heap_lanes<const VALUES: bool>(
-    w: &[f64], v: &[f64], c: &[i32], acc: &mut [f64],
+fn heap_lanes<const VALUES: bool, W: Weight, C: Code>(
+    w: &[W], v: &[W], c: &[C], acc: &mut [f64],
 ) -> std::result::Result<(), Stop> {
     let s = acc.len();
     let mut lanes = Vec::new();
@@ -113,7 +114,7 @@ fn heap_lanes<const VALUES: bool>(
         .try_reserve_exact(s)
         .map_err(|_| Stop::Fatal(Error::Resource(Resource::Lanes { sectors: s })))?;
     lanes.resize(s, [0.0; 4]);
-    let codes_ok = scatter::<VALUES, _>(w, v, c, &mut HeapLanes(&mut lanes));
+    let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, &mut HeapLanes(&mut lanes));
     // A NaN or infinity never leaves an accumulator finite, so finite lanes prove finite input.
     if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(l)) {
         locate(w, VALUES.then_some(v), c, s)?;
@@ -126,7 +127,9 @@ fn heap_lanes<const VALUES: bool>(
 
 /// After a chunk failed a check: the first bad element, or `Ok` if every element is valid (then
 /// a sum of finite values overflowed, which the job reports).
-fn locate(w: &[f64], v: Option<&[f64]>, c: &[i32], s: usize) -> std::result::Result<(), Stop> {
+fn locate<W: Weight, C: Code>(
+    w: &[W], v: Option<&[W]>, c: &[C], s: usize,
+) -> std::result::Result<(), Stop> {
     match find_bad(w, v, c, s) {
         Some((i, bad)) => Err(Stop::Bad(i, bad)),
         None => Ok(()),
@@ -193,15 +196,17 @@ impl Table for OneTable<'_> {
 /// partial). Weights are not checked here: a NaN or an infinity never leaves its sum finite,
 /// so the caller checks the sums (or the terms, whichever is shorter).
 #[inline(always)]
-pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t: &mut T) -> bool {
-    let s = t.sectors();
+pub fn scatter<const VALUES: bool, W: Weight, C: Code, T: Table>(
+    w: &[W], v: &[W], c: &[C], t: &mut T,
+) -> bool {
+    let s = C::limit(t.sectors());
     let n = w.len();
     let c = &c[..n];
     let v = if VALUES { &v[..n] } else { &[][..] };
-    let Some(whole) = groups::<VALUES>(w, v, c, |cg, wg, vg| {
+    let Some(whole) = groups::<VALUES, W, C>(w, v, c, |cg, wg, vg| {
         (0..GROUP / 4).all(|q| {
             let vq = if VALUES { &vg[4 * q..] } else { &[][..] };
-            quad::<VALUES, T>(&cg[4 * q..4 * q + 4], &wg[4 * q..], vq, s, t)
+            quad::<VALUES, W, C, T>(&cg[4 * q..4 * q + 4], &wg[4 * q..], vq, s, t)
         })
     }) else {
         return false;
@@ -209,16 +214,16 @@ pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t:
     let quads = n - n % 4;
     for i in (whole..quads).step_by(4) {
         let vq = if VALUES { &v[i..i + 4] } else { &[][..] };
-        if !quad::<VALUES, T>(&c[i..i + 4], &w[i..i + 4], vq, s, t) {
+        if !quad::<VALUES, W, C, T>(&c[i..i + 4], &w[i..i + 4], vq, s, t) {
             return false;
         }
     }
     for i in quads..n {
-        let k = c[i] as u32 as usize;
+        let k = c[i].index();
         if k >= s {
             return false;
         }
-        t.add(0, k, if VALUES { w[i] * v[i] } else { w[i] });
+        t.add(0, index(k), if VALUES { w[i].f64() * v[i].f64() } else { w[i].f64() });
     }
     true
 }
@@ -226,23 +231,30 @@ pub fn scatter<const VALUES: bool, T: Table>(w: &[f64], v: &[f64], c: &[i32], t:
 /// Bonds `4q..4q + 4` into lanes 0..4: one unsigned comparison per code rejects negative and
 /// too-large codes together, and proves the index in bounds.
 #[inline(always)]
-fn quad<const VALUES: bool, T: Table>(
-    cq: &[i32], wq: &[f64], vq: &[f64], s: usize, t: &mut T,
+fn quad<const VALUES: bool, W: Weight, C: Code, T: Table>(
+    cq: &[C], wq: &[W], vq: &[W], s: C::Index, t: &mut T,
 ) -> bool {
     let (cq, wq) = (&cq[..4], &wq[..4]);
-    let k = [0, 1, 2, 3].map(|j| cq[j] as u32 as usize);
+    let k = [0, 1, 2, 3].map(|j| cq[j].index());
     if k[0] >= s || k[1] >= s || k[2] >= s || k[3] >= s {
         return false;
     }
+    let k = k.map(index);
     if VALUES {
         let vq = &vq[..4];
         for j in 0..4 {
-            t.add(j, k[j], wq[j] * vq[j]);
+            t.add(j, k[j], wq[j].f64() * vq[j].f64());
         }
     } else {
         for j in 0..4 {
-            t.add(j, k[j], wq[j]);
+            t.add(j, k[j], wq[j].f64());
         }
     }
     true
+}
+
+/// A checked code index (below the table's sector count) as a table index.
+#[inline(always)]
+fn index<I: Into<u64>>(k: I) -> usize {
+    k.into() as usize
 }

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::check::{find_bad, screen, SAFE_MAGNITUDE};
 use super::chunk::{self, allocates, chunk_len, Stop};
+use super::columns::{with_columns, Codes, Floats};
 use super::exec::Exec;
 use super::scratch;
 use super::Input;
@@ -137,13 +138,17 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             if r.start > self.first_bad.load(Ordering::Relaxed) {
                 break; // An earlier bad element is known.
             }
-            let v = self.input.values.map(|v| &v[r.clone()]);
-            let (w, c) = (&self.input.weights[r.clone()], &self.input.codes[r.clone()]);
-            let (codes_ok, magnitude) = screen(w, v, c, self.s);
-            if !codes_ok || !magnitude.is_finite() {
-                if let Some((i, bad)) = find_bad(w, v, c, self.s) {
-                    return Some(self.stopped(Stop::Bad(r.start + i, bad), p, r.start));
-                }
+            let (w, v, c) = self.columns(r.clone());
+            let s = self.s;
+            let (codes_ok, magnitude, bad) = with_columns!(w, v, c, |w, v, c, VALUES| {
+                let v = VALUES.then_some(v);
+                let (codes_ok, magnitude) = screen(w, v, c, s);
+                let bad = (!codes_ok || !magnitude.is_finite()).then(|| find_bad(w, v, c, s));
+                (codes_ok, magnitude, bad.flatten())
+            });
+            let _ = codes_ok;
+            if let Some((i, bad)) = bad {
+                return Some(self.stopped(Stop::Bad(r.start + i, bad), p, r.start));
             }
             if magnitude.is_nan() || magnitude >= SAFE_MAGNITUDE {
                 self.near_overflow.store(true, Ordering::Relaxed);
@@ -253,14 +258,23 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         }
     }
 
+    /// The typed columns of bonds `r`.
+    fn columns(&self, r: Range<usize>) -> (Floats<'a>, Option<Floats<'a>>, Codes<'a>) {
+        let input = self.input;
+        (
+            input.weights.slice(r.clone()),
+            input.values.map(|v| v.slice(r.clone())),
+            input.codes.slice(r),
+        )
+    }
+
     /// Overwrites `acc` with the sums of bonds `r` (one chunk); a bad element's index is global.
     fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<(), Stop> {
-        let w = &self.input.weights[r.clone()];
-        let c = &self.input.codes[r.clone()];
-        let res = match self.input.values {
-            None => chunk::scan::<false>(w, &[], c, acc, self.prechecked),
-            Some(v) => chunk::scan::<true>(w, &v[r.clone()], c, acc, self.prechecked),
-        };
+        let (w, v, c) = self.columns(r.clone());
+        let prechecked = self.prechecked;
+        let res = with_columns!(w, v, c, |w, v, c, VALUES| {
+            chunk::scan::<VALUES, _, _>(w, v, c, acc, prechecked)
+        });
         res.map_err(|stop| match stop {
             Stop::Bad(i, b) => Stop::Bad(r.start + i, b),
             other => other,

@@ -22,6 +22,7 @@
 
 mod check;
 mod chunk;
+pub(crate) mod columns;
 mod exec;
 mod job;
 mod scratch;
@@ -31,12 +32,13 @@ mod tests;
 
 use std::ops::Range;
 
-use crate::error::{Data, Error, Result, Why};
+use crate::error::{Argument, Data, Error, Result, Why};
 use crate::pool;
 use crate::validate;
 
 pub use check::screen;
 pub use chunk::{chunk_len, scatter, OneTable, BASE_CHUNK};
+pub use columns::{Codes, Floats};
 use exec::Exec;
 use job::Job;
 
@@ -102,26 +104,46 @@ impl Layout<'_> {
 /// One computation's input: per-bond weights (and optional values multiplied in), codes, layout.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    pub weights: &'a [f64],
-    /// When present each bond contributes `weights[i] * values[i]` (exposures).
-    pub values: Option<&'a [f64]>,
-    pub codes: &'a [i32],
+    pub weights: Floats<'a>,
+    /// When present each bond contributes `weights[i] * values[i]` (exposures); the same float
+    /// type as the weights.
+    pub values: Option<Floats<'a>>,
+    pub codes: Codes<'a>,
     pub layout: Layout<'a>,
     pub num_sectors: usize,
 }
 
-impl Input<'_> {
-    /// Every shape check: lengths, layout, output size.
+impl<'a> Input<'a> {
+    /// The article's types: float64 weights, int32 codes, no values.
+    pub fn new(
+        weights: &'a [f64], codes: &'a [i32], layout: Layout<'a>, num_sectors: usize,
+    ) -> Self {
+        Input {
+            weights: Floats::F64(weights),
+            values: None,
+            codes: Codes::I32(codes),
+            layout,
+            num_sectors,
+        }
+    }
+
+    /// Every shape check: lengths, types, layout, output size.
     fn check(&self, out_len: usize) -> Result<()> {
         let n = self.weights.len();
         validate::check_job(
             n,
-            self.values.map(<[f64]>::len),
+            self.values.map(|v| v.len()),
             self.codes.len(),
             self.layout.num_portfolios(),
             self.num_sectors,
             out_len,
         )?;
+        if let Some(v) = self.values.filter(|v| !v.same_type(&self.weights)) {
+            return Err(Error::Argument(Argument::MixedFloatTypes {
+                weights: self.weights.type_name(),
+                values: v.type_name(),
+            }));
+        }
         self.layout.check(n)
     }
 }

@@ -10,23 +10,19 @@
 
 use prefetch_index::prefetch_index;
 
-/// How many bonds ahead the input is prefetched (4 KiB of weights, 2 KiB of codes).
+use super::columns::{Code, Weight};
+
+/// How many bonds ahead the input is prefetched (4 KiB of float64 weights, 2 KiB of int32 codes).
 const AHEAD: usize = 512;
 /// Bonds per prefetch step: one cache line of codes, two of weights (and of values).
 pub(super) const GROUP: usize = 16;
-
-/// Codes `c` are valid when `(c as u32) < code_limit(s)`: a negative code becomes at least 2^31.
-#[inline(always)]
-pub fn code_limit(s: usize) -> u32 {
-    s.min(1 << 31) as u32
-}
 
 /// Runs `f(codes, weights, values)` on each whole group of `GROUP` bonds in order (`values` empty
 /// unless `VALUES`), after prefetching the input of the group `AHEAD` bonds on. Returns how many
 /// bonds the groups covered (the rest is the caller's tail), or `None` once `f` returns false.
 #[inline(always)]
-pub fn groups<const VALUES: bool>(
-    w: &[f64], v: &[f64], c: &[i32], mut f: impl FnMut(&[i32], &[f64], &[f64]) -> bool,
+pub fn groups<const VALUES: bool, W: Weight, C: Code>(
+    w: &[W], v: &[W], c: &[C], mut f: impl FnMut(&[C], &[W], &[W]) -> bool,
 ) -> Option<usize> {
     let n = w.len();
     let (c, v) = (&c[..n], if VALUES { &v[..n] } else { &[][..] });
@@ -44,10 +40,10 @@ pub fn groups<const VALUES: bool>(
     Some(whole)
 }
 
-/// Prefetches the input of the group of bonds `AHEAD` after the one starting at `i`: one cache
-/// line of codes, two of weights (and of values).
+/// Prefetches the input of the group of bonds `AHEAD` after the one starting at `i`: the cache
+/// lines of its codes and weights (and values); narrower types prefetch a line more than once.
 #[inline(always)]
-fn prefetch_group(w: &[f64], v: Option<&[f64]>, c: &[i32], i: usize) {
+fn prefetch_group<W, C>(w: &[W], v: Option<&[W]>, c: &[C], i: usize) {
     prefetch_index(w, i + AHEAD);
     prefetch_index(w, i + AHEAD + 8);
     prefetch_index(c, i + AHEAD);

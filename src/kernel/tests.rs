@@ -21,16 +21,15 @@ fn naive(w: &[f64], v: Option<&[f64]>, c: &[i32], offsets: &[usize], s: usize) -
 
 fn uniform(w: &[f64], c: &[i32], p: usize, s: usize) -> (Result<()>, Vec<f64>) {
     let mut out = vec![f64::from_bits(0x7ff8_dead_beef_0001); p * s];
-    let input = Input {
-        weights: w,
-        values: None,
-        codes: c,
-        layout: Layout::Uniform {
+    let input = Input::new(
+        w,
+        c,
+        Layout::Uniform {
             num_portfolios: p,
             bonds_per_portfolio: w.len().checked_div(p).unwrap_or(0),
         },
-        num_sectors: s,
-    };
+        s,
+    );
     (compute(&input, false, &mut out), out)
 }
 
@@ -75,11 +74,8 @@ fn exposures_and_ragged_match_the_naive_loop() {
         let off64: Vec<i64> = offsets.iter().map(|&o| o as i64).collect();
         let mut out = vec![f64::NAN; sizes.len() * s];
         let input = Input {
-            weights: &w,
-            values: Some(&v),
-            codes: &c,
-            layout: Layout::Ragged(&off64),
-            num_sectors: s,
+            values: Some(Floats::F64(&v)),
+            ..Input::new(&w, &c, Layout::Ragged(&off64), s)
         };
         compute(&input, false, &mut out).unwrap();
         // Products of multiples of 1/8 are multiples of 1/64: still exact.
@@ -213,13 +209,7 @@ fn a_bad_element_outranks_an_earlier_zero_total_when_normalising() {
     let off = [0i64, 2, 4];
     let run = |c: &[i32]| {
         let mut out = vec![7.0; 4];
-        let input = Input {
-            weights: &w,
-            values: None,
-            codes: c,
-            layout: Layout::Ragged(&off),
-            num_sectors: 2,
-        };
+        let input = Input::new(&w, c, Layout::Ragged(&off), 2);
         let e = compute(&input, true, &mut out).unwrap_err();
         assert_eq!(out, [7.0; 4]);
         e.status()

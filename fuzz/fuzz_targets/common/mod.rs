@@ -2,15 +2,18 @@
 //! dangling, aligned, misaligned, or aliasing another buffer), an independent naive reference of
 //! every check and every sum, and the verifier that compares the library's answer with it.
 //!
-//! The reference is written from the header's contract, not from the library's code: it checks in
+//! The reference is written from the header's contract, not from the kernel's code: it checks in
 //! the documented order (pointers, then shapes, then offsets, then elements in portfolio/bond
-//! order, then totals) and sums naively, in bond order, one cell at a time.
+//! order, then totals). Its sums and its first bad element come from the project's one naive
+//! reference, `sector_weights::testkit` (a plain loop in bond order, shared with the Rust tests).
 //!
 //! Rule kept everywhere: a non-NULL pointer is only ever passed with a length that fits inside the
 //! real allocation it points into (or a length of 0), so the fuzzer itself never has UB.
 #![allow(dead_code)]
 
 pub use libfuzzer_sys::arbitrary::Unstructured;
+use sector_weights::testkit;
+use sector_weights::Bad;
 
 // Status codes, as the header numbers them (deliberately not taken from the library).
 pub const OK: i32 = 0;
@@ -544,56 +547,27 @@ pub struct Data<'d> {
 /// element in portfolio-then-bond order (code before weight before value), else per-cell sums
 /// with their error bounds, else (when normalising) the first zero total.
 pub fn reference(d: &Data, normalize: bool) -> Expect {
-    for (p, r) in d.ranges.iter().enumerate() {
-        for (i, g) in r.clone().enumerate() {
-            let code = d.codes[g];
-            if code < 0 || code as i64 >= d.s as i64 {
-                return Expect::err(
-                    SECTOR_OUT_OF_RANGE,
-                    format!(
-                        "sector code {code} at bond {i} of portfolio {p} is outside 0..{}",
-                        d.s
-                    ),
-                );
-            }
-            let w = d.weights[g];
-            if !w.is_finite() {
-                return Expect::err(
-                    NON_FINITE,
-                    format!("weight {w} at bond {i} of portfolio {p} is not finite"),
-                );
-            }
-            if let Some(v) = d.values {
-                if !v[g].is_finite() {
-                    return Expect::err(
-                        NON_FINITE,
-                        format!("value {} at bond {i} of portfolio {p} is not finite", v[g]),
-                    );
-                }
-            }
-        }
+    if let Some((p, i, bad)) = testkit::first_bad(d.weights, d.values, d.codes, &d.ranges, d.s) {
+        let at = format!("at bond {i} of portfolio {p}");
+        return match bad {
+            Bad::Code(code) => Expect::err(
+                SECTOR_OUT_OF_RANGE,
+                format!("sector code {code} {at} is outside 0..{}", d.s),
+            ),
+            Bad::Weight(w) => Expect::err(NON_FINITE, format!("weight {w} {at} is not finite")),
+            Bad::Value(v) => Expect::err(NON_FINITE, format!("value {v} {at} is not finite")),
+        };
     }
+    let sums = testkit::naive(d.weights, d.values, d.codes, &d.ranges, d.s);
     let mut cells = Vec::with_capacity(d.ranges.len() * d.s);
     let mut errors = Vec::new();
     let mut may_overflow = false;
     for (p, r) in d.ranges.iter().enumerate() {
-        // Naive per-sector sums in bond order, the sum of magnitudes, and the term count.
-        let mut sum = vec![0.0f64; d.s];
-        let mut mag = vec![0.0f64; d.s];
-        let mut cnt = vec![0usize; d.s];
-        let (mut total, mut total_mag) = (0.0f64, 0.0f64);
-        for g in r.clone() {
-            let x = match d.values {
-                Some(v) => d.weights[g] * v[g],
-                None => d.weights[g],
-            };
-            let k = d.codes[g] as usize;
-            sum[k] += x;
-            mag[k] += x.abs();
-            cnt[k] += 1;
-            total += x;
-            total_mag += x.abs();
-        }
+        // The naive per-sector sums in bond order, their magnitudes and term counts.
+        let row = p * d.s..(p + 1) * d.s;
+        let (sum, mag, cnt) = (&sums.sum[row.clone()], &sums.abs[row.clone()], &sums.count[row]);
+        let total: f64 = r.clone().map(|g| term(d, g)).sum();
+        let total_mag: f64 = r.clone().map(|g| term(d, g).abs()).sum();
         let n = r.len();
         // Any summation order differs from the exact sum by at most gamma(terms-1) * sum|x|; the
         // library's and ours may both be off by that much (x 1.01: our own rounding of the bound).
@@ -653,6 +627,11 @@ pub fn reference(d: &Data, normalize: bool) -> Expect {
         ok: Some(cells),
         overflow: may_overflow,
     }
+}
+
+/// Bond `g`'s term: its weight, times its value for exposures.
+fn term(d: &Data, g: usize) -> f64 {
+    d.weights[g] * d.values.map_or(1.0, |v| v[g])
 }
 
 /// The calling thread's last error detail, read with a buffer of exactly the right size.

@@ -1,0 +1,3 @@
+module example.com/sectorweights
+
+go 1.19
