@@ -10,35 +10,36 @@ import numpy as np
 import pytest
 
 import sector_weights as sw
-from sector_weights import _core, _fastcall
+from sector_weights import _fastcall, _fastpath, _lib
 
 
 @pytest.fixture
 def recorded(monkeypatch):
-    """Replaces the bound C functions by wrappers that record their arguments, and points the C
-    fast path (_fastcall) at a ctypes callback that records them too (as "_sw_sector_weights")."""
+    """Replaces the library's functions by wrappers that record their arguments, and points the
+    C fast path (_fastcall) at a ctypes callback that records them too (as "sw_sector_weights")."""
     calls = []
 
     def recorder(name):
-        real = getattr(_core, name)
+        real = getattr(_lib, name)
 
         def wrapper(*args):
             calls.append((name, args))
             return real(*args)
 
-        monkeypatch.setattr(_core, name, wrapper)
+        monkeypatch.setattr(_lib, name, wrapper)
 
-    for name in ("_sw_sector_weights", "_sw_sector_weights_ragged", "_sw_sector_exposures"):
+    for name in ("sw_sector_weights", "sw_sector_weights_ragged", "sw_sector_exposures"):
         recorder(name)
 
-    assert _core._fast_call is not None, "the installed package lacks its C fast path"
-    real = _core._lib.sw_sector_weights
-    V, Z = ctypes.c_void_p, ctypes.c_size_t
-    prototype = ctypes.CFUNCTYPE(ctypes.c_int32, V, Z, V, Z, Z, Z, V, Z)
+    assert _fastpath.sector_weights is not None, "the installed package lacks its C fast path"
+    real = _lib.handle.sw_sector_weights
+    # The declared types, with plain c_void_p for the pointers (a callback receives their ints).
+    restype, params = _lib.DECLARED["sw_sector_weights"]
+    plain = [ctypes.c_void_p if issubclass(t, ctypes.c_void_p) else t for t in params.values()]
 
-    @prototype
+    @ctypes.CFUNCTYPE(restype, *plain)
     def through_fast_path(*args):
-        calls.append(("_sw_sector_weights", tuple(0 if a is None else a for a in args)))
+        calls.append(("sw_sector_weights", tuple(0 if a is None else a for a in args)))
         return real(*args)
 
     _fastcall.configure(ctypes.cast(through_fast_path, ctypes.c_void_p).value, np.ndarray, np.empty)
@@ -51,7 +52,7 @@ def test_float64_and_int32_are_passed_in_place(recorded, rng):
     c = rng.integers(0, 18, (4, 1000), dtype=np.int32)
     got = sw.sector_weights(w, c, 18)
     (name, args), = recorded
-    assert name == "_sw_sector_weights"
+    assert name == "sw_sector_weights"
     assert args[0] == w.ctypes.data and args[2] == c.ctypes.data
     assert args[6] == got.ctypes.data
     assert args[1] == args[3] == 4000 and args[4:6] == (4, 18) and args[7] == 72
@@ -94,7 +95,7 @@ def test_ragged_exposures_and_offsets_are_passed_in_place(recorded, rng):
     sw.sector_weights(w, c, 4, offsets=offsets, normalize=True)
     sw.sector_exposures(w, v, c, 4, offsets=offsets)
     (n1, a1), (n2, a2) = recorded
-    assert n1 == "_sw_sector_weights_ragged" and n2 == "_sw_sector_exposures"
+    assert n1 == "sw_sector_weights_ragged" and n2 == "sw_sector_exposures"
     assert (a1[0], a1[2], a1[4], a1[7]) == (w.ctypes.data, c.ctypes.data, offsets.ctypes.data, 1)
     assert (a2[0], a2[2], a2[4], a2[6]) == (
         w.ctypes.data, v.ctypes.data, c.ctypes.data, offsets.ctypes.data
