@@ -77,7 +77,9 @@ define fuzz_all
 		rc=$$?; \
 		grep -aE '^#[0-9]+[[:space:]]+DONE' build/fuzz/$$t.log | tail -n 1; \
 		if [ $$rc -ne 0 ]; then tail -n 80 build/fuzz/$$t.log; \
-			echo "fuzz $$t FAILED (exit $$rc): the input is in fuzz/artifacts/$$t/"; exit 1; fi; \
+			if grep -q "failed to build fuzz script" build/fuzz/$$t.log; then \
+				echo "fuzz $$t FAILED: the target did not build"; \
+			else echo "fuzz $$t FAILED (exit $$rc): the input is in fuzz/artifacts/$$t/"; fi; exit 1; fi; \
 	done
 endef
 
