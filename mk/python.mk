@@ -13,7 +13,7 @@
 PY_VENV ?= $(CURDIR)/.venv
 VENV_PY := $(PY_VENV)/bin/python
 PY_PIP := $(VENV_PY) -m pip --disable-pip-version-check
-PY_REQUIREMENTS := numpy pytest pandas polars matplotlib
+PY_REQUIREMENTS := numpy pytest pandas polars matplotlib threadpoolctl
 PY_ENV_STAMP := $(PY_VENV)/.sector-weights-env
 PY_INSTALL_STAMP := $(PY_VENV)/.sector-weights-installed
 # Everything the installed package is built from: a change to any of these reinstalls it.
