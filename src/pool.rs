@@ -5,7 +5,7 @@
 //! that pool; `set_num_threads` builds a new pool and swaps it in. Calls already running keep the
 //! old pool alive through their clone, and it shuts down when the last of them returns.
 //!
-//! The size, first rule that applies (docs/guarantees.md#threads says the same for users):
+//! The size, first rule that applies (docs/guarantees.md#threads-how-many says the same for users):
 //! 1. a count set with `set_num_threads(n)`, n > 0;
 //! 2. `SECTOR_WEIGHTS_NUM_THREADS`;
 //! 3. `RAYON_NUM_THREADS`;

@@ -1,4 +1,4 @@
-//! The pool's default size follows the environment (src/pool.rs, docs/guarantees.md#threads):
+//! The pool's default size follows the environment (src/pool.rs, docs/guarantees.md#threads-how-many):
 //! `sw_set_num_threads(n > 0)`, then SECTOR_WEIGHTS_NUM_THREADS, RAYON_NUM_THREADS,
 //! OMP_NUM_THREADS (first entry), then every CPU; invalid values are skipped.
 //!
