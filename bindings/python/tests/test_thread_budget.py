@@ -52,6 +52,15 @@ def cpus() -> int:
     return os.cpu_count() or 1
 
 
+@pytest.fixture(scope="module")
+def all_cpus() -> int:
+    """The size with no variable set: every CPU the process may use (a cgroup CPU quota, which
+    the library counts and Python does not, can make it fewer than ``cpus()``)."""
+    n = default_threads()
+    assert 1 <= n <= cpus()
+    return n
+
+
 # ---------------------------------------------------------------------------------------------
 # The precedence, one fresh process per case
 
@@ -69,8 +78,8 @@ def cpus() -> int:
         ({"SECTOR_WEIGHTS_NUM_THREADS": "-2", "RAYON_NUM_THREADS": "4097", "OMP_NUM_THREADS": ""}, "cpus"),
     ],
 )  # fmt: skip
-def test_default_pool_size_follows_the_environment(env: Dict[str, str], want) -> None:
-    assert default_threads(**env) == (cpus() if want == "cpus" else want)
+def test_default_pool_size_follows_the_environment(env: Dict[str, str], want, all_cpus) -> None:
+    assert default_threads(**env) == (all_cpus if want == "cpus" else want)
 
 
 def test_set_num_threads_wins_and_0_reads_the_environment_again() -> None:
