@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -115,19 +116,22 @@ def threadpoolctl():
 
 
 def ours(info: List[dict]) -> List[dict]:
-    return [lib for lib in info if lib["user_api"] == _threadpoolctl.USER_API]
+    """The entries of the package's library (other tests may have loaded other copies of the
+    library from other files: each has its own entry)."""
+    path = os.path.realpath(sw.library_path)
+    return [l for l in info if l["user_api"] == _threadpoolctl.USER_API and l["filepath"] == path]
 
 
 def ours_controllers(threadpoolctl) -> list:
+    path = os.path.realpath(sw.library_path)
     controllers = threadpoolctl.ThreadpoolController().lib_controllers
-    return [lib for lib in controllers if lib.user_api == _threadpoolctl.USER_API]
+    return [c for c in controllers if c.user_api == _threadpoolctl.USER_API and c.filepath == path]
 
 
 def test_threadpool_info_lists_the_library(threadpoolctl, restore_threads) -> None:
     sw.set_num_threads(3)
     [lib] = ours(threadpoolctl.threadpool_info())
     assert lib["internal_api"] == "rayon"
-    assert lib["filepath"] == os.path.realpath(sw.library_path)
     assert lib["version"] == sw.__version__
     assert lib["num_threads"] == 3
     assert os.path.basename(lib["filepath"]).lower().startswith(lib["prefix"])
@@ -159,6 +163,26 @@ def test_threadpool_limits_limits_and_restores(threadpoolctl, rng, restore_threa
         return sw.get_num_threads()
 
     assert limited() == 1 and sw.get_num_threads() == 3
+
+
+def test_a_second_copy_of_the_library_is_listed_and_limited_too(threadpoolctl, tmp_path) -> None:
+    copy = tmp_path / "libsector_weights_copy.so"
+    shutil.copyfile(sw.library_path, copy)
+    copy = copy.resolve()  # threadpoolctl lists real paths
+    out = run_python(
+        f"""
+        import ctypes, threadpoolctl, sector_weights as sw
+        other = ctypes.CDLL({str(copy)!r})
+        other.sw_get_num_threads.restype = ctypes.c_size_t
+        libs = [l for l in threadpoolctl.threadpool_info() if l["user_api"] == "sector_weights"]
+        print(sorted(l["filepath"] == {str(copy)!r} for l in libs))
+        with threadpoolctl.threadpool_limits(1):
+            print(sw.get_num_threads(), other.sw_get_num_threads())
+        print(sw.get_num_threads(), other.sw_get_num_threads())
+        """,
+        SECTOR_WEIGHTS_NUM_THREADS="3",
+    )
+    assert out == ["[False,", "True]", "1", "1", "3", "3"]
 
 
 def test_threadpoolctl_command_line_lists_the_library(threadpoolctl) -> None:
