@@ -97,28 +97,27 @@ def _no_portfolios(inputs: Inputs) -> None:
 def _compute(inputs: Inputs, out: Optional[np.ndarray], normalize: bool) -> FloatArray:
     """The result of converted inputs, into ``out`` or a new array (see the module docstring
     for which entry point)."""
-    result = _result(inputs, out)
+    try:
+        result = output_array(out, inputs.shape)
+    except (MemoryError, ValueError) as e:
+        if out is None and inputs.inferred:
+            raise inputs.too_many_portfolios(e) from None
+        raise
     flags = _lib.SW_NORMALIZE if normalize else 0
-    w, v, s = inputs.weights, inputs.values, inputs.sectors
+    wt, st, v = inputs.weights.dtype, inputs.sectors.dtype, inputs.values
     if inputs.portfolios is not None:
         _compute_grouped(inputs, result, flags)
-    elif w.dtype != F64 or s.dtype != I32 or (v is not None and v.dtype != F64):
+    elif (
+        (wt is not F64 and wt != F64)
+        or (st is not I32 and st != I32)
+        or (v is not None and v.dtype != F64)
+    ):
         _compute_typed(inputs, result, flags)
     elif inputs.offsets is None and v is None and not normalize:
         _compute_uniform(inputs, result)
     else:
         _compute_ragged(inputs, result, flags)
     return result
-
-
-def _result(inputs: Inputs, out: Optional[np.ndarray]) -> np.ndarray:
-    """``out`` checked against the result's shape, or a new array of it."""
-    try:
-        return output_array(out, inputs.shape)
-    except (MemoryError, ValueError) as e:
-        if out is None and inputs.inferred:
-            raise inputs.too_many_portfolios(e) from None
-        raise
 
 
 def sector_weights(

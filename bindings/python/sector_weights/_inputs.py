@@ -68,9 +68,14 @@ class Inputs:
         num_portfolios: Any = None,
     ) -> None:
         """Converts the caller's arguments, or raises naming the one that is wrong."""
-        _one_layout(offsets, portfolios, num_portfolios, names)
+        if portfolios is not None or num_portfolios is not None:
+            _one_layout(offsets, portfolios, num_portfolios, names)
         S = self.num_sectors = whole_number(num_sectors, "num_sectors")
-        w, v = self.weights, self.values = _floats(weights, values, names, native)
+        if native and values is None:
+            w, v = native_float_array(weights, names.weights), None
+        else:
+            w, v = _floats(weights, values, names, native)
+        self.weights, self.values = w, v
         self.offsets = self.portfolios = None
         self.inferred = False
         if portfolios is not None:
@@ -116,7 +121,9 @@ class Inputs:
             return self.offsets
         w = self.weights
         bonds = w.shape[-1] if w.ndim == 2 else w.size
-        return np.arange(self.num_portfolios + 1, dtype=I64) * bonds
+        if not bonds:
+            return np.zeros(self.num_portfolios + 1, dtype=I64)
+        return np.arange(0, (self.num_portfolios + 1) * bonds, bonds, dtype=I64)
 
     def _grouped(self, portfolios: ArrayLike, num_portfolios: Any, names: Names) -> "Layout":
         """The grouped layout: 1-D weights, one portfolio code per weight."""
