@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike
 
 from . import _fastpath, _lib
 from ._arrays import F64, I32, FloatArray, address, columns, output_array, whole_number
-from ._errors import SectorWeightsError, Status, check
+from ._errors import Status, check
 from ._inputs import Inputs
 
 __all__ = ["sector_weights", "sector_exposures", "set_num_threads", "get_num_threads"]
@@ -70,28 +70,12 @@ def _compute_typed(inputs: Inputs, out: np.ndarray, flags: int) -> None:
 
 def _compute_grouped(inputs: Inputs, out: np.ndarray, flags: int) -> None:
     """sw_grouped_sums: typed columns, one portfolio code per row."""
-    if inputs.num_portfolios == 0 and inputs.num_sectors:
-        return _no_portfolios(inputs)
     keep, w, v, s, p = columns(inputs.weights, inputs.values, inputs.sectors, inputs.portfolios)
     status = _lib.sw_grouped_sums(
         w, v, s, inputs.num_sectors, p, inputs.num_portfolios, flags, address(out), out.size
     )
     del keep  # the SwColumn structures, alive until here
     check(status)
-
-
-def _no_portfolios(inputs: Inputs) -> None:
-    """WORKAROUND, until the library handles it: sw_grouped_sums with 0 portfolios and some
-    sectors fails with SW_ERROR_PANIC ("chunk size must be non-zero", src/kernel/job.rs, an
-    empty table of cells). There is nothing to compute; a row, if any, has a portfolio code
-    outside 0..0, and row 0 is the first (its portfolio code is checked first): the error the
-    library gives for one portfolio fewer than a code needs."""
-    p = inputs.portfolios
-    if p is not None and p.size:
-        raise SectorWeightsError(
-            Status.ERROR_SECTOR_OUT_OF_RANGE,
-            f"portfolio code {int(p[0])} at row 0 is outside 0..0",
-        )
 
 
 def _compute(inputs: Inputs, out: Optional[np.ndarray], normalize: bool) -> FloatArray:
