@@ -20,7 +20,8 @@ Every contender of a layout computes the same numbers: the weights are float32 v
 float32 or widened to float64, and the sums are checked bit for bit against the baseline before
 timing. Each repetition calls every contender of a layout once (a batch of calls for the small
 size), in a freshly shuffled order, so drift and other processes' load hit all alike; the table
-gives the median and minimum per call and the ratio of medians to the layout's baseline. Peak
+gives the median and minimum per call and the ratios of medians and of minimums to the layout's
+baseline (on a shared machine the minimum is the steadier: the median includes waits for a core). Peak
 memory is tracemalloc's (numpy's array data included) during one call, less the result.
 
 Usage:  python benches/dtypes.py                 # 20 x 50,000, 200 repetitions
@@ -122,15 +123,17 @@ def report(title: str, calls: Dict[str, Callable[[], np.ndarray]], reps: int, nu
         samples = time_layout(calls, reps, number)
     finally:
         gc.enable()
-    base = statistics.median(samples[f"{BASELINE[0]} weights, {BASELINE[1]} codes"])
+    base = samples[f"{BASELINE[0]} weights, {BASELINE[1]} codes"]
+    base_med, base_min = statistics.median(base), min(base)
     print(f"\n{title}")
-    head = f"  {'weights, codes':<34} {'median':>10} {'min':>10} {'ratio':>7}"
+    head = f"  {'weights, codes':<34} {'median':>10} {'min':>10} {'ratio':>7} {'(mins)':>7}"
     print(head + ("  peak memory" if memory else ""))
     ratios = []
     for label, times in samples.items():
         med, low = statistics.median(times), min(times)
-        ratios.append((label, med / base))
-        line = f"  {label:<34} {fmt(med):>10} {fmt(low):>10} {med / base:>6.2f}x"
+        ratios.append((label, med / base_med))
+        line = (f"  {label:<34} {fmt(med):>10} {fmt(low):>10} {med / base_med:>6.2f}x "
+                f"{low / base_min:>6.2f}x")
         if memory:
             line += f"  {peak_bytes(calls[label]) / 1024:>8.1f} KiB"
         print(line)
