@@ -8,8 +8,12 @@ conversion copy is made: test_nocopy.py (the addresses passed) and test_grouped.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+from conftest import REPO_ROOT
 
 import sector_weights as sw
 from sector_weights import SectorWeightsError, Status
@@ -171,3 +175,21 @@ def test_non_finite_float32_and_float64_are_named(rng, ftype):
     v[13] = np.nan
     with pytest.raises(SectorWeightsError, match=r"value NaN at bond 3 of portfolio 1"):
         sw.sector_exposures(w, v, c, 2, offsets=[0, 10, 20])
+
+
+BENCH = REPO_ROOT / "benches" / "dtypes.py"
+
+
+@pytest.mark.skipif(not BENCH.is_file(), reason="no source checkout")
+def test_the_dtypes_benchmark_runs():
+    """benches/dtypes.py --smoke: every contender gives the baseline's bits (it exits otherwise)
+    and every table comes out, with the peak memory of each call."""
+    r = subprocess.run([sys.executable, str(BENCH), "--smoke"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for title in ("1 portfolio x 100 bonds, uniform", "1 portfolio x 100 bonds, grouped",
+                  "3 portfolios x 1,000 bonds x 18 sectors, uniform",
+                  "3 portfolios x 1,000 bonds x 18 sectors, grouped, inferred"):
+        assert title in r.stdout, r.stdout
+    assert r.stdout.count("float32 weights, int8 codes") == 5
+    assert r.stdout.count(" KiB") == 15
