@@ -205,6 +205,7 @@ def test_packed_columns_are_swcolumns(rng):
     w = rng.random(5).astype(np.float32)
     s = np.arange(5, dtype=np.int16)
     p = np.zeros(5, dtype=np.uint32)
+    assert ctypes.sizeof(_arrays._COLUMNS) == 4 * ctypes.sizeof(_lib.SwColumn)
     keep, cw, cv, cs, cp = _arrays.columns(w, None, s, p)
     assert cv is None and cs - cw == 2 * ctypes.sizeof(_lib.SwColumn)
     for addr, a, dtype in ((cw, w, _lib.SW_FLOAT32), (cs, s, _lib.SW_INT16), (cp, p, _lib.SW_UINT32)):
