@@ -23,7 +23,7 @@ Module layout, from the library up:
   grouped by portfolio codes);
 - ``_core``: ``sector_weights``, ``sector_exposures``, the thread count;
 - ``_pm`` and ``_reports``: targets and tolerance bands, order lists, their results and reports;
-- ``holdings`` (with ``_table``, ``_rows``, ``_grouped``, ``_bands``, ``_orders``, ``_results``,
+- ``holdings`` (with ``_table``, ``_rows``, ``_bands``, ``_orders``, ``_results``,
   ``_frames``, ``_display``): the table API, ``Holdings`` (docs/tables.md).
 """
 
