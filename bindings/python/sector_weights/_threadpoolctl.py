@@ -13,8 +13,8 @@ for the library, so that threadpoolctl treats it like BLAS and OpenMP::
                        #       "version": "0.1.0", "num_threads": 2}]
 
 ``threadpool_limits(n, user_api="sector_weights")`` limits this library only; ``user_api="blas"``
-or ``"openmp"`` leaves it alone. A limit above the library's maximum (4096) sets the maximum, as
-OpenBLAS does with its own; a limit of 0 sets the default size (see ``set_num_threads``). On
+or ``"openmp"`` leaves it alone. A limit above the library's maximum (4096) sets the maximum (an
+error there would leave the libraries limited before it unrestored); a limit of 0 sets the default size (see ``set_num_threads``). On
 exit threadpoolctl sets the count read on entry, as an explicit count: the pool keeps its size,
 but a later change of ``SECTOR_WEIGHTS_NUM_THREADS`` & co. counts only after
 ``set_num_threads(0)``, as after any explicit count.
