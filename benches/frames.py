@@ -47,7 +47,7 @@ from typing import Any, Callable, Dict, List, Tuple
 import numpy as np
 
 import sector_weights as sw
-from sector_weights import _grouped, _table
+from sector_weights import _table
 
 SECTORS = [
     "Agency", "Asset-Backed", "Banking", "Basic Industry", "Capital Goods", "Communications",
@@ -155,7 +155,7 @@ def parts(df: Any) -> Dict[str, Callable[[], Any]]:
         "read fund labels": lambda: _table.Table(df).codes("fund"),
         "read sector labels": lambda: _table.Table(df).codes("sector"),
         "read values": lambda: _table.Table(df).floats("mv"),
-        "grouped sums": lambda: _grouped.grouped_sums(v, s.codes, S, f.codes, P),
+        "grouped sums": lambda: sw.sector_weights(v, s.codes, S, portfolios=f.codes, num_portfolios=P),
         "result frame": h.weights,
     }
 

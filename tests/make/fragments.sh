@@ -22,6 +22,12 @@ database() {
         perl -lane 'print $F[0] =~ /^(TEST_TARGETS|CHECK_TARGETS|test:|check:|\.PHONY:)$/ ? join(" ", sort @F) : $_' |
         sort
 }
+# A makefile that does not parse (a merge conflict left in it, say) is reported as such.
+error=$($MAKE -pqR 2>&1 >/dev/null | grep -F '***' || true)
+if [ -n "$error" ]; then
+    echo "make cannot read the makefiles: $error"
+    exit 1
+fi
 fail=0
 if ! difference=$(diff <(database "$fragments") <(database "$reversed")); then
     echo "make fragments depend on the order they are read in (< sorted, > reversed):"

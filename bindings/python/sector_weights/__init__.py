@@ -15,13 +15,15 @@ Module layout, from the library up:
 - ``_lib``: the one library handle, each function declared below the C prototype it mirrors;
 - ``_errors``: :class:`Status` (named by the library), :class:`SectorWeightsError` and
   ``check``, the one status check, which raises with the library's own message;
-- ``_fastpath`` (with ``_fastcall.c``): the one place that decides whether arrays are ready for
-  the library as they are, and ``sector_weights()`` for ready arrays in C;
-- ``_arrays``: the library's dtypes and the conversion of one argument; ``_inputs``: one call's
-  inputs and their layout (``(B,)``, ``(P, B)``, ragged with offsets);
+- ``_fastpath`` (with ``_fastcall.c``): whether arrays are ready for the original entry points
+  as they are (float64, int32, int64 offsets), and ``sector_weights()`` for ready arrays in C;
+- ``_arrays``: the library's dtypes (also the native ones of the typed entry points: int8 ...
+  uint32 codes, float32/float64, in ``SwColumn`` structures) and the conversion of one argument;
+  ``_inputs``: one call's inputs and their layout (``(B,)``, ``(P, B)``, ragged with offsets,
+  grouped by portfolio codes);
 - ``_core``: ``sector_weights``, ``sector_exposures``, the thread count;
 - ``_pm`` and ``_reports``: targets and tolerance bands, order lists, their results and reports;
-- ``holdings`` (with ``_table``, ``_rows``, ``_grouped``, ``_bands``, ``_orders``, ``_results``,
+- ``holdings`` (with ``_table``, ``_rows``, ``_bands``, ``_orders``, ``_results``,
   ``_frames``, ``_display``): the table API, ``Holdings`` (docs/tables.md).
 """
 
@@ -30,6 +32,9 @@ from ._core import get_num_threads, sector_exposures, sector_weights, set_num_th
 from ._errors import SectorWeightsError, Status, status_message
 from ._loader import ENV_VAR as LIBRARY_ENV_VAR
 from ._pm import OrderEvaluation, TargetComparison, compare_to_targets, evaluate_orders
+from ._threadpoolctl import register as _register_threadpoolctl
+
+_register_threadpoolctl()  # with threadpoolctl installed, threadpool_limits() limits the library too
 
 __version__: str = _lib.version
 library_path: str = str(_lib.path)

@@ -1,35 +1,61 @@
 """One argument at a time: the dtypes the library reads, and the conversion of what callers pass.
 
 What is checked here: types, dtypes and dimensions (``TypeError`` / ``ValueError``), and integers
-that do not fit the library's C type (:class:`SectorWeightsError`, before anything is converted).
-Everything else (NaN/Inf, codes outside ``0..num_sectors``, offsets, overlap, lengths) is the
-library's to check and to name.
+that no type the library reads can hold (:class:`SectorWeightsError`, before anything is
+converted). Everything else (NaN/Inf, codes outside ``0..num_sectors``, offsets, overlap,
+lengths) is the library's to check and to name.
 
-An array that already is what the library reads (float64, int32 codes, int64 offsets;
-C-contiguous and aligned) is used as it is, never copied.
+Two families of entry points, two sets of types:
+
+- the original ones (``sw_sector_weights``, ``..._ragged``, ``sw_sector_exposures``,
+  ``sw_evaluate_orders``) read float64 and int32 codes (``float_array``, ``code_array``);
+- the typed ones (``sw_grouped_sums``, ``sw_ragged_sums``) read every code type a table library
+  hands out, int8 ... int64 and uint8 ... uint32, and float32 or float64 weights and values,
+  described by :class:`~._lib.SwColumn` structures (``native_code_array``,
+  ``native_float_array``, ``columns``).
+
+An array that already is what the library reads (C-contiguous, aligned, native byte order, of one
+of those types) is used as it is, never copied.
 """
 
 from __future__ import annotations
 
 import ctypes
 import operator
-from typing import Any, Callable, Optional, Tuple
+import struct
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from . import _lib
 from ._errors import SectorWeightsError, Status
 
 # The element types of the library's arrays.
 F64 = np.dtype(np.float64)  # weights, values, results (double)
+F32 = np.dtype(np.float32)  # weights and values of the typed entry points
 I32 = np.dtype(np.int32)  # sector codes (int32_t)
 I64 = np.dtype(np.int64)  # offsets (int64_t)
 BOOL = np.dtype(np.bool_)  # breaches (uint8_t 0/1: numpy bools are such bytes)
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MAX = 2**63 - 1
 SIZE_MAX = 2**63 - 1  # the largest size_t argument taken: what numpy can index
 
+# The SwColumn dtype of each element type the typed entry points read in place (native byte
+# order: a dtype of another byte order is a different key, and is copied).
+CODE_DTYPES: Dict[np.dtype, int] = {
+    np.dtype(np.int8): _lib.SW_INT8,
+    np.dtype(np.int16): _lib.SW_INT16,
+    np.dtype(np.int32): _lib.SW_INT32,
+    np.dtype(np.int64): _lib.SW_INT64,
+    np.dtype(np.uint8): _lib.SW_UINT8,
+    np.dtype(np.uint16): _lib.SW_UINT16,
+    np.dtype(np.uint32): _lib.SW_UINT32,
+}
+FLOAT_DTYPES: Dict[np.dtype, int] = {F32: _lib.SW_FLOAT32, F64: _lib.SW_FLOAT64}
+
 FloatArray = NDArray[np.float64]
-Locate = Callable[[int], Tuple[int, int]]  # a flat index -> (portfolio, bond)
+Where = Callable[[int], str]  # a flat index -> where it is, e.g. "bond 3 of portfolio 1"
 
 _from_buffer = (ctypes.c_char * 0).from_buffer
 _addressof = ctypes.addressof
@@ -109,17 +135,11 @@ def _refuse_non_integer_codes(dt: np.dtype, name: str) -> None:
     raise TypeError(f"{name} must hold integer codes, got dtype {dt}")
 
 
-def code_array(
-    x: ArrayLike,
-    name: str,
-    num_sectors: int,
-    locate: Locate,
-    units: Tuple[str, str] = ("bond", "portfolio"),
-) -> np.ndarray:
-    """int32, C-contiguous and aligned; the same array when it already is. Wider integers are
-    range-checked first: a value outside int32 is an error naming its position (``locate``
-    maps a flat index to (portfolio, bond); ``units`` names them, e.g. ("order", "order list")
-    as the library does for order lists), never wrapped around."""
+def code_array(x: ArrayLike, name: str, num_sectors: int, where: Where) -> np.ndarray:
+    """int32, C-contiguous and aligned; the same array when it already is (for the original
+    entry points). Wider integers are range-checked first: a value outside int32 is an error
+    naming its position (``where`` says where a flat index is, in the library's words), never
+    wrapped around."""
     a = x if type(x) is np.ndarray else np.asarray(x)
     if a.dtype is not I32 and a.dtype != I32:
         if a.dtype.kind == "O":
@@ -128,25 +148,115 @@ def code_array(
         if kind not in "iu" and not (kind == "f" and a.size == 0):  # `[]` reads as float64
             _refuse_non_integer_codes(a.dtype, name)
         if a.size and not np.can_cast(a.dtype, I32):
-            _refuse_codes_outside_int32(a, num_sectors, locate, units)
+            _refuse_codes_outside(a, INT32_MIN, INT32_MAX, "sector", num_sectors, where, "int32")
         a = a.astype(I32)
     return _in_place(a, I32)
 
 
-def _refuse_codes_outside_int32(
-    a: np.ndarray, num_sectors: int, locate: Locate, units: Tuple[str, str]
+def native_code_array(
+    x: ArrayLike, name: str, what: str, limit: Optional[int], where: Where
+) -> np.ndarray:
+    """Codes the typed entry points read in place (``CODE_DTYPES``): the same array when it is
+    one, C-contiguous and aligned; a copy of the same type when it is not (another byte order,
+    strided, misaligned). uint64 codes become int64 when they all fit (a larger one is an error
+    naming it: ``what`` code ... at ``where(i)`` is outside ``0..limit``, or does not fit in
+    int64 when there is no limit yet); an object array of Python integers reads as int64 (or
+    uint64); ``[]`` as int32. Never wrapped around: the library checks every code it is given."""
+    a = x if type(x) is np.ndarray else np.asarray(x)
+    dt = a.dtype
+    if dt in CODE_DTYPES:
+        return _in_place(a, dt)
+    if dt.kind == "O":
+        a = _objects_to_integers(a, name)
+        dt = a.dtype
+    if dt.kind not in "iu":
+        if dt.kind == "f" and a.size == 0:  # `[]` reads as float64
+            return np.zeros(a.shape, dtype=I32)
+        _refuse_non_integer_codes(dt, name)
+    native = dt.newbyteorder("=")
+    if native not in CODE_DTYPES:  # uint64: no type the library reads holds every value
+        if a.size and int(a.max()) > INT64_MAX:
+            _refuse_codes_outside(a, 0, INT64_MAX, what, limit, where, "int64")
+        native = I64
+    return _in_place(np.asarray(a, dtype=native, order="C"), native)
+
+
+def _refuse_codes_outside(
+    a: np.ndarray,
+    low: int,
+    high: int,
+    what: str,
+    limit: Optional[int],
+    where: Where,
+    type_name: str,
 ) -> None:
-    """The library cannot be given a code outside int32: the first one is reported here, in
-    the words the library uses for a code outside ``0..num_sectors``."""
-    if a.min() >= INT32_MIN and a.max() <= INT32_MAX:
+    """The library cannot be given a code outside ``low..high`` (the range of ``type_name``):
+    the first one is reported here, in the words the library uses for a code outside
+    ``0..limit``."""
+    if a.min() >= low and a.max() <= high:
         return
     flat = a.ravel()
-    i = int(np.flatnonzero((flat < INT32_MIN) | (flat > INT32_MAX))[0])
-    portfolio, bond = locate(i)
+    i = int(np.flatnonzero((flat < low) | (flat > high))[0])
+    outside = "" if limit is None else f"is outside 0..{limit} and "
     raise SectorWeightsError(
         Status.ERROR_SECTOR_OUT_OF_RANGE,
-        f"sector code {int(flat[i])} at {units[0]} {bond} of {units[1]} {portfolio} is "
-        f"outside 0..{num_sectors} and does not fit in int32",
+        f"{what} code {int(flat[i])} at {where(i)} {outside}does not fit in {type_name}",
+    )
+
+
+def native_float_array(x: ArrayLike, name: str) -> np.ndarray:
+    """float32 or float64, as given, for the typed entry points: the same array when it is
+    C-contiguous, aligned and in native byte order, else a copy of the same type that is. Other
+    real types are read as float64 (``float_array``)."""
+    a = x if type(x) is np.ndarray else np.asarray(x)
+    dt = a.dtype
+    if dt in FLOAT_DTYPES:
+        return _in_place(a, dt)
+    native = dt.newbyteorder("=") if dt.kind == "f" else dt
+    if native in FLOAT_DTYPES:  # another byte order
+        return _in_place(np.asarray(a, dtype=native, order="C"), native)
+    return float_array(a, name)
+
+
+# Up to four SwColumn structures (weights, values, sectors, portfolios) packed into one ctypes
+# array in one call: about 0.3 us, against about 0.5 us for each SwColumn(...) built by ctypes.
+# "@PNi" is (void *, size_t, int32_t) with C's alignment, as ctypes lays the struct out; the
+# padding up to its size (4 bytes on 64-bit platforms) ends each one (test_prototypes.py reads
+# packed structures back through ctypes).
+_COLUMNS = _lib.SwColumn * 4
+_COLUMN_SIZE = ctypes.sizeof(_lib.SwColumn)
+_ONE_COLUMN = f"PNi{_COLUMN_SIZE - struct.calcsize('@PNi')}x"
+_PACK_COLUMNS = struct.Struct("@" + _ONE_COLUMN * 4).pack_into
+
+
+def columns(
+    weights: np.ndarray,
+    values: Optional[np.ndarray],
+    sectors: np.ndarray,
+    portfolios: Optional[np.ndarray] = None,
+) -> Tuple[Any, int, Optional[int], int, Optional[int]]:
+    """SwColumn structures describing the arrays (each C-contiguous, aligned, of a type in
+    ``FLOAT_DTYPES`` / ``CODE_DTYPES``): ``(keep, weights, values, sectors, portfolios)``, the
+    last four the addresses to pass (None for an absent column, NULL). ``keep`` holds the
+    structures: keep a reference to it until the call returns."""
+    keep = _COLUMNS()
+    base = _addressof(keep)
+    v, p = values, portfolios
+    _PACK_COLUMNS(
+        keep, 0,
+        address(weights), weights.size, FLOAT_DTYPES[weights.dtype],
+        0 if v is None else address(v), 0 if v is None else v.size,
+        0 if v is None else FLOAT_DTYPES[v.dtype],
+        address(sectors), sectors.size, CODE_DTYPES[sectors.dtype],
+        0 if p is None else address(p), 0 if p is None else p.size,
+        0 if p is None else CODE_DTYPES[p.dtype],
+    )  # fmt: skip
+    return (
+        keep,
+        base,
+        None if v is None else base + _COLUMN_SIZE,
+        base + 2 * _COLUMN_SIZE,
+        None if p is None else base + 3 * _COLUMN_SIZE,
     )
 
 

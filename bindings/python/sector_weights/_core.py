@@ -3,8 +3,18 @@
 Python converts and shape-checks the arguments (``_inputs``, ``_arrays``); the library does
 every value check and all the arithmetic, and reports failures that :func:`check` raises as
 :class:`SectorWeightsError` with the library's own message. On any error ``out`` is untouched.
-Ready arrays (float64, int32 codes, int64 offsets; C-contiguous and aligned) reach the library
-without a copy: their own addresses are passed.
+
+Which entry point computes a call:
+
+- float64 weights (and values) with int32 codes: the original ones, ``sw_sector_weights`` (equal
+  portfolios, not normalised; through the C fast path ``_fastpath`` when the arrays are ready),
+  ``sw_sector_weights_ragged`` and ``sw_sector_exposures`` (offsets, normalised, exposures);
+- codes of another width (int8 ... int64, uint8 ... uint32) or float32 weights and values:
+  ``sw_ragged_sums`` with typed columns (equal portfolios as offsets 0, B, 2B, ...);
+- ``portfolios=`` (one portfolio code per bond, rows in any order): ``sw_grouped_sums``.
+
+Every one of those arrays reaches the library without a copy when it is C-contiguous, aligned and
+in native byte order: their own addresses are passed.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _fastpath, _lib
-from ._arrays import FloatArray, address, output_array, whole_number
+from ._arrays import F64, I32, FloatArray, address, columns, output_array, whole_number
 from ._errors import Status, check
 from ._inputs import Inputs
 
@@ -31,10 +41,9 @@ def _compute_uniform(inputs: Inputs, out: np.ndarray) -> None:
     ))  # fmt: skip
 
 
-def _compute_ragged(inputs: Inputs, out: np.ndarray, normalize: bool) -> None:
+def _compute_ragged(inputs: Inputs, out: np.ndarray, flags: int) -> None:
     """sw_sector_exposures (with values) or sw_sector_weights_ragged."""
     w, v, s, offs = inputs.weights, inputs.values, inputs.sectors, inputs.ragged_offsets()
-    flags = _lib.SW_NORMALIZE if normalize else 0
     if v is None:
         status = _lib.sw_sector_weights_ragged(
             address(w), w.size, address(s), s.size, address(offs), offs.size,
@@ -48,12 +57,61 @@ def _compute_ragged(inputs: Inputs, out: np.ndarray, normalize: bool) -> None:
     check(status)
 
 
+def _compute_typed(inputs: Inputs, out: np.ndarray, flags: int) -> None:
+    """sw_ragged_sums: typed columns, portfolios by offsets (computed for equal sizes)."""
+    offs = inputs.ragged_offsets()
+    keep, w, v, s, _ = columns(inputs.weights, inputs.values, inputs.sectors)
+    status = _lib.sw_ragged_sums(
+        w, v, s, inputs.num_sectors, address(offs), offs.size, flags, address(out), out.size
+    )
+    del keep  # the SwColumn structures, alive until here
+    check(status)
+
+
+def _compute_grouped(inputs: Inputs, out: np.ndarray, flags: int) -> None:
+    """sw_grouped_sums: typed columns, one portfolio code per row."""
+    keep, w, v, s, p = columns(inputs.weights, inputs.values, inputs.sectors, inputs.portfolios)
+    status = _lib.sw_grouped_sums(
+        w, v, s, inputs.num_sectors, p, inputs.num_portfolios, flags, address(out), out.size
+    )
+    del keep  # the SwColumn structures, alive until here
+    check(status)
+
+
+def _compute(inputs: Inputs, out: Optional[np.ndarray], normalize: bool) -> FloatArray:
+    """The result of converted inputs, into ``out`` or a new array (see the module docstring
+    for which entry point)."""
+    try:
+        result = output_array(out, inputs.shape)
+    except (MemoryError, ValueError) as e:
+        if out is None and inputs.inferred:
+            raise inputs.too_many_portfolios(e) from None
+        raise
+    flags = _lib.SW_NORMALIZE if normalize else 0
+    wt, st, v = inputs.weights.dtype, inputs.sectors.dtype, inputs.values
+    if inputs.portfolios is not None:
+        _compute_grouped(inputs, result, flags)
+    elif (
+        (wt is not F64 and wt != F64)
+        or (st is not I32 and st != I32)
+        or (v is not None and v.dtype != F64)
+    ):
+        _compute_typed(inputs, result, flags)
+    elif inputs.offsets is None and v is None and not normalize:
+        _compute_uniform(inputs, result)
+    else:
+        _compute_ragged(inputs, result, flags)
+    return result
+
+
 def sector_weights(
     weights: ArrayLike,
     sectors: ArrayLike,
     num_sectors: int,
     *,
     offsets: Optional[ArrayLike] = None,
+    portfolios: Optional[ArrayLike] = None,
+    num_portfolios: Optional[int] = None,
     normalize: bool = False,
     out: Optional[np.ndarray] = None,
 ) -> FloatArray:
@@ -63,18 +121,27 @@ def sector_weights(
     ----------
     weights
         Floats, shape ``(B,)`` (one portfolio) or ``(P, B)`` (P portfolios of B bonds); with
-        ``offsets``, shape ``(n,)``: all portfolios' bonds one after another. Anything
-        :func:`numpy.asarray` takes (lists, pandas or polars columns). float64 is used in place;
-        float32 is widened, integers are read as floats. Must be finite; negative is fine.
+        ``offsets`` or ``portfolios``, shape ``(n,)``. Anything :func:`numpy.asarray` takes
+        (lists, pandas or polars columns). float32 and float64 are read in place; other real
+        types (float16, integers) are read as float64. Must be finite; negative is fine.
     sectors
-        Integer sector codes of the same shape, each in ``0..num_sectors``. C-contiguous int32
-        is used in place; other integer widths (such as the int64 of ``np.random.randint``) are
-        converted, and a value outside int32 is an error naming its position, never wrapped.
+        Integer sector codes of the same shape, each in ``0..num_sectors``. int8, int16, int32,
+        int64, uint8, uint16 and uint32 are read in place; uint64 is read as int64 when every
+        code fits. A code outside the range is an error naming its position, whatever its
+        width (an int64 code is never wrapped).
     num_sectors
         The number of sectors S.
     offsets
         Optional ``P + 1`` integers: portfolio p is bonds ``offsets[p]:offsets[p + 1]``
-        (portfolios of different sizes). Must start at 0, never decrease, and end at ``n``.
+        (portfolios of different sizes, one after another). Must start at 0, never decrease,
+        and end at ``n``.
+    portfolios
+        Optional integer portfolio codes, one per bond, rows in any order (a holdings table as
+        the database returned it), of any of the code types above. Not with ``offsets``.
+    num_portfolios
+        With ``portfolios``: the number of portfolios P, each code in ``0..P``. By default the
+        largest code + 1 (0 for no bonds: a ``(0, S)`` result); passing it saves a pass over
+        the codes and makes a too-large code an error naming its row.
     normalize
         Divide each portfolio's sums by its total, so each row adds up to 1 (market values in,
         weights out). A portfolio whose total is 0 (also an empty one) is an error.
@@ -85,7 +152,8 @@ def sector_weights(
     Returns
     -------
     numpy.ndarray
-        float64 of shape ``(S,)`` for 1-D ``weights`` without offsets, else ``(P, S)``.
+        float64 of shape ``(S,)`` for 1-D ``weights`` without offsets or portfolios, else
+        ``(P, S)``.
 
     Raises
     ------
@@ -99,23 +167,29 @@ def sector_weights(
     --------
     >>> sector_weights([0.5, 0.25, 0.25], [2, 0, 2], 3)
     array([0.25, 0.  , 0.75])
+    >>> sector_weights([1.0, 2.0, 3.0, 4.0], [0, 1, 1, 0], 2, portfolios=[1, 0, 1, 0])
+    array([[4., 2.],
+           [1., 3.]])
     """
     # Ready arrays go through the C fast path (_fastpath), which returns None for anything else.
     fast = _fastpath.sector_weights
-    if offsets is None and normalize is False and fast is not None:
+    if (
+        offsets is None
+        and portfolios is None
+        and num_portfolios is None
+        and normalize is False
+        and fast is not None
+    ):
         done = fast(weights, sectors, num_sectors, out)
         if done is not None:
             if type(done) is int:
                 check(done)
             return done  # type: ignore[no-any-return]
-
-    inputs = Inputs(weights, None, sectors, num_sectors, offsets)
-    result = output_array(out, inputs.shape)
-    if inputs.offsets is None and not normalize:
-        _compute_uniform(inputs, result)
-    else:
-        _compute_ragged(inputs, result, normalize)
-    return result
+    inputs = Inputs(
+        weights, None, sectors, num_sectors, offsets,
+        native=True, portfolios=portfolios, num_portfolios=num_portfolios,
+    )  # fmt: skip
+    return _compute(inputs, out, normalize)
 
 
 def sector_exposures(
@@ -125,6 +199,8 @@ def sector_exposures(
     num_sectors: int,
     *,
     offsets: Optional[ArrayLike] = None,
+    portfolios: Optional[ArrayLike] = None,
+    num_portfolios: Optional[int] = None,
     normalize: bool = False,
     out: Optional[np.ndarray] = None,
 ) -> FloatArray:
@@ -132,23 +208,26 @@ def sector_exposures(
     spread duration or DTS).
 
     ``weights``, ``values`` and ``sectors`` have the same shape, with the rules of
-    :func:`sector_weights` (``(B,)``, ``(P, B)``, or 1-D with ``offsets``). Both weights and
-    values must be finite. ``normalize=True`` divides each row by its total exposure (a zero total
-    is an error). Returns float64 of shape ``(S,)`` or ``(P, S)``; ``out`` as in
-    :func:`sector_weights`.
+    :func:`sector_weights` (``(B,)``, ``(P, B)``, or 1-D with ``offsets`` or ``portfolios``).
+    Both weights and values must be finite; each may be float32 or float64 (read in place; when
+    one is float32 and the other float64, the float32 one is widened to float64 first).
+    ``normalize=True`` divides each row by its total exposure (a zero total is an error).
+    Returns float64 of shape ``(S,)`` or ``(P, S)``; ``out`` as in :func:`sector_weights`.
 
     >>> sector_exposures([0.5, 0.5], [4.0, 6.0], [1, 1], 2)
     array([0., 5.])
     """
-    inputs = Inputs(weights, values, sectors, num_sectors, offsets)
-    result = output_array(out, inputs.shape)
-    _compute_ragged(inputs, result, normalize)
-    return result
+    inputs = Inputs(
+        weights, values, sectors, num_sectors, offsets,
+        native=True, portfolios=portfolios, num_portfolios=num_portfolios,
+    )  # fmt: skip
+    return _compute(inputs, out, normalize)
 
 
 def set_num_threads(n: int) -> None:
     """Sets the number of worker threads for all later calls; 0 means the default
-    (``RAYON_NUM_THREADS`` if set, else every logical CPU). Results never depend on it."""
+    (``SECTOR_WEIGHTS_NUM_THREADS``, else ``RAYON_NUM_THREADS``, else ``OMP_NUM_THREADS``, else
+    every logical CPU; see docs/guarantees.md). Results never depend on it."""
     check(_lib.sw_set_num_threads(whole_number(n, "n", zero_means=" (0 = all cores)")))
 
 

@@ -62,7 +62,8 @@ names less ``SW_``, e.g. ``Status.ERROR_NON_FINITE``."""
 
 class SectorWeightsError(ValueError):
     """A failure reported by the library (or found by this package before the call, in the
-    library's own terms: an integer sector code that does not fit in int32).
+    library's own terms: an integer the library cannot be given — a code outside int32 for the
+    order-list functions, a uint64 code above int64, an offset above int64).
 
     ``status`` is the int status code (a :class:`Status`); ``message`` is the library's own
     detail, naming what was wrong and where, e.g.

@@ -49,6 +49,11 @@ class uint8_p(_Address):
     """``uint8_t *``"""
 
 
+class const_SwColumn_p(_Address):
+    """``const SwColumn *``: the address of a :class:`SwColumn` (see ``_arrays.columns``), or
+    None for NULL."""
+
+
 char_p = ctypes.c_char_p  # char *: a ctypes.create_string_buffer, or None
 const_char_p = ctypes.c_char_p  # const char *: returned as bytes
 size_t = ctypes.c_size_t
@@ -79,6 +84,29 @@ def _declare(name: str, restype: Any, **params: Any) -> Any:
 
 # #define SW_NORMALIZE 1
 SW_NORMALIZE = 1  # the `flags` bit: divide each portfolio's sums by its total
+
+# #define SW_INT8 1 ... #define SW_FLOAT64 9: the element type of a column (SwColumn.dtype)
+SW_INT8 = 1
+SW_INT16 = 2
+SW_INT32 = 3
+SW_INT64 = 4
+SW_UINT8 = 5
+SW_UINT16 = 6
+SW_UINT32 = 7
+SW_FLOAT32 = 8
+SW_FLOAT64 = 9
+
+
+# typedef struct {
+#   const void *data;
+#   size_t len;
+#   int32_t dtype;
+# } SwColumn;
+class SwColumn(ctypes.Structure):
+    """A column the library reads in place: ``len`` elements of type ``dtype`` (SW_INT8 ...
+    SW_FLOAT64) at ``data``."""
+
+    _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_size_t), ("dtype", ctypes.c_int32)]
 
 # SwStatus calculate_sector_weights(const double *portfolios_bond_weights,
 #                                   uintmax_t pf_size,
@@ -250,6 +278,50 @@ sw_evaluate_orders = _declare(
     active_len=size_t,
     breaches=uint8_p,
     breaches_len=size_t,
+)  # fmt: skip
+
+# SwStatus sw_grouped_sums(const SwColumn *weights,
+#                          const SwColumn *values,
+#                          const SwColumn *sectors,
+#                          size_t num_sectors,
+#                          const SwColumn *portfolios,
+#                          size_t num_portfolios,
+#                          uint32_t flags,
+#                          double *out,
+#                          size_t out_len);
+sw_grouped_sums = _declare(
+    "sw_grouped_sums", SwStatus,
+    weights=const_SwColumn_p,
+    values=const_SwColumn_p,
+    sectors=const_SwColumn_p,
+    num_sectors=size_t,
+    portfolios=const_SwColumn_p,
+    num_portfolios=size_t,
+    flags=uint32_t,
+    out=double_p,
+    out_len=size_t,
+)  # fmt: skip
+
+# SwStatus sw_ragged_sums(const SwColumn *weights,
+#                         const SwColumn *values,
+#                         const SwColumn *sectors,
+#                         size_t num_sectors,
+#                         const int64_t *offsets,
+#                         size_t offsets_len,
+#                         uint32_t flags,
+#                         double *out,
+#                         size_t out_len);
+sw_ragged_sums = _declare(
+    "sw_ragged_sums", SwStatus,
+    weights=const_SwColumn_p,
+    values=const_SwColumn_p,
+    sectors=const_SwColumn_p,
+    num_sectors=size_t,
+    offsets=const_int64_p,
+    offsets_len=size_t,
+    flags=uint32_t,
+    out=double_p,
+    out_len=size_t,
 )  # fmt: skip
 
 # SwStatus sw_set_num_threads(size_t n);

@@ -11,8 +11,9 @@ and totals: every later question (weights, exposures to a metric, targets, many 
 reuses them. Results are frames of the input's kind (see ``_frames``); every error names rows of
 the user's table (position and, for pandas, index label) or the labels at fault.
 
-Module layout: ``_table`` reads columns; ``_rows`` names rows and missing entries; ``_grouped``
-sums rows by (portfolio, sector) code; ``_bands`` aligns targets and tolerances by label;
+Module layout: ``_table`` reads columns; ``_rows`` names rows and missing entries; the library's
+grouped layout (``sector_weights(..., portfolios=)``) sums rows by (portfolio, sector) code, in
+place and in one pass; ``_bands`` aligns targets and tolerances by label;
 ``_orders`` reads an order table against the holdings; ``_results`` holds what ``compare`` and
 ``evaluate`` return; ``_frames`` builds result frames; ``_display`` draws reports, HTML and plots.
 This module ties them together.
@@ -28,7 +29,7 @@ import numpy as np
 from . import SectorWeightsError, Status, _display, compare_to_targets
 from ._bands import Axes, band
 from ._frames import result_frame
-from ._grouped import grouped_sums
+from ._core import sector_exposures, sector_weights
 from ._orders import OrderTable
 from ._results import Labelled, TableComparison, TableEvaluation
 from ._rows import NA, Rows, bounded, missing_rows, plural, read_labels, some
@@ -147,8 +148,12 @@ class Holdings(Labelled):
         )
 
     def _grouped(self, weights: np.ndarray, metric: Optional[np.ndarray]) -> np.ndarray:
+        """The library's grouped sums: one call over the rows, in their order, read in place."""
         p, s = self._p, self._s
-        return grouped_sums(weights, s.codes, len(s.labels), p.codes, len(p.labels), values=metric)
+        where = dict(portfolios=p.codes, num_portfolios=len(p.labels))
+        if metric is None:
+            return sector_weights(weights, s.codes, len(s.labels), **where)
+        return sector_exposures(weights, metric, s.codes, len(s.labels), **where)
 
     def _sums(self, metric: Optional[np.ndarray], metric_name: Any) -> np.ndarray:
         """Sums of value (x metric) per (portfolio code, sector code); missing data named."""

@@ -37,7 +37,11 @@ def test_the_fast_path_is_built_and_taken(monkeypatch, rng):
     for p in range(3):
         np.add.at(want[p], c[p], w[p])
     np.testing.assert_allclose(out, want, rtol=1e-12)
-    # Not ready (int64 codes): the Python path converts, and calls the ctypes function.
+    # Not ready (strided int32 codes): the Python path copies, and calls the ctypes function.
+    with pytest.raises(AssertionError, match="ctypes path"):
+        sw.sector_weights(w, np.repeat(c, 2, axis=1)[:, ::2], 4)
+    # int64 codes are read as they are, by the typed entry point.
+    monkeypatch.setattr(_lib, "sw_ragged_sums", python_path)
     with pytest.raises(AssertionError, match="ctypes path"):
         sw.sector_weights(w, c.astype(np.int64), 4)
 

@@ -1,7 +1,8 @@
 """The package's copies of the C API against include/sector_weights.h, which they must mirror:
 the prototypes written above each declaration in _lib.py, the declarations themselves (names and
 ctypes types), the fast path's own prototype of sw_sector_weights in _fastcall.c, the status
-names and SW_NORMALIZE. Any drift fails here (the compiler cannot see it: nothing is linked)."""
+names, SW_NORMALIZE, the column dtype constants (SW_INT8 ... SW_FLOAT64) and the SwColumn struct.
+Any drift fails here (the compiler cannot see it: nothing is linked)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ import re
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+import numpy as np
 import pytest
 from conftest import REPO_ROOT
 
-from sector_weights import Status, _errors, _lib
+from sector_weights import Status, _arrays, _errors, _lib
 
 HEADER = REPO_ROOT / "include" / "sector_weights.h"
 FASTCALL_C = REPO_ROOT / "bindings" / "python" / "sector_weights" / "_fastcall.c"
@@ -31,6 +33,7 @@ C_TYPES = {
     "const int32_t *": _lib.const_int32_p,
     "const int64_t *": _lib.const_int64_p,
     "uint8_t *": _lib.uint8_p,
+    "const SwColumn *": _lib.const_SwColumn_p,
     "char *": ctypes.c_char_p,
     "const char *": ctypes.c_char_p,
     "size_t": ctypes.c_size_t,
@@ -38,6 +41,7 @@ C_TYPES = {
     "uint32_t": ctypes.c_uint32,
     "int32_t": ctypes.c_int32,
     "SwStatus": ctypes.c_int32,
+    "const void *": ctypes.c_void_p,  # a struct field (SwColumn.data)
 }
 
 FUNCTION = re.compile(r"^(?P<ret>[A-Za-z_][\w ]*?[\w*])\s*\b(?P<name>\w+)\((?P<params>[^)]*)\);", re.M)
@@ -158,3 +162,53 @@ def test_status_names_come_from_the_library_as_in_the_header():
 def test_sw_normalize_is_the_headers():
     value = re.search(r"^#define SW_NORMALIZE (\d+)$", HEADER.read_text(), re.M)
     assert value and int(value.group(1)) == _lib.SW_NORMALIZE
+
+
+def header_defines() -> Dict[str, int]:
+    """name: value of every ``#define SW_NAME <number>`` in the header."""
+    return {
+        name: int(value)
+        for name, value in re.findall(r"^#define (SW_\w+) (\d+)$", HEADER.read_text(), re.M)
+    }
+
+
+def test_the_column_dtype_constants_are_the_headers():
+    defines = header_defines()
+    dtypes = {n: v for n, v in defines.items() if n != "SW_NORMALIZE"}
+    assert len(dtypes) == 9, defines  # SW_INT8 ... SW_FLOAT64
+    assert {n: getattr(_lib, n) for n in dtypes} == dtypes
+    # Each numpy type the package reads in place maps to the constant of its own name.
+    mapped = {**_arrays.CODE_DTYPES, **_arrays.FLOAT_DTYPES}
+    assert {f"SW_{dt.name.upper()}": code for dt, code in mapped.items()} == dtypes
+
+
+def struct_fields(c_text: str, name: str) -> Params:
+    """The fields of ``typedef struct { ... } name;`` in C text, as (C type, field name)."""
+    m = re.search(r"typedef struct \{([^}]*)\} " + name + ";", c_text)
+    assert m, f"no typedef struct {name} found"
+    return parameters(",".join(f.strip() for f in m.group(1).split(";") if f.strip()))
+
+
+def test_swcolumn_is_the_headers():
+    header = struct_fields(HEADER.read_text(), "SwColumn")
+    assert header == (("const void *", "data"), ("size_t", "len"), ("int32_t", "dtype"))
+    assert _lib.SwColumn._fields_ == [(name, C_TYPES[ctype]) for ctype, name in header]
+    # The copy written above the ctypes class in _lib.py.
+    comments = "\n".join(
+        line.strip()[2:] for line in LIB_PY.read_text().splitlines() if line.strip().startswith("# ")
+    )
+    assert struct_fields(comments, "SwColumn") == header
+
+
+def test_packed_columns_are_swcolumns(rng):
+    """_arrays.columns packs the structures with the struct module: ctypes reads them back."""
+    w = rng.random(5).astype(np.float32)
+    s = np.arange(5, dtype=np.int16)
+    p = np.zeros(5, dtype=np.uint32)
+    assert ctypes.sizeof(_arrays._COLUMNS) == 4 * ctypes.sizeof(_lib.SwColumn)
+    keep, cw, cv, cs, cp = _arrays.columns(w, None, s, p)
+    assert cv is None and cs - cw == 2 * ctypes.sizeof(_lib.SwColumn)
+    for addr, a, dtype in ((cw, w, _lib.SW_FLOAT32), (cs, s, _lib.SW_INT16), (cp, p, _lib.SW_UINT32)):
+        col = _lib.SwColumn.from_address(addr)
+        assert (col.data, col.len, col.dtype) == (a.ctypes.data, a.size, dtype)
+    assert keep is not None
