@@ -63,3 +63,63 @@ fn grouped_sums_of_no_portfolios_name_the_first_row() {
     assert_eq!(grouped(&[1.0], &[0], &[0], 0, 0), want);
     assert_eq!(grouped(&[1.0], &[0], &[0], 0, SW_NORMALIZE), want);
 }
+
+/// sw_grouped_sums with float64 weights and values, int32 codes and `num_sectors` sectors.
+fn exposures(
+    w: &[f64], v: &[f64], c: &[i32], num_sectors: usize, p: &[i32], num_portfolios: usize,
+) -> (SwStatus, String) {
+    let (wc, vc) = (col(w, SW_FLOAT64), col(v, SW_FLOAT64));
+    let (cc, pc) = (col(c, SW_INT32), col(p, SW_INT32));
+    let mut out = vec![-7.0; num_portfolios * num_sectors];
+    // SAFETY: as in `grouped`.
+    let st = unsafe {
+        sw_grouped_sums(
+            &wc,
+            &vc,
+            &cc,
+            num_sectors,
+            &pc,
+            num_portfolios,
+            0,
+            out.as_mut_ptr(),
+            out.len(),
+        )
+    };
+    (st, last_error())
+}
+
+const PRODUCT_OVERFLOWS: &str = "the sum of sector 0 of portfolio 0 overflows (inf): every weight \
+                                 is finite, but together they exceed the double range";
+
+/// Found by the fuzzer: with more than 2^15 cells (the bucket strategy) a finite weight times a
+/// finite value that overflows was reported as a non-finite weight ("weight inf at row 0
+/// (portfolio 0) is not finite") although the weight is 1e200: the buckets sum precomputed terms
+/// (src/kernel/buckets.rs, `partition` then `sum_buckets` as weights without values), so the
+/// bucket's job takes the overflowed term for a bad weight. With one table (<= 2^15 cells) the
+/// same rows give the overflow error, as the ragged entry points do (catalogue: overflow-product).
+#[test]
+fn grouped_product_overflow_is_an_overflow_in_both_strategies() {
+    let (w, v, c, p) = ([1e200, 1.0], [1e200, 1.0], [0, 0], [0, 0]);
+    let table = exposures(&w, &v, &c, 1, &p, 2);
+    assert_eq!(table, (SW_ERROR_NON_FINITE, PRODUCT_OVERFLOWS.into()), "one table");
+    let buckets = exposures(&w, &v, &c, 1, &p, (1 << 15) + 1);
+    assert_eq!(buckets, (SW_ERROR_NON_FINITE, PRODUCT_OVERFLOWS.into()), "buckets");
+}
+
+/// The same finding names the wrong row and portfolio: the bucket's position of the term (0, the
+/// first term of bucket 1) was taken for the table's row. Here row 1 (portfolio 32768) overflows;
+/// the message named "row 0 (portfolio 0)", a row whose weight and value are 1.
+#[test]
+fn grouped_product_overflow_in_a_later_bucket_names_its_own_portfolio() {
+    let (w, v, c) = ([1.0, 1e200], [1.0, 1e200], [0, 0]);
+    let p = [0, 1 << 15];
+    let (st, msg) = exposures(&w, &v, &c, 1, &p, (1 << 15) + 1);
+    assert_eq!(
+        (st, msg.as_str()),
+        (
+            SW_ERROR_NON_FINITE,
+            "the sum of sector 0 of portfolio 32768 overflows (inf): every weight is finite, but \
+             together they exceed the double range"
+        )
+    );
+}

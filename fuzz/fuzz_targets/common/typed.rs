@@ -100,19 +100,19 @@ impl Col {
 
 /// A dtype for a float column: mostly float64 or float32, sometimes a code type or nonsense.
 pub fn float_dtype(ctx: &mut Ctx) -> i32 {
-    match ctx.byte() % 16 {
-        0..=6 => FLOAT64,
-        7..=12 => FLOAT32,
-        13 => 1 + (ctx.byte() % 7) as i32,
+    match ctx.byte() % 32 {
+        0..=15 => FLOAT64,
+        16..=29 => FLOAT32,
+        30 => 1 + (ctx.byte() % 7) as i32,
         _ => odd_dtype(ctx),
     }
 }
 
 /// A dtype for a code column: mostly each integer type, sometimes a float type or nonsense.
 pub fn code_dtype(ctx: &mut Ctx) -> i32 {
-    match ctx.byte() % 16 {
-        0..=13 => 1 + (ctx.byte() % 7) as i32,
-        14 => FLOAT32 + (ctx.byte() % 2) as i32,
+    match ctx.byte() % 32 {
+        0..=29 => 1 + (ctx.byte() % 7) as i32,
+        30 => FLOAT32 + (ctx.byte() % 2) as i32,
         _ => odd_dtype(ctx),
     }
 }
@@ -243,6 +243,49 @@ impl Ctx<'_> {
                     gen: &mut |u: &mut Unstructured<'_>, i| gen(u, i) as $t,
                 })
             };
+        }
+        match dtype {
+            INT8 => place!(i8),
+            INT16 => place!(i16),
+            INT64 => place!(i64),
+            UINT8 => place!(u8),
+            UINT16 => place!(u16),
+            UINT32 => place!(u32),
+            _ => place!(i32),
+        }
+    }
+
+    /// Places `vals` in its own aligned allocation: large cases test sizes, strategies and
+    /// faults; the small ones test placement.
+    fn plain<T: Elem>(&mut self, name: &'static str, vals: &[T]) -> Buf {
+        Buf {
+            name,
+            addr: self.place(vals, 0),
+            len: vals.len(),
+            size: T::SIZE,
+            output: false,
+        }
+    }
+
+    /// A large case's float column as `dtype` (float64 for a type that is not a float type).
+    pub fn large_floats(&mut self, name: &'static str, dtype: i32, vals: &[f64]) -> Buf {
+        match dtype {
+            FLOAT32 => {
+                let v: Vec<f32> = vals.iter().map(|&x| x as f32).collect();
+                self.plain(name, &v)
+            }
+            _ => self.plain(name, vals),
+        }
+    }
+
+    /// A large case's code column as `dtype` (int32 for a type that is not a code type), each
+    /// code stored with `as`.
+    pub fn large_codes(&mut self, name: &'static str, dtype: i32, vals: &[i64]) -> Buf {
+        macro_rules! place {
+            ($t:ty) => {{
+                let v: Vec<$t> = vals.iter().map(|&x| x as $t).collect();
+                self.plain(name, &v)
+            }};
         }
         match dtype {
             INT8 => place!(i8),
@@ -565,20 +608,19 @@ pub fn expect_typed_ragged(
 fn grouped_shape(ctx: &mut Ctx, large: bool) -> (usize, usize, usize) {
     if large {
         let n = match ctx.byte() % 4 {
-            0 => ctx.range(65_000, 75_000), // two partition chunks, two table chunks
-            1 => ctx.range(130_000, 140_000), // several of each
+            0 => ctx.range(65_537, 70_000), // two partition chunks (and table chunks)
             _ => ctx.range(16_000, 34_000), // around the parallel threshold
         };
-        let (np, s) = match ctx.byte() % 4 {
-            0 => {
-                let s = ctx.range(1, 80);
-                (ctx.range(1, (1 << 15) / s), s)
-            }
-            1 | 2 => {
-                let s = ctx.range(1, 80);
-                ((1 << 15) / s + 1 + ctx.range(0, 1500), s)
-            }
-            _ => (ctx.range(1, 2), ctx.range((1 << 15) + 1, 40_000)),
+        let s = ctx.range(1, 80);
+        let np = match ctx.byte() % 8 {
+            // One table of few cells (lanes; several chunks above 65,536 rows), or of any size.
+            0 | 1 => ctx.range(1, (4096 / s).max(1)),
+            2 => ctx.range(1, (1 << 15) / s),
+            // Buckets: just above one table, or many buckets.
+            3..=5 => (1 << 15) / s + 1 + ctx.range(0, 1500),
+            6 => ctx.range((1 << 15) / s + 1, 150_000 / s),
+            // One portfolio wider than a table: buckets of one portfolio.
+            _ => return (n, ctx.range(1, 2), ctx.range((1 << 15) + 1, 40_000)),
         };
         return (n, np, s);
     }
@@ -616,31 +658,45 @@ fn out_buffer(ctx: &mut Ctx, cells: usize) -> Buf {
     })
 }
 
-/// Weights and values of a case. Large cases draw exact small numbers from `rng` and inject
-/// NaN or +-Inf at the faults of kind 0 (weights) and 1 (values).
-struct FloatColumns<'f> {
-    large: bool,
-    faults: &'f [(usize, u8)],
-    rng: SplitMix,
+/// A large case's weights or values: exact small numbers from `rng` (times `scale`), with NaN or
+/// +-Inf at the faults of kind `kind` (0 weights, 1 values).
+fn large_floats(
+    rng: &mut SplitMix,
+    n: usize,
+    faults: &[(usize, u8)],
+    kind: u8,
+    scale: f64,
+) -> Vec<f64> {
+    const BAD: [f64; 3] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
+    let mut v: Vec<f64> = (0..n).map(|_| rng.weight() * scale).collect();
+    for &(i, f) in faults.iter().filter(|f| f.1 % 4 == kind) {
+        v[i] = BAD[(f / 4) as usize % 3];
+    }
+    v
 }
 
-impl FloatColumns<'_> {
-    fn fault(&self, i: usize, kind: u8) -> Option<u8> {
-        self.faults
-            .iter()
-            .find(|f| f.0 == i && f.1 % 4 == kind)
-            .map(|f| f.1 / 4)
+/// A large case's codes for a count of `limit` in `dtype`: uniform over the codes the type can
+/// hold (or sorted runs, `sorted`), with a bad code at the faults of kind `kind` (2 sectors,
+/// 3 portfolios).
+fn large_codes(
+    rng: &mut SplitMix,
+    n: usize,
+    limit: usize,
+    dtype: i32,
+    faults: &[(usize, u8)],
+    kind: u8,
+    sorted: bool,
+) -> Vec<i64> {
+    let cap = representable(limit, dtype).max(1);
+    let mut v: Vec<i64> = if sorted {
+        (0..n as u64).map(|i| (i * cap / n as u64) as i64).collect()
+    } else {
+        (0..n).map(|_| (rng.next() % cap) as i64).collect()
+    };
+    for &(i, f) in faults.iter().filter(|f| f.1 % 4 == kind) {
+        v[i] = bad_code(f / 4, limit, dtype);
     }
-    fn draw(&mut self, u: &mut Unstructured, i: usize, f32: bool, kind: u8, scale: f64) -> f64 {
-        const BAD: [f64; 3] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
-        if !self.large {
-            return if f32 { gen_f32(u) as f64 } else { gen_f64(u) };
-        }
-        match self.fault(i, kind) {
-            Some(k) => BAD[k as usize % 3],
-            None => self.rng.weight() * scale,
-        }
-    }
+    v
 }
 
 /// The weights, values and sector codes of a typed case (both targets), with their columns.
@@ -667,30 +723,27 @@ fn typed_data(
         _ => float_dtype(ctx),
     };
     let ct = code_dtype(ctx);
-    let mut fc = FloatColumns {
-        large,
-        faults,
-        rng: SplitMix(rng.next()),
+    if large {
+        let w = large_floats(rng, n, faults, 0, 1.0);
+        let weights = ctx.large_floats("weights", wt, &w);
+        let values = with_values.then(|| {
+            let v = large_floats(rng, n, faults, 1, 1.0 / 16.0);
+            ctx.large_floats("values", vt, &v)
+        });
+        let c = large_codes(rng, n, s, ct, faults, 2, false);
+        let sectors = ctx.large_codes("sectors", ct, &c);
+        return (weights, values, sectors, [wt, vt, ct]);
+    }
+    let mut small = |u: &mut Unstructured, _: usize, f32: bool| {
+        if f32 {
+            gen_f32(u) as f64
+        } else {
+            gen_f64(u)
+        }
     };
-    let weights = ctx.float_data("weights", wt, n, &mut |u, i, f32| {
-        fc.draw(u, i, f32, 0, 1.0)
-    });
-    let values = with_values.then(|| {
-        ctx.float_data("values", vt, n, &mut |u, i, f32| {
-            fc.draw(u, i, f32, 1, 1.0 / 16.0)
-        })
-    });
-    let mut crng = SplitMix(rng.next());
-    let cap = representable(s, ct).max(1);
-    let sectors = ctx.code_data("sectors", ct, n, &mut |u, i| {
-        if !large {
-            return gen_typed_code(u, s, ct);
-        }
-        match faults.iter().find(|f| f.0 == i && f.1 % 4 == 2) {
-            Some(f) => bad_code(f.1 / 4, s, ct),
-            None => (crng.next() % cap) as i64,
-        }
-    });
+    let weights = ctx.float_data("weights", wt, n, &mut small);
+    let values = with_values.then(|| ctx.float_data("values", vt, n, &mut small));
+    let sectors = ctx.code_data("sectors", ct, n, &mut |u, _| gen_typed_code(u, s, ct));
     (weights, values, sectors, [wt, vt, ct])
 }
 
@@ -732,6 +785,16 @@ pub fn run_grouped(data: &[u8]) {
     let mut ctx = Ctx::new(data);
     let large = ctx.byte() >= 248;
     let (n, np, s) = grouped_shape(&mut ctx, large);
+    // The counts and flags before the data: once the fuzz data runs out, the rest is natural.
+    let ns = match ctx.byte() % 8 {
+        7 => mutate_count(&mut ctx, s),
+        _ => s,
+    };
+    let nps = match ctx.byte() % 8 {
+        7 => mutate_count(&mut ctx, np),
+        _ => np,
+    };
+    let flags = gen_flags(&mut ctx);
     let mut rng = SplitMix(ctx.u64());
     let faults = if large {
         faults(&mut ctx, n)
@@ -741,19 +804,13 @@ pub fn run_grouped(data: &[u8]) {
     let data = typed_data(&mut ctx, large, n, s, &faults, &mut rng);
     let pt = code_dtype(&mut ctx);
     // Rows in any order: random portfolio codes, or (sometimes) sorted runs.
-    let sorted = large && ctx.byte().is_multiple_of(4);
-    let cap = representable(np, pt).max(1);
-    let mut prng = SplitMix(rng.next());
-    let portfolios = ctx.code_data("portfolios", pt, n, &mut |u, i| {
-        if !large {
-            return gen_typed_code(u, np, pt);
-        }
-        match faults.iter().find(|f| f.0 == i && f.1 % 4 == 3) {
-            Some(f) => bad_code(f.1 / 4, np, pt),
-            None if sorted => (i as u64 * cap / n as u64) as i64,
-            None => (prng.next() % cap) as i64,
-        }
-    });
+    let portfolios = if large {
+        let sorted = ctx.byte().is_multiple_of(4);
+        let p = large_codes(&mut rng, n, np, pt, &faults, 3, sorted);
+        ctx.large_codes("portfolios", pt, &p)
+    } else {
+        ctx.code_data("portfolios", pt, n, &mut |u, _| gen_typed_code(u, np, pt))
+    };
     let cols = typed_columns(&mut ctx, data);
     let portfolios = match ctx.byte() % 16 {
         // The same struct as the sector codes: portfolio code = sector code.
@@ -767,15 +824,6 @@ pub fn run_grouped(data: &[u8]) {
         _ => ctx.column(portfolios, pt, false),
     };
     let out = out_buffer(&mut ctx, np * s);
-    let ns = match ctx.byte() % 8 {
-        0 => mutate_count(&mut ctx, s),
-        _ => s,
-    };
-    let nps = match ctx.byte() % 8 {
-        0 => mutate_count(&mut ctx, np),
-        _ => np,
-    };
-    let flags = gen_flags(&mut ctx);
     let (w, v, c) = (cols.weights, cols.values, cols.sectors);
 
     let exp = expect_grouped(&ctx, &w, &v, &c, ns, &portfolios, nps, flags, &out);
@@ -808,6 +856,12 @@ pub fn run_typed_ragged(data: &[u8]) {
         n,
         offsets: natural_offsets,
     } = ragged_shape(&mut ctx);
+    // The count and flags before the data: once the fuzz data runs out, the rest is natural.
+    let ns = match ctx.byte() % 8 {
+        7 => mutate_count(&mut ctx, s),
+        _ => s,
+    };
+    let flags = gen_flags(&mut ctx);
     let mut rng = SplitMix(ctx.u64());
     let faults = if large {
         faults(&mut ctx, n)
@@ -824,11 +878,6 @@ pub fn run_typed_ragged(data: &[u8]) {
     });
     let cols = typed_columns(&mut ctx, data);
     let out = out_buffer(&mut ctx, p * s);
-    let ns = match ctx.byte() % 8 {
-        0 => mutate_count(&mut ctx, s),
-        _ => s,
-    };
-    let flags = gen_flags(&mut ctx);
     let (w, v, c) = (cols.weights, cols.values, cols.sectors);
 
     let exp = expect_typed_ragged(&ctx, &w, &v, &c, ns, &offsets, flags, &out);
