@@ -13,10 +13,10 @@
 //! bucket), and a scratch copy of the output.
 
 use super::columns::{with_columns, Code, Codes, Weight};
-use super::exec::Exec;
+use super::exec::{Exec, Ranked};
 use super::grouped::TABLE_CELLS;
 use super::job::Job;
-use super::{scratch, Input, Layout};
+use super::{scratch, Floats, Input, Layout};
 use crate::error::{Bad, Data, Error, Resource, Result, Rows};
 
 /// Rows per chunk of the check and partition passes.
@@ -96,16 +96,20 @@ fn alloc<T: Default + Clone>(n: usize) -> Result<Vec<T>> {
     Ok(v)
 }
 
+/// The rows of chunk `c` and their columns: weights, values, sector codes, portfolio codes.
+#[allow(clippy::type_complexity)]
+fn chunk<'a>(
+    input: &Input<'a>, portfolios: Codes<'a>, c: usize,
+) -> (std::ops::Range<usize>, Floats<'a>, Option<Floats<'a>>, Codes<'a>, Codes<'a>) {
+    let r = c * PART_ROWS..((c + 1) * PART_ROWS).min(input.weights.len());
+    let (w, v) = (input.weights.slice(r.clone()), input.values.map(|v| v.slice(r.clone())));
+    let (sc, pc) = (input.codes.slice(r.clone()), portfolios.slice(r.clone()));
+    (r, w, v, sc, pc)
+}
+
 /// Pass 1 on chunk `c`.
 fn check_chunk(input: &Input, portfolios: Codes, plan: Plan, c: usize) -> ChunkScan {
-    let n = input.weights.len();
-    let r = c * PART_ROWS..((c + 1) * PART_ROWS).min(n);
-    let (w, v, sc) = (
-        input.weights.slice(r.clone()),
-        input.values.map(|v| v.slice(r.clone())),
-        input.codes.slice(r.clone()),
-    );
-    let pc = portfolios.slice(r.clone());
+    let (r, w, v, sc, pc) = chunk(input, portfolios, c);
     let mut scan = with_columns!(w, v, sc, |w, v, sc, VALUES| each_code!(pc, |pc| {
         check_rows::<VALUES, _, _, _>(w, v, sc, pc, plan)
     }));
@@ -181,14 +185,7 @@ fn partition(
 fn fill_chunk(
     input: &Input, portfolios: Codes, plan: Plan, c: usize, segs: &mut [(&mut [u32], &mut [f64])],
 ) {
-    let n = input.weights.len();
-    let r = c * PART_ROWS..((c + 1) * PART_ROWS).min(n);
-    let (w, v, sc) = (
-        input.weights.slice(r.clone()),
-        input.values.map(|v| v.slice(r.clone())),
-        input.codes.slice(r.clone()),
-    );
-    let pc = portfolios.slice(r);
+    let (_, w, v, sc, pc) = chunk(input, portfolios, c);
     with_columns!(w, v, sc, |w, v, sc, VALUES| each_code!(pc, |pc| {
         fill_rows::<VALUES, _, _, _>(w, v, sc, pc, plan, segs)
     }))
@@ -209,29 +206,6 @@ fn fill_rows<const VALUES: bool, W: Weight, C: Code, P: Code>(
     }
 }
 
-/// A bucket's failure, ranked by bucket.
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-struct Failed(usize, ErrorSlot);
-
-/// An error carried in a ranked failure (compared by its rank only).
-struct ErrorSlot(Error);
-impl PartialEq for ErrorSlot {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for ErrorSlot {}
-impl PartialOrd for ErrorSlot {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for ErrorSlot {
-    fn cmp(&self, _: &Self) -> std::cmp::Ordering {
-        std::cmp::Ordering::Equal
-    }
-}
-
 /// Pass 3: each bucket summed into its rows of `rows`.
 fn sum_buckets(
     plan: Plan, starts: &[usize], cells: &[u32], terms: &[f64], exec: Exec, rows: &mut [f64],
@@ -248,19 +222,17 @@ fn sum_buckets(
         let width = plan.portfolios(b).len() * plan.s;
         let layout = Layout::Uniform { num_portfolios: 1, bonds_per_portfolio: range.len() };
         let input = Input {
-            weights: super::Floats::F64(&terms[range.clone()]),
+            weights: Floats::F64(&terms[range.clone()]),
             values: None,
             codes: Codes::U32(&cells[range]),
             layout,
             num_sectors: width,
         };
         let first_cell = plan.portfolios(b).start * plan.s;
-        Job::new(&input, Exec::Inline)
-            .run(false, out)
-            .err()
-            .map(|e| Failed(b, ErrorSlot(global(e, first_cell))))
+        let res = Job::new(&input, Exec::Inline).run(false, out);
+        res.err().map(|e| Ranked { rank: b, error: global(e, first_cell) })
     });
-    failure.map_or(Ok(()), |Failed(_, ErrorSlot(e))| Err(e))
+    failure.map_or(Ok(()), |f| Err(f.error))
 }
 
 /// A bucket's error with its cell counted from the table's first cell.

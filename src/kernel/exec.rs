@@ -93,6 +93,31 @@ impl Exec<'_> {
     }
 }
 
+/// An error with its rank: when several threads fail, the least rank is reported, so the same
+/// error comes out whatever the scheduling.
+#[derive(Debug)]
+pub struct Ranked<R> {
+    pub rank: R,
+    pub error: crate::error::Error,
+}
+
+impl<R: Ord> PartialEq for Ranked<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+impl<R: Ord> Eq for Ranked<R> {}
+impl<R: Ord> PartialOrd for Ranked<R> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<R: Ord> Ord for Ranked<R> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
 /// The lesser of two optional failures.
 pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
     match (a, b) {

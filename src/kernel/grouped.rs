@@ -30,6 +30,14 @@ pub(super) const TABLE_CELLS: usize = 1 << 15;
 
 /// Fills `out` for a grouped input (shapes checked by the caller).
 pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
+    if out.is_empty() {
+        // No portfolios (there are sectors: the caller saw to that): every row's portfolio code
+        // is out of range, and the first row is reported.
+        return match input.weights.is_empty() {
+            true => Ok(()),
+            false => Err(element(input, 0, Bad::Code(0))),
+        };
+    }
     if !normalize {
         return sums(input, out);
     }

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use super::check::{find_bad, screen, SAFE_MAGNITUDE};
 use super::chunk::{self, allocates, chunk_len, Stop};
 use super::columns::{combine, with_columns, Floats, RangeCodes};
-use super::exec::Exec;
+use super::exec::{Exec, Ranked};
 use super::scratch;
 use super::{Input, Layout};
 use crate::error::{Data, Error, Resource, Result, Rows};
@@ -27,7 +27,7 @@ const TASK_BONDS: usize = 1 << 15;
 
 /// What is reported when several things fail: the least rank.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Rank {
+pub enum Rank {
     /// Scratch could not be allocated (for this portfolio).
     Fatal(usize),
     /// A bad element at this global bond index.
@@ -38,29 +38,8 @@ enum Rank {
     Skipped(usize),
 }
 
-/// A failure and its rank.
-#[derive(Debug)]
-pub struct Failure {
-    rank: Rank,
-    error: Error,
-}
-
-impl PartialEq for Failure {
-    fn eq(&self, other: &Self) -> bool {
-        self.rank == other.rank
-    }
-}
-impl Eq for Failure {}
-impl PartialOrd for Failure {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Failure {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.rank.cmp(&other.rank)
-    }
-}
+/// A failure of a job.
+pub type Failure = Ranked<Rank>;
 
 pub struct Job<'i, 'a, 'p> {
     input: &'i Input<'a>,

@@ -268,3 +268,21 @@ fn an_overflowing_sum_names_its_portfolio_and_sector() {
         assert!(out.iter().all(|x| x.to_bits() == SENTINEL));
     }
 }
+
+#[test]
+fn no_portfolios_is_an_empty_result_or_an_error_naming_the_first_row() {
+    let (w, c, p) = ([1.0, 2.0], [0i32, 1], [0i32, 0]);
+    for normalize in [false, true] {
+        let input = Input {
+            layout: Layout::Grouped { portfolios: Codes::I32(&p[..0]), num_portfolios: 0 },
+            ..Input::new(&w[..0], &c[..0], Layout::Ragged(&[]), 2)
+        };
+        assert!(compute(&input, normalize, &mut []).is_ok());
+        let input = Input {
+            layout: Layout::Grouped { portfolios: Codes::I32(&p), num_portfolios: 0 },
+            ..Input::new(&w, &c, Layout::Ragged(&[]), 2)
+        };
+        let e = compute(&input, normalize, &mut []).unwrap_err();
+        assert_eq!(e.to_string(), "portfolio code 0 at row 0 is outside 0..0");
+    }
+}

@@ -20,7 +20,9 @@ Module layout, from the library up:
 - ``_arrays``: the library's dtypes and the conversion of one argument; ``_inputs``: one call's
   inputs and their layout (``(B,)``, ``(P, B)``, ragged with offsets);
 - ``_core``: ``sector_weights``, ``sector_exposures``, the thread count;
-- ``_pm`` and ``_reports``: targets and tolerance bands, order lists, their results and reports.
+- ``_pm`` and ``_reports``: targets and tolerance bands, order lists, their results and reports;
+- ``holdings`` (with ``_table``, ``_rows``, ``_grouped``, ``_bands``, ``_orders``, ``_results``,
+  ``_frames``, ``_display``): the table API, ``Holdings`` (docs/tables.md).
 """
 
 from . import _lib
@@ -33,8 +35,14 @@ __version__: str = _lib.version
 library_path: str = str(_lib.path)
 """The file the library was loaded from."""
 
+# The table API (holdings tables in, labelled frames out); built on the names above only.
+from .holdings import Holdings, TableComparison, TableEvaluation
+
 __all__ = [
     "__version__",
+    "Holdings",
+    "TableComparison",
+    "TableEvaluation",
     "sector_weights",
     "sector_exposures",
     "compare_to_targets",
