@@ -609,8 +609,7 @@ pub fn expect_sums(sums: &testkit::Sums, groups: &[Group], s: usize, normalize: 
         // Any summation order differs from the exact sum by at most gamma(terms-1) * sum|x|; the
         // library's and ours may both be off by that much (x 1.01: our own rounding of the bound).
         let err = |m: f64, c: usize| 2.0 * gamma(c) * m * 1.01;
-        // (A NaN magnitude counts as a possible overflow.)
-        let overflow = |m: f64| m.is_nan() || m * (1.0 + 4.0 * gamma(n + 2)) >= f64::MAX;
+        let overflow = |m: f64| overflow_possible(m, n);
         if !normalize {
             for k in 0..s {
                 cells.push(if overflow(mag[k]) {
@@ -664,6 +663,12 @@ pub fn expect_sums(sums: &testkit::Sums, groups: &[Group], s: usize, normalize: 
         ok: Some(cells),
         overflow: may_overflow,
     }
+}
+
+/// Whether a sum of `terms` terms whose magnitudes add up to `magnitude` may leave the double
+/// range in some summation order (a NaN magnitude counts as a possible overflow).
+pub fn overflow_possible(magnitude: f64, terms: usize) -> bool {
+    magnitude.is_nan() || magnitude * (1.0 + 4.0 * gamma(terms + 2)) >= f64::MAX
 }
 
 /// Bond `g`'s term: its weight, times its value for exposures.
