@@ -35,6 +35,7 @@ mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
 mod kernel;
+mod labels;
 mod orders;
 mod pool;
 mod targets;
@@ -45,7 +46,7 @@ mod validate;
 pub use api::*;
 pub use error::{
     Argument, Bad, BandProblem, Buffer, Data, Error, Offsets, Orders, Resource, Result, Rows,
-    Shape, SwStatus, Targets, Why,
+    Shape, Strings, SwStatus, Targets, Why,
 };
 pub use kernel::{Codes, Floats};
 

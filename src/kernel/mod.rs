@@ -24,7 +24,7 @@ mod buckets;
 mod check;
 mod chunk;
 pub(crate) mod columns;
-mod exec;
+pub(crate) mod exec;
 mod grouped;
 mod job;
 mod scratch;

@@ -19,6 +19,8 @@ from typing import Any, List, Optional, Sequence
 
 import numpy as np
 
+from . import _strings
+
 __all__ = ["Codes", "Table", "frame_kind"]
 
 _NATIVE_CODES = frozenset(np.dtype(t) for t in ("i1", "i2", "i4", "i8", "u1", "u2", "u4"))
@@ -147,14 +149,9 @@ def _arrow_codes(ca: Any, name: str) -> Codes:
     t = ca.type
     if pa.types.is_dictionary(t):
         return _dictionary_codes(ca, all_used=False)
-    if (
-        pa.types.is_string(t)
-        or pa.types.is_large_string(t)
-        or pa.types.is_binary(t)
-        or pa.types.is_large_binary(t)
-        or getattr(pa.types, "is_string_view", lambda _: False)(t)
-    ):
-        return _dictionary_codes(pc.dictionary_encode(ca), all_used=True)
+    if _strings.readable(t):  # strings, by the library (in place, hashed in parallel)
+        codes, labels = _strings.factorize_arrow(ca)  # type: ignore[misc]
+        return Codes(codes, labels, True)
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
         if ca.null_count:
             return _dictionary_codes(pc.dictionary_encode(ca), all_used=True)
