@@ -3,8 +3,9 @@
 One :class:`Table` wraps a pandas DataFrame, a polars DataFrame, a pyarrow Table or any object with
 ``__arrow_c_stream__`` (read into a pyarrow Table). Each reader keeps the column's own buffers
 where their layout allows (categorical codes, Arrow dictionary indices, numeric arrays without
-missing entries) and factorises strings without sorting the rows (pyarrow ``dictionary_encode``;
-without pyarrow, polars' Categorical cast or ``pandas.factorize``). pandas, polars and pyarrow are
+missing entries) and factorises strings without sorting the rows: Arrow string arrays (pandas'
+Arrow-backed ``str``, polars ``String`` as string views, pyarrow) by the library on their own
+buffers (``_strings``); without pyarrow, by polars' Categorical cast or ``pandas.factorize``. pandas, polars and pyarrow are
 imported only when a table of theirs is read.
 
 Conventions of every reader: a label column becomes :class:`Codes` (``codes[i]`` indexes
@@ -287,9 +288,9 @@ def _polars_codes(s: Any, name: str) -> Codes:
 
 
 def _polars_strings(s: Any, name: str) -> Codes:
-    """Measured here (docs/tables.md): with pyarrow, Arrow's dictionary_encode of the column's
-    own string views (exported without a copy) is the fastest; without it, the cast to
-    Categorical (one hash per string; unique + an Enum cast hash twice)."""
+    """With pyarrow: the column's own string views (exported without a copy), factorised by the
+    library; without it, the cast to Categorical (one hash per string; unique + an Enum cast
+    hash twice). Measured in docs/tables.md."""
     pl = sys.modules["polars"]
     try:
         import pyarrow as pa
