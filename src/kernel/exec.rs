@@ -7,6 +7,8 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 use rayon::ThreadPool;
 
+use super::wake;
+
 /// Scratch copies above this many doubles are split into blocks of this size over the threads.
 const PAR_COPY: usize = 1 << 16;
 
@@ -127,10 +129,16 @@ pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
 }
 
 /// Runs `f(t, item)` on every item, on the calling thread and on the pool's workers at once:
-/// each claims the next unclaimed item until none is left, so a worker that wakes late simply
-/// takes fewer. Only one worker is woken per extra thread and the caller never waits idle for the
-/// first one, which matters for jobs of a few hundred microseconds (waking a sleeping thread
-/// costs tens of microseconds on a virtual machine).
+/// each claims the next unclaimed item until none is left, so a worker that starts late simply
+/// takes fewer.
+///
+/// The workers are first sent a `'static` ping (see `wake.rs`) and the caller starts on the items
+/// alone; work is handed to the pool only once the ping was answered, i.e. a worker is awake and
+/// has a core. Handed-over work must be waited for (it borrows the caller's data), so a worker
+/// kept off its core — asleep on a virtual CPU that takes long to wake, or displaced by a
+/// neighbour library's spinning OpenMP threads — would make the call wait for it; with the ping
+/// it only means the caller finishes alone, at one-thread speed. The ping costs the pool's
+/// workers one empty job and the caller at most one item's wait for an answer that came late.
 fn share<T, E, F>(pool: &ThreadPool, items: Vec<T>, f: F) -> Option<E>
 where
     T: Send,
@@ -140,21 +148,34 @@ where
     let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|x| Mutex::new(Some(x))).collect();
     let next = AtomicUsize::new(0);
     let failure = Mutex::new(None);
-    let work = || loop {
+    // Runs the next unclaimed item; false when none is left.
+    let one = || {
         let t = next.fetch_add(1, Ordering::Relaxed);
-        let Some(slot) = slots.get(t) else { break };
+        let Some(slot) = slots.get(t) else { return false };
         // Each index is claimed once, so the slot is full and its lock free.
         let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(e) = taken.and_then(|x| f(t, x)) {
             let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());
             *first = least(first.take(), Some(e));
         }
+        true
     };
-    pool.in_place_scope(|scope| {
-        for _ in 1..pool.current_num_threads().min(slots.len()) {
-            scope.spawn(|_| work());
-        }
-        work();
-    });
+    let threads = pool.current_num_threads();
+    let ping = (threads > 1).then(|| wake::Ping::send(pool));
+    let mut left = true;
+    while left && ping.as_ref().is_some_and(|p| !p.answered()) {
+        left = one();
+    }
+    let helpers = (threads - 1).min(slots.len().saturating_sub(next.load(Ordering::Relaxed)));
+    if left && helpers > 0 {
+        pool.in_place_scope(|scope| {
+            for _ in 0..helpers {
+                scope.spawn(|_| while one() {});
+            }
+            while one() {}
+        });
+    } else {
+        while one() {}
+    }
     failure.into_inner().unwrap_or_else(|p| p.into_inner())
 }

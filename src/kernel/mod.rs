@@ -29,6 +29,7 @@ mod grouped;
 mod job;
 mod scratch;
 mod stream;
+mod wake;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -198,19 +199,27 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
     run(input, normalize, out)
 }
 
-/// Runs a checked job in the mode its size calls for.
+/// Runs a checked job in the mode its size calls for. A job in the pool runs inline instead
+/// when the pool's workers were last seen starting too late to help (see `wake.rs`; shared
+/// jobs start inline anyway and wait for a sign of life before handing out work).
 fn run(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
-    match mode(input) {
-        Mode::Inline => Job::new(input, Exec::Inline).run(normalize, out),
-        Mode::Shared => {
-            let pool = pool::current()?;
-            Job::new(input, Exec::Shared(&pool)).run(normalize, out)
-        }
-        Mode::InPool => {
-            let pool = pool::current()?;
-            pool.install(|| Job::new(input, Exec::InPool).run(normalize, out))
-        }
+    let mode = mode(input);
+    if let Mode::Inline = mode {
+        return Job::new(input, Exec::Inline).run(normalize, out);
     }
+    let pool = pool::current()?;
+    if let Mode::Shared = mode {
+        return Job::new(input, Exec::Shared(&pool)).run(normalize, out);
+    }
+    let work = wake::work_ns(input.weights.len(), input.layout.ranges() * input.width());
+    if !wake::worth_waking(&pool, work) {
+        return Job::new(input, Exec::Inline).run(normalize, out);
+    }
+    let sent = wake::now_ns();
+    pool.install(|| {
+        wake::started(sent);
+        Job::new(input, Exec::InPool).run(normalize, out)
+    })
 }
 
 /// How a job runs (see [`Exec`]); chosen by size only, so it never changes a result.
