@@ -29,11 +29,11 @@ mod grouped;
 mod job;
 mod scratch;
 mod stream;
-mod wake;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_grouped;
+mod wake;
 
 use std::ops::Range;
 
@@ -54,6 +54,19 @@ pub const PARALLEL_MIN_BONDS: usize = 1 << 15;
 #[cfg(feature = "panic-hook")]
 /// Test-only: when set, the next unit of work panics (to prove panics become `SW_ERROR_PANIC`).
 pub static FORCE_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(feature = "panic-hook")]
+/// Test-only: when set, jobs of the pool's mode run in the pool even when its workers were last
+/// seen starting late (so that a test can make a worker thread panic).
+pub static FORCE_POOL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`FORCE_POOL`] is set (never, without the test-only feature).
+fn pool_forced() -> bool {
+    #[cfg(feature = "panic-hook")]
+    return FORCE_POOL.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(feature = "panic-hook"))]
+    false
+}
 
 /// How bonds are split into portfolios.
 #[derive(Debug, Clone, Copy)]
@@ -212,7 +225,7 @@ fn run(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
         return Job::new(input, Exec::Shared(&pool)).run(normalize, out);
     }
     let work = wake::work_ns(input.weights.len(), input.layout.ranges() * input.width());
-    if !wake::worth_waking(&pool, work) {
+    if !wake::worth_waking(&pool, work) && !pool_forced() {
         return Job::new(input, Exec::Inline).run(normalize, out);
     }
     let sent = wake::now_ns();
