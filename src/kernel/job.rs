@@ -150,12 +150,13 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             if r.start > self.first_bad.load(Ordering::Relaxed) {
                 break;
             }
-            if let Err(stop) = self.portfolio_sums(p, r.clone(), row) {
-                return Some(self.stopped(stop, p, r.start));
-            }
+            let finite = match self.portfolio_sums(p, r.clone(), row) {
+                Ok(finite) => finite,
+                Err(stop) => return Some(self.stopped(stop, p, r.start)),
+            };
             // Bad elements anywhere outrank a row failure, so later rows are still summed.
             let normalize = normalize && row_failure.is_none();
-            let failure = check_row(row, p, r.len(), may_overflow, normalize);
+            let failure = check_row(row, p, r.len(), may_overflow && !finite, normalize);
             row_failure =
                 row_failure.or(failure.map(|error| Failure { rank: Rank::Row(p), error }));
         }
@@ -185,9 +186,10 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     }
 
     /// Overwrites `row` with the sums of portfolio `p` (bonds `r`). On error `row` holds garbage.
+    /// `Ok(true)`: every sum was found finite (see [`chunk::scan`]).
     fn portfolio_sums(
         &self, p: usize, r: Range<usize>, row: &mut [f64],
-    ) -> std::result::Result<(), Stop> {
+    ) -> std::result::Result<bool, Stop> {
         #[cfg(feature = "panic-hook")]
         if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
             panic!("forced panic (test hook) in portfolio {p}");
@@ -201,7 +203,8 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         // One partial table per inner node of the tree: O(chunks x sectors).
         let mut spare =
             scratch::zeroed_for((parts - 1) * self.s, self.exec).map_err(Stop::Fatal)?;
-        self.tree(&r, chunk, 0..parts, row, &mut spare)
+        // The tree's additions may overflow: its sums are left to the caller's check.
+        self.tree(&r, chunk, 0..parts, row, &mut spare).map(|()| false)
     }
 
     /// Sums chunks `js` of the portfolio at `r` into `acc` along a fixed binary tree: the left
@@ -214,7 +217,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             if lo > self.first_bad.load(Ordering::Relaxed) {
                 return Err(Stop::Skipped);
             }
-            let res = self.scan(lo..(lo + chunk).min(r.end), acc);
+            let res = self.scan(lo..(lo + chunk).min(r.end), acc).map(|_| ());
             if let Err(Stop::Bad(g, _)) = &res {
                 self.first_bad.fetch_min(*g, Ordering::Relaxed);
             }
@@ -261,7 +264,8 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     }
 
     /// Overwrites `acc` with the sums of bonds `r` (one chunk); a bad element's index is global.
-    fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<(), Stop> {
+    /// `Ok(true)`: every sum was found finite.
+    fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<bool, Stop> {
         let (w, v, c) = self.columns(r.clone())?;
         let prechecked = self.prechecked;
         let res = with_columns!(w, v, c.codes(), |w, v, c, VALUES| {
