@@ -225,13 +225,22 @@ fn run(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
         return Job::new(input, Exec::Shared(&pool)).run(normalize, out);
     }
     let work = wake::work_ns(input.weights.len(), input.layout.ranges() * input.width());
-    if !wake::worth_waking(&pool, work) && !pool_forced() {
-        return Job::new(input, Exec::Inline).run(normalize, out);
+    in_pool_or_inline(&pool, work, |exec| Job::new(input, exec).run(normalize, out))
+}
+
+/// Runs `f(Exec::InPool)` inside `pool` (noting how late a worker started it), or
+/// `f(Exec::Inline)` on the calling thread when the workers were last seen starting too late
+/// for work of `work_ns` (see `wake.rs`).
+fn in_pool_or_inline<R: Send>(
+    pool: &rayon::ThreadPool, work_ns: u64, f: impl FnOnce(Exec<'static>) -> R + Send,
+) -> R {
+    if !wake::worth_waking(pool, work_ns) && !pool_forced() {
+        return f(Exec::Inline);
     }
     let sent = wake::now_ns();
     pool.install(|| {
         wake::started(sent);
-        Job::new(input, Exec::InPool).run(normalize, out)
+        f(Exec::InPool)
     })
 }
 
