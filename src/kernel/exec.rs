@@ -132,13 +132,13 @@ pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
 /// each claims the next unclaimed item until none is left, so a worker that starts late simply
 /// takes fewer.
 ///
-/// The workers are first sent a `'static` ping (see `wake.rs`) and the caller starts on the items
-/// alone; work is handed to the pool only once the ping was answered, i.e. a worker is awake and
-/// has a core. Handed-over work must be waited for (it borrows the caller's data), so a worker
-/// kept off its core — asleep on a virtual CPU that takes long to wake, or displaced by a
-/// neighbour library's spinning OpenMP threads — would make the call wait for it; with the ping
-/// it only means the caller finishes alone, at one-thread speed. The ping costs the pool's
-/// workers one empty job and the caller at most one item's wait for an answer that came late.
+/// The workers are first sent `'static` pings (see `wake.rs`) and the caller starts on the items
+/// alone; one helper job is handed to the pool per ping answered, i.e. per worker seen awake with
+/// a core, as they come. Handed-over work must be waited for (it borrows the caller's data), so a
+/// worker kept off its core — asleep on a virtual CPU that takes long to wake, or displaced by a
+/// neighbour library's spinning OpenMP threads — would make the call wait for it; with the pings
+/// it only means the caller finishes alone, at one-thread speed. The pings cost the pool one
+/// empty job per extra thread and the caller at most one item's delay in noticing an answer.
 fn share<T, E, F>(pool: &ThreadPool, items: Vec<T>, f: F) -> Option<E>
 where
     T: Send,
@@ -160,22 +160,20 @@ where
         }
         true
     };
-    let threads = pool.current_num_threads();
-    let ping = (threads > 1).then(|| wake::Ping::send(pool));
-    let mut left = true;
-    while left && ping.as_ref().is_some_and(|p| !p.answered()) {
-        left = one();
-    }
-    let helpers = (threads - 1).min(slots.len().saturating_sub(next.load(Ordering::Relaxed)));
-    if left && helpers > 0 {
-        pool.in_place_scope(|scope| {
-            for _ in 0..helpers {
+    let extra = pool.current_num_threads() - 1;
+    let pings = wake::Pings::send(pool, extra.min(slots.len().saturating_sub(1)));
+    pool.in_place_scope(|scope| {
+        let mut helpers = 0;
+        loop {
+            let awake = pings.answered().min(extra);
+            while helpers < awake && next.load(Ordering::Relaxed) < slots.len() {
                 scope.spawn(|_| while one() {});
+                helpers += 1;
             }
-            while one() {}
-        });
-    } else {
-        while one() {}
-    }
+            if !one() {
+                break;
+            }
+        }
+    });
     failure.into_inner().unwrap_or_else(|p| p.into_inner())
 }

@@ -5,13 +5,13 @@
 //! Work handed to the pool borrows the caller's data, so the caller must wait for it to be done,
 //! however late it starts. Two defences, neither of which changes what is added to what (results
 //! stay bit-identical):
-//! - a [`Ping`]: an empty `'static` job the caller never waits for. Shared jobs (`exec.rs`) start
-//!   on the calling thread alone and hand work to the pool only once their ping was answered;
+//! - [`Pings`]: empty `'static` jobs the caller never waits for. Shared jobs (`exec.rs`) start on
+//!   the calling thread alone and hand work to the pool only as their pings are answered;
 //! - the last measured start delay of a worker ([`worth_waking`]): a job that cannot start on the
 //!   calling thread (`kernel::run`, mode `InPool`) runs inline when its share per extra thread is
 //!   shorter than that delay `SLOW_SHARE` times, and sends a ping that measures the delay anew.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -38,23 +38,25 @@ static DELAY_NS: AtomicU64 = AtomicU64::new(0);
 /// When the last unanswered ping sent by [`worth_waking`] left ([`now_ns`]), or 0.
 static PING_SENT: AtomicU64 = AtomicU64::new(0);
 
-/// An empty job sent to the pool; [`Ping::answered`] once a worker ran it.
-pub struct Ping(Arc<AtomicBool>);
+/// Empty jobs sent to the pool; [`Pings::answered`] counts those a worker ran.
+pub struct Pings(Arc<AtomicUsize>);
 
-impl Ping {
-    /// Sends the ping (the caller does not wait for it).
-    pub fn send(pool: &ThreadPool) -> Ping {
-        let answered = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&answered);
+impl Pings {
+    /// Sends `n` pings (the caller does not wait for them).
+    pub fn send(pool: &ThreadPool, n: usize) -> Pings {
+        let answered = Arc::new(AtomicUsize::new(0));
         let sent = now_ns();
-        pool.spawn(move || {
-            started(sent);
-            flag.store(true, Ordering::Release);
-        });
-        Ping(answered)
+        for _ in 0..n {
+            let count = Arc::clone(&answered);
+            pool.spawn(move || {
+                started(sent);
+                count.fetch_add(1, Ordering::Release);
+            });
+        }
+        Pings(answered)
     }
 
-    pub fn answered(&self) -> bool {
+    pub fn answered(&self) -> usize {
         self.0.load(Ordering::Acquire)
     }
 }
@@ -127,15 +129,16 @@ mod tests {
     }
 
     #[test]
-    fn a_ping_is_answered_and_measures_the_start_delay() {
+    fn pings_are_answered_and_measure_the_start_delay() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
         let before = now_ns();
-        let ping = Ping::send(&pool);
+        let pings = Pings::send(&pool, 3);
         let deadline = Instant::now() + std::time::Duration::from_secs(30);
-        while !ping.answered() {
-            assert!(Instant::now() < deadline, "ping never answered");
+        while pings.answered() < 3 {
+            assert!(Instant::now() < deadline, "pings never answered");
             std::thread::yield_now();
         }
+        assert_eq!(pings.answered(), 3);
         // Other tests may note delays at the same time: only bound it by what elapsed.
         assert!(DELAY_NS.load(Ordering::Relaxed) <= now_ns() - before + 30_000_000_000);
     }
