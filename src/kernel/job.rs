@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::check::{find_bad, screen, SAFE_MAGNITUDE};
 use super::chunk::{self, allocates, chunk_len, Stop};
-use super::columns::{combine, with_columns, Floats, RangeCodes};
+use super::columns::{combine, with_columns, Code, Floats, RangeCodes, Weight};
 use super::exec::{Exec, Ranked};
 use super::scratch;
 use super::{Input, Layout};
@@ -145,6 +145,12 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         // After a check pass that found every sum bounded, no row can overflow: do not re-read
         // rows (65,536 doubles each with issuer-level sectors) to look.
         let may_overflow = !self.prechecked || self.near_overflow.load(Ordering::Relaxed);
+        if let Layout::Uniform { bonds_per_portfolio: b, .. } = self.input.layout {
+            if b <= chunk_len(self.s) {
+                let at = OneChunkRows { ps, b, normalize, may_overflow };
+                return self.sum_one_chunk_rows(at, rows);
+            }
+        }
         for (p, row) in ps.zip(rows.chunks_mut(self.s)) {
             let r = self.input.layout.range(p);
             if r.start > self.first_bad.load(Ordering::Relaxed) {
@@ -157,6 +163,50 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             // Bad elements anywhere outrank a row failure, so later rows are still summed.
             let normalize = normalize && row_failure.is_none();
             let failure = check_row(row, p, r.len(), may_overflow && !finite, normalize);
+            row_failure =
+                row_failure.or(failure.map(|error| Failure { rank: Rank::Row(p), error }));
+        }
+        row_failure
+    }
+
+    /// [`Job::sum_block`] for equal portfolios of one chunk each (many small portfolios): the
+    /// typed columns are sliced once for the block, not per portfolio (about 120 instructions a
+    /// portfolio, against about 650 to sum one of 100 bonds; `benches/c/calls.c`,
+    /// `calls 100000 100 18 1 1 1` under callgrind). The same scans, in the same order.
+    fn sum_one_chunk_rows(&self, at: OneChunkRows, rows: &mut [f64]) -> Option<Failure> {
+        let start = at.ps.start * at.b;
+        let (w, v, c) = match self.columns(start..at.ps.end * at.b) {
+            Ok(columns) => columns,
+            Err(stop) => return Some(self.stopped(stop, at.ps.start, start)),
+        };
+        with_columns!(w, v, c.codes(), |w, v, c, VALUES| {
+            self.one_chunk_rows::<VALUES, _, _>(w, v, c, &at, rows)
+        })
+    }
+
+    fn one_chunk_rows<const VALUES: bool, W: Weight, C: Code>(
+        &self, w: &[W], v: &[W], c: &[C], at: &OneChunkRows, rows: &mut [f64],
+    ) -> Option<Failure> {
+        let mut row_failure = None;
+        for (q, row) in rows.chunks_mut(self.s).enumerate().take(at.ps.len()) {
+            let (p, start) = (at.ps.start + q, (at.ps.start + q) * at.b);
+            if start > self.first_bad.load(Ordering::Relaxed) {
+                break;
+            }
+            #[cfg(feature = "panic-hook")]
+            if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
+                panic!("forced panic (test hook) in portfolio {p}");
+            }
+            let r = q * at.b..(q + 1) * at.b;
+            let vr = if VALUES { &v[r.clone()] } else { v };
+            let prechecked = self.prechecked;
+            let finite =
+                match chunk::scan::<VALUES, W, C>(&w[r.clone()], vr, &c[r], row, prechecked) {
+                    Ok(finite) => finite,
+                    Err(stop) => return Some(self.stopped(global(stop, start), p, start)),
+                };
+            let normalize = at.normalize && row_failure.is_none();
+            let failure = check_row(row, p, at.b, at.may_overflow && !finite, normalize);
             row_failure =
                 row_failure.or(failure.map(|error| Failure { rank: Rank::Row(p), error }));
         }
@@ -271,10 +321,23 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         let res = with_columns!(w, v, c.codes(), |w, v, c, VALUES| {
             chunk::scan::<VALUES, _, _>(w, v, c, acc, prechecked)
         });
-        res.map_err(|stop| match stop {
-            Stop::Bad(i, b) => Stop::Bad(r.start + i, b),
-            other => other,
-        })
+        res.map_err(|stop| global(stop, r.start))
+    }
+}
+
+/// Portfolios `ps` of `b` bonds each (at most one chunk), and what [`Job::sum_block`] was asked.
+struct OneChunkRows {
+    ps: Range<usize>,
+    b: usize,
+    normalize: bool,
+    may_overflow: bool,
+}
+
+/// A stop in a range of bonds starting at `start`, its bad element's index made global.
+fn global(stop: Stop, start: usize) -> Stop {
+    match stop {
+        Stop::Bad(i, b) => Stop::Bad(start + i, b),
+        other => other,
     }
 }
 
