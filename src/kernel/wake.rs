@@ -18,19 +18,22 @@ use std::time::Instant;
 use rayon::ThreadPool;
 
 /// Estimated one-thread nanoseconds per bond (a quarter of that per output double), as
-/// `NS_PER_BOND / NS_PER_BOND_DIV`: one thread sums 20 x 50,000 x 18 in 493 µs on the development
-/// machine (AMD EPYC, 2 vCPUs; `benches/c/calls.c`: `calls 20 50000 18 200 1 1`), 0.49 ns per
-/// bond. Only compared with a start delay, so a factor of two either way changes little.
+/// `NS_PER_BOND / NS_PER_BOND_DIV`: one thread summed 20 x 50,000 x 18 in 0.49-0.50 ms on the
+/// idle Intel machine of docs/performance.md (three runs of compare.py; 493 µs in the committed
+/// run of 9b8664d, 1.80 x 274 µs), 0.49 ns per bond. Only compared with a start delay, so a
+/// factor of two either way changes little.
 const NS_PER_BOND: u64 = 1;
 const NS_PER_BOND_DIV: u64 = 2;
 
 /// A job runs in the pool only if its share per extra thread lasts at least this many times the
-/// workers' last start delay: a helper that starts after half of its share gains little beside
-/// what waiting for it risks.
+/// workers' last start delay. Not tuned by measurement (no quiet machine was available): with
+/// delay d and one-thread time T on 2 threads, the pool takes about d + T/2 and inline T, so
+/// 2d <= T/2 keeps the pool's expected gain at least T/4 — a margin for the delay's noise.
 const SLOW_SHARE: u64 = 2;
 
 /// A ping unanswered for this long no longer stops another one (its pool may be gone: a fork()
-/// child has none of its parent's threads).
+/// child has none of its parent's threads). Far above any start delay seen here (a
+/// neighbour's OpenMP spin lasts milliseconds), far below a noticeable stretch of inline calls.
 const PING_RETRY_NS: u64 = 50_000_000;
 
 /// The last delay (ns) between handing a job to the pool and a worker starting it.
