@@ -91,10 +91,9 @@ pub fn factorize(column: &Column, codes: &mut [i32], first_rows: &mut [i64]) -> 
 // ---------------------------------------------------------------------------------------------
 // Reading rows (after `check`: every slice below is in range)
 
-/// A row's string as the hash table compares it: its length and three words (the offsets
-/// layouts: bytes 0..8 and 8..16, zero-padded, and the last 8 bytes of a string longer than 16;
-/// views: the view's length and first 4 bytes, bytes 4..12, the last 8 bytes of a string longer
-/// than 12). The words identify a string of up to [`WORDS`] bytes; longer ones are also compared
+/// A row's string as the hash table compares it: its length and three words (bytes 0..8 and
+/// 8..16, zero-padded, and the last 8 bytes of a string longer than 16; an inline view's words
+/// are the view's own bytes: its length and up to 12 bytes). The words identify a string of up to [`WORDS`] bytes; longer ones are also compared
 /// byte by byte. Computed with few branches: rows of mixed lengths come in random order.
 #[derive(Clone, Copy)]
 struct Key<'a> {
@@ -209,7 +208,9 @@ impl Rows for Views<'_> {
         }
         let (buffer, offset) = (field(view, 8) as usize, field(view, 12) as usize);
         let bytes = &self.buffers[buffer][offset..offset + len];
-        Key { w: [v0, word_at(bytes, 4), word_at(bytes, len - 8)], len, bytes }
+        // From the bytes themselves, never the view's 4-byte prefix (a view whose prefix does
+        // not match its data is read as its data says, like any reader of the buffers).
+        Key { w: [word_at(bytes, 0), word_at(bytes, 8), word_at(bytes, len - 8)], len, bytes }
     }
 }
 
