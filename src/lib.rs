@@ -30,6 +30,7 @@
 
 mod api;
 mod error;
+mod exact;
 #[allow(unsafe_code)]
 pub mod ffi;
 mod kernel;
@@ -58,4 +59,12 @@ pub mod internals {
         chunk_len, compute, scatter, screen, Input, Layout, OneTable, BASE_CHUNK,
         PARALLEL_MIN_BONDS,
     };
+
+    /// Exact sums (issue 16): the accumulator, the chunk scan, tables and their bytes.
+    pub mod exact {
+        pub use crate::exact::{
+            round_row, round_row_normalised, scan, Acc, BytesError, Capacity, ExactError, Overflow,
+            RowError, Stop, Table, BLOCK, CAP_BITS, HEADER_LEN, LSB, MAGIC, VERSION,
+        };
+    }
 }
