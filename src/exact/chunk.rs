@@ -63,15 +63,11 @@ pub fn scan<const VALUES: bool, W: Weight, C: Code>(
     let width = window_width(n);
     let pow = powers(lim)?;
     if lim <= LANES_MAX {
-        let mut lanes = [[0i128; LANES_MAX]; 4];
-        let [l0, l1, l2, l3] = &mut lanes;
-        let cells = Lanes([&mut l0[..lim], &mut l1[..lim], &mut l2[..lim], &mut l3[..lim]]);
+        let (mut lo, mut hi) = ([[0u64; LANES_MAX]; 4], [[0u64; LANES_MAX]; 4]);
+        let cells = Lanes { lo: &mut lo, hi: &mut hi, s: lim };
         Scan { cells, pow, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
     } else {
-        let mut table = Vec::new();
-        table.try_reserve_exact(lim).map_err(|_| Stop::OutOfMemory { sectors: lim })?;
-        table.resize(lim, 0i128);
-        let cells = One(&mut table);
+        let cells = One::new(lim)?;
         Scan { cells, pow, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
     }
 }
@@ -94,50 +90,70 @@ fn window_width(len: usize) -> u32 {
 
 /// The per-sector `i128` sums of the current window.
 trait Cells {
-    /// Adds `t` to sector `k` (in lane `j`, for tables with lanes); false if `k` is no sector.
-    fn add(&mut self, j: usize, k: usize, t: i128) -> bool;
+    /// Adds `t` to sector `k` (in lane `j < 4`, for tables with lanes). `k` is a valid code,
+    /// checked before: tables mask it into bounds rather than check it again.
+    fn add(&mut self, j: usize, k: usize, t: i128);
     /// Each sector's sum over the lanes, then every cell zeroed.
     fn drain(&mut self, f: impl FnMut(usize, i128));
 }
 
-struct Lanes<'a>([&'a mut [i128]; 4]);
+/// Adds `t` to the 128-bit integer whose halves are `lo` and `hi` (two adds with carry).
+#[inline(always)]
+fn add_halves(lo: &mut u64, hi: &mut u64, t: i128) {
+    let (sum, carry) = lo.overflowing_add(t as u64);
+    *lo = sum;
+    *hi = hi.wrapping_add((t >> 64) as u64).wrapping_add(u64::from(carry));
+}
 
-impl Cells for Lanes<'_> {
+/// The 128-bit integer with halves `lo` and `hi`.
+fn join(lo: u64, hi: u64) -> i128 {
+    (i128::from(hi as i64) << 64) | i128::from(lo)
+}
+
+/// Four lanes of 128-bit sums on the stack, their low and high halves in separate arrays (so
+/// that an index scales by 8 in an address). `N` is a power of two, so `k % N` is a mask that
+/// keeps every valid code as it is and proves the index in bounds.
+struct Lanes<'a, const N: usize> {
+    lo: &'a mut [[u64; N]; 4],
+    hi: &'a mut [[u64; N]; 4],
+    s: usize,
+}
+
+impl<const N: usize> Cells for Lanes<'_, N> {
     #[inline(always)]
-    fn add(&mut self, j: usize, k: usize, t: i128) -> bool {
-        match self.0[j].get_mut(k) {
-            Some(cell) => {
-                *cell = cell.wrapping_add(t);
-                true
-            }
-            None => false,
-        }
+    fn add(&mut self, j: usize, k: usize, t: i128) {
+        let (j, k) = (j % 4, k % N);
+        add_halves(&mut self.lo[j][k], &mut self.hi[j][k], t);
     }
     fn drain(&mut self, mut f: impl FnMut(usize, i128)) {
-        let [l0, l1, l2, l3] = &mut self.0;
-        for k in 0..l0.len() {
+        for k in 0..self.s.min(N) {
             // The lanes' total fits (the window's bound holds for all of the chunk's terms),
             // so wrapping partial sums give it exactly.
-            let t = l0[k].wrapping_add(l1[k]).wrapping_add(l2[k]).wrapping_add(l3[k]);
+            let t = (0..4).fold(0i128, |t, j| t.wrapping_add(join(self.lo[j][k], self.hi[j][k])));
             f(k, t);
         }
-        for lane in &mut self.0 {
-            lane.fill(0);
-        }
+        self.lo.iter_mut().chain(self.hi.iter_mut()).for_each(|lane| lane.fill(0));
     }
 }
 
-struct One<'a>(&'a mut [i128]);
+/// One table of 128-bit sums on the heap (many sectors: a bond rarely follows one of its own
+/// sector, and one cache line per bond matters more than an address's scale).
+struct One(Vec<i128>);
 
-impl Cells for One<'_> {
+impl One {
+    fn new(s: usize) -> Result<One, Stop> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(s).map_err(|_| Stop::OutOfMemory { sectors: s })?;
+        v.resize(s, 0);
+        Ok(One(v))
+    }
+}
+
+impl Cells for One {
     #[inline(always)]
-    fn add(&mut self, _j: usize, k: usize, t: i128) -> bool {
-        match self.0.get_mut(k) {
-            Some(cell) => {
-                *cell = cell.wrapping_add(t);
-                true
-            }
-            None => false,
+    fn add(&mut self, _j: usize, k: usize, t: i128) {
+        if let Some(cell) = self.0.get_mut(k) {
+            *cell = cell.wrapping_add(t);
         }
     }
     fn drain(&mut self, mut f: impl FnMut(usize, i128)) {
@@ -169,34 +185,33 @@ impl<T: Cells> Scan<'_, T> {
         mut self, w: &[W], v: &[W], c: &[C],
     ) -> Result<(), Stop> {
         let n = w.len();
+        let lim = C::limit(self.row.len());
         for start in (0..n).step_by(BLOCK) {
             let end = (start + BLOCK).min(n);
             let vb = if VALUES { &v[start..end] } else { &[][..] };
             let (wb, cb) = (&w[start..end], &c[start..end]);
-            let span = span::<VALUES, W>(wb, vb);
+            let span = span::<VALUES, W, C>(wb, vb, cb, lim);
             if span.bad {
                 return Err(locate::<VALUES, W, C>(w, v, c, self.row.len()));
             }
-            let codes_ok = if span.max == 0.0 {
-                // All zero: only the codes to check (every term adds 0 whatever the window).
-                scatter::<VALUES, true, W, C, T>(wb, vb, cb, &self.pow, &mut self.cells)
+            // Every code of the block is valid from here on.
+            if span.max == 0.0 {
+                continue; // Only zeros.
+            }
+            let (lo, hi) = (exponent(span.min_nonzero), exponent(span.max));
+            if hi - lo > self.width {
+                self.one_by_one::<VALUES, W, C>(wb, vb, cb);
+                continue;
+            }
+            if !self.window.is_some_and(|b| b <= lo && hi <= b + self.width) {
+                self.move_window(lo, hi);
+            }
+            // Below exponent 1 (subnormals) the leading bit is 0; elsewhere 1, and a zero's
+            // table entry is 0 (see `move_window`).
+            if self.window == Some(1) {
+                scatter::<VALUES, true, W, C, T>(wb, vb, cb, &self.pow, &mut self.cells);
             } else {
-                let (lo, hi) = (exponent(span.min_nonzero), exponent(span.max));
-                if hi - lo > self.width {
-                    self.one_by_one::<VALUES, W, C>(wb, vb, cb)
-                } else {
-                    if !self.window.is_some_and(|b| b <= lo && hi <= b + self.width) {
-                        self.move_window(lo, hi);
-                    }
-                    if span.min < f64::MIN_POSITIVE {
-                        scatter::<VALUES, true, W, C, T>(wb, vb, cb, &self.pow, &mut self.cells)
-                    } else {
-                        scatter::<VALUES, false, W, C, T>(wb, vb, cb, &self.pow, &mut self.cells)
-                    }
-                }
-            };
-            if !codes_ok {
-                return Err(locate::<VALUES, W, C>(w, v, c, self.row.len()));
+                scatter::<VALUES, false, W, C, T>(wb, vb, cb, &self.pow, &mut self.cells);
             }
         }
         self.fold();
@@ -234,16 +249,14 @@ impl<T: Cells> Scan<'_, T> {
         self.cells.drain(|k, t| row[k].add_scaled(t, base - 1));
     }
 
-    /// A block too wide for any window: each term into its accumulator. False at a bad code.
-    fn one_by_one<const VALUES: bool, W: Weight, C: Code>(
-        &mut self, w: &[W], v: &[W], c: &[C],
-    ) -> bool {
+    /// A block too wide for any window (its codes checked): each term into its accumulator.
+    fn one_by_one<const VALUES: bool, W: Weight, C: Code>(&mut self, w: &[W], v: &[W], c: &[C]) {
         for (i, &code) in c.iter().enumerate() {
-            let Some(acc) = self.row.get_mut(index(code)) else { return false };
-            let (m, shift) = split(term::<VALUES, W>(w, v, i));
-            acc.add_scaled(i128::from(m), shift);
+            if let Some(acc) = self.row.get_mut(index(code)) {
+                let (m, shift) = split(term::<VALUES, W>(w, v, i));
+                acc.add_scaled(i128::from(m), shift);
+            }
         }
-        true
     }
 }
 
@@ -263,53 +276,89 @@ fn term<const VALUES: bool, W: Weight>(w: &[W], v: &[W], i: usize) -> f64 {
     }
 }
 
-/// What pass 1 learns about a block's terms.
+/// What pass 1 learns about a block.
 struct Span {
     /// The largest `|term|` (meaningless if `bad`).
     max: f64,
     /// The least nonzero `|term|` (`+∞` if none).
     min_nonzero: f64,
-    /// The least `|term|`.
-    min: f64,
-    /// Some term is NaN or infinite.
+    /// Some code is not below the limit, or some term is NaN or infinite.
     bad: bool,
 }
 
-/// Pass 1 over a block, without branches: four independent lanes of max, min and flags.
+/// Pass 1 over a block, without branches and vectorised: whether every code is below `lim` and
+/// every term finite, and the largest and least nonzero `|term|`.
 #[inline(always)]
-fn span<const VALUES: bool, W: Weight>(w: &[W], v: &[W]) -> Span {
-    const L: usize = 4;
+fn span<const VALUES: bool, W: Weight, C: Code>(w: &[W], v: &[W], c: &[C], lim: C::Index) -> Span {
     let n = w.len();
-    let mut max = [0.0f64; L];
-    // The least nonzero |x| is found as the least predecessor of |x|: the predecessor of +0.0
-    // (bits all ones) is a NaN, which a `<` never picks.
-    let mut min_pred = [f64::INFINITY; L];
-    let mut min = [f64::INFINITY; L];
-    let mut bad = [false; L];
-    let mut look = |j: usize, x: f64| {
-        let a = x.abs();
-        bad[j] |= !(a <= f64::MAX);
-        max[j] = if a > max[j] { a } else { max[j] };
-        min[j] = if a < min[j] { a } else { min[j] };
-        let pred = f64::from_bits(a.to_bits().wrapping_sub(1));
-        min_pred[j] = if pred < min_pred[j] { pred } else { min_pred[j] };
-    };
-    let quads = n - n % L;
-    for i in (0..quads).step_by(L) {
-        for j in 0..L {
-            look(j, term::<VALUES, W>(w, v, i + j));
+    let mut codes = [0u32; 8];
+    let mut blocks = c.chunks_exact(8);
+    for b in &mut blocks {
+        for j in 0..8 {
+            codes[j] |= u32::from(b[j].index() >= lim);
         }
     }
-    for i in quads..n {
-        look(0, term::<VALUES, W>(w, v, i));
+    let codes_ok =
+        codes.iter().all(|&b| b == 0) && blocks.remainder().iter().all(|k| k.index() < lim);
+    let mut max = [0.0f64; 4];
+    let mut min = [f64::INFINITY; 4];
+    // Sums of `|x|`: NaN if and only if some term is NaN (an infinite term makes `max`
+    // infinite; a sum of finite terms may reach +∞ but never NaN).
+    let mut z = [0.0f64; 4];
+    let quads = n / 4;
+    let (w4, v4) = (&w[..4 * quads], if VALUES { &v[..4 * quads] } else { &[][..] });
+    for q in 0..quads {
+        for j in 0..4 {
+            let a = term::<VALUES, W>(w4, v4, 4 * q + j).abs();
+            z[j] += a;
+            // Accumulator first, so that each is one max/min instruction on it (a NaN term may
+            // reset them, but makes `z` NaN, which is checked first).
+            max[j] = if max[j] > a { max[j] } else { a };
+            min[j] = if min[j] < a { min[j] } else { a };
+        }
     }
-    let pred = min_pred.iter().fold(f64::INFINITY, |a, &b| a.min(b));
-    Span {
-        max: max.iter().fold(0.0, |a, &b| a.max(b)),
-        min_nonzero: if pred.is_finite() { f64::from_bits(pred.to_bits() + 1) } else { pred },
-        min: min.iter().fold(f64::INFINITY, |a, &b| a.min(b)),
-        bad: bad.iter().any(|&b| b),
+    let nan = z.iter().fold(0.0, |a, &b| a + b).is_nan();
+    let (mut max, mut min) = (
+        max.iter().fold(0.0f64, |a, &b| a.max(b)),
+        min.iter().fold(f64::INFINITY, |a, &b| a.min(b)),
+    );
+    let mut bad = !codes_ok || nan;
+    for i in 4 * quads..n {
+        let a = term::<VALUES, W>(w, v, i).abs();
+        bad |= !(a <= f64::MAX);
+        (max, min) = (max.max(a), min.min(a));
     }
+    bad |= !(max <= f64::MAX);
+    if min == 0.0 && max > 0.0 {
+        min = min_nonzero::<VALUES, W>(w, v);
+    }
+    Span { max, min_nonzero: min, bad }
+}
+
+/// The least nonzero `|term|` of a block that has zeros (`+∞` if all are zero): found as the
+/// least predecessor of `|term|`, since the predecessor of +0.0 (bits all ones) is a NaN,
+/// which a `<` never picks.
+#[cold]
+fn min_nonzero<const VALUES: bool, W: Weight>(w: &[W], v: &[W]) -> f64 {
+    let mut least = [f64::INFINITY; 4];
+    let quads = w.len() / 4;
+    let (w4, v4) = (&w[..4 * quads], if VALUES { &v[..4 * quads] } else { &[][..] });
+    for q in 0..quads {
+        for j in 0..4 {
+            let a = term::<VALUES, W>(w4, v4, 4 * q + j).abs();
+            let pred = f64::from_bits(a.to_bits().wrapping_sub(1));
+            least[j] = if pred < least[j] { pred } else { least[j] };
+        }
+    }
+    let pred = least.iter().fold(f64::INFINITY, |a, &b| a.min(b));
+    let mut min = if pred.is_finite() { f64::from_bits(pred.to_bits() + 1) } else { pred };
+    for i in 4 * quads..w.len() {
+        let a = term::<VALUES, W>(w, v, i).abs();
+        if a != 0.0 {
+            min = min.min(a);
+        }
+    }
+    min
 }
 
 /// A term `±m · 2^(e - 1075)` as the integer `±m · 2^(e - base)`: `pow` holds `±2^(e - base)`.
@@ -317,30 +366,35 @@ fn span<const VALUES: bool, W: Weight>(w: &[W], v: &[W]) -> Span {
 #[inline(always)]
 fn fixed<const E0: bool>(x: f64, pow: &[i64; 4096]) -> i128 {
     let b = x.to_bits();
-    let lead = if E0 { u64::from(b & EXPONENT != 0) << 52 } else { 1 << 52 };
-    let m = ((b & FRACTION) | lead) as i64;
-    i128::from(m) * i128::from(pow[(b >> 52) as usize])
+    let m = if E0 {
+        (b & FRACTION) | u64::from(b & EXPONENT != 0) << 52
+    } else {
+        // The fraction with the leading bit (set, then the exponent and sign cleared).
+        (b | 1 << 52) & ((1 << 53) - 1)
+    };
+    i128::from(m as i64) * i128::from(pow[(b >> 52) as usize])
 }
 
-/// Pass 2 over a block: every term into its sector's cell, four bonds at a time (bond `4q + j`
-/// into lane `j`). False at the first group of four holding a bad code.
+/// Pass 2 over a block whose codes are all valid: every term into its sector's cell, four
+/// bonds at a time (bond `4q + j` into lane `j`).
 #[inline(always)]
 fn scatter<const VALUES: bool, const E0: bool, W: Weight, C: Code, T: Cells>(
     w: &[W], v: &[W], c: &[C], pow: &[i64; 4096], cells: &mut T,
-) -> bool {
+) {
     let n = w.len();
-    let quads = n - n % 4;
-    for i in (0..quads).step_by(4) {
-        let mut ok = true;
+    let quads = n / 4;
+    let (c4, w4) = (&c[..4 * quads], &w[..4 * quads]);
+    let v4 = if VALUES { &v[..4 * quads] } else { &[][..] };
+    for q in 0..quads {
+        let i = 4 * q;
         for j in 0..4 {
-            let t = fixed::<E0>(term::<VALUES, W>(w, v, i + j), pow);
-            ok &= cells.add(j, index(c[i + j]), t);
-        }
-        if !ok {
-            return false;
+            let t = fixed::<E0>(term::<VALUES, W>(w4, v4, i + j), pow);
+            cells.add(j, index(c4[i + j]), t);
         }
     }
-    (quads..n).all(|i| cells.add(0, index(c[i]), fixed::<E0>(term::<VALUES, W>(w, v, i), pow)))
+    for i in 4 * quads..n {
+        cells.add(0, index(c[i]), fixed::<E0>(term::<VALUES, W>(w, v, i), pow));
+    }
 }
 
 /// After a check failed: the first bad element of the chunk (code, then weight, then value), or,
