@@ -18,6 +18,11 @@
 //! Prints a Markdown table: min and median per call, ns per bond, and exact/default as the
 //! median over rounds of each round's ratio. `SW_EXACT_ROUNDS` sets the rounds (default 31),
 //! `SW_EXACT_CASES` a comma-separated filter of case names (`chunk`, `call`, `18`, `500x`...).
+//!
+//! Instruction counts (reliable on a shared machine): with `SW_EXACT_ROUNDS=0` each selected
+//! case runs each contender once, untimed, so that under
+//! `valgrind --tool=callgrind target/release/deps/exact-* --bench` the inclusive counts of
+//! `exact::default_call` and `exact::exact_call` are one call's (see `benches/callgrind.sh`).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -70,6 +75,7 @@ fn data(case: &Case) -> (Vec<f64>, Vec<i32>) {
 
 /// Exact mode over the whole input: portfolios in parallel (on the calling thread when one
 /// thread), chunks of a portfolio into one row.
+#[inline(never)]
 fn exact_call(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
     let (b, s) = (case.bonds, case.sectors);
     let one = |p: usize, dst: &mut [f64]| {
@@ -87,6 +93,7 @@ fn exact_call(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
     }
 }
 
+#[inline(never)]
 fn default_call(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
     let layout =
         Layout::Uniform { num_portfolios: case.portfolios, bonds_per_portfolio: case.bonds };
@@ -134,6 +141,10 @@ fn main() {
         }
         for (d, e) in outs[0].iter().zip(&outs[1]) {
             assert!((d - e).abs() <= 1e-9 * e.abs(), "default {d} vs exact {e}");
+        }
+        if rounds == 0 {
+            println!("{}: {} bonds", case.name, w.len());
+            continue; // One untimed call each (for callgrind).
         }
         let time = |which: usize, k: usize, out: &mut [f64]| {
             let t = Instant::now();

@@ -3,7 +3,7 @@
 //! An `Acc` is 24 bytes; a cell that needs a `Long` adds 32 bytes plus 8 per limb.
 
 use super::long::Long;
-use super::round::{round_magnitude, Overflow};
+use super::round::{round_small, Overflow};
 
 /// Every finite double is an integer multiple of `2^-LSB` (the least subnormal, 2^-1074): an
 /// accumulator holds the integer `N` whose value is `N · 2^-LSB`.
@@ -161,8 +161,7 @@ impl Acc {
         match &self.0 {
             Repr::Small { lo, hi, sh } => {
                 let v = i128::from(*hi) << 64 | i128::from(*lo);
-                let m = v.unsigned_abs();
-                round_magnitude(&[m as u64, (m >> 64) as u64], u64::from(*sh), v < 0)
+                round_small(v.unsigned_abs(), u64::from(*sh), v < 0)
             }
             Repr::Long(long) => long.round(),
         }

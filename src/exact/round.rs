@@ -75,3 +75,34 @@ fn any_below(mag: &[u64], at: u64) -> bool {
     let (q, r) = ((at / 64) as usize, at % 64);
     mag[..q].iter().any(|&limb| limb != 0) || mag[q] & ((1u64 << r) - 1) != 0
 }
+
+/// [`round_magnitude`] for a magnitude of at most 128 bits (every inline accumulator, and every
+/// sum of one chunk): the same result, with one variable shift (normalising the magnitude so
+/// that its top bit is bit 127: the mantissa is then bits 75..=127, and the rounding bits are
+/// at fixed places below).
+#[inline]
+pub fn round_small(mag: u128, base: u64, negative: bool) -> Result<f64, Overflow> {
+    if mag == 0 {
+        return Ok(0.0);
+    }
+    let lz = mag.leading_zeros();
+    let t = base.saturating_add(u64::from(127 - lz));
+    if t >= TOP_LIMIT {
+        return Err(Overflow { negative });
+    }
+    let bits = if t < 53 {
+        (mag as u64) << base
+    } else {
+        let norm = mag << lz;
+        let kept = (norm >> 75) as u64;
+        let half = (norm >> 74) & 1 == 1;
+        let sticky = norm & ((1 << 74) - 1) != 0;
+        let mantissa = kept + u64::from(half && (sticky || kept & 1 == 1));
+        let bits = ((t - 52) << 52) + mantissa;
+        if bits >= INF_BITS {
+            return Err(Overflow { negative });
+        }
+        bits
+    };
+    Ok(f64::from_bits(bits | u64::from(negative) << 63))
+}

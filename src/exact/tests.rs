@@ -244,3 +244,32 @@ fn scan_reports_the_first_bad_element() {
     let sector = c[30] as usize;
     assert_eq!(got, Err(Stop::ProductOverflow { index: 30, sector, negative: true }));
 }
+
+#[test]
+fn round_small_agrees_with_round_magnitude() {
+    use super::round::{round_magnitude, round_small};
+    let mut rng = Rng::new(7);
+    for i in 0..200_000u64 {
+        // Magnitudes of every width, with runs of ones and zeros near the rounding bits.
+        let width = rng.below(129) as u32;
+        let mut mag = (u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()))
+            .checked_shr(128 - width)
+            .unwrap_or(0);
+        if i % 3 == 0 {
+            mag |= (1u128 << rng.below(128)) - 1; // a run of ones
+        }
+        let base = match i % 4 {
+            0 => rng.below(60) as u64,
+            1 => rng.below(2200) as u64,
+            2 => 2098u64.saturating_sub(width as u64 + rng.below(4) as u64),
+            _ => rng.below(1 << 14) as u64,
+        };
+        let negative = i % 2 == 1;
+        let limbs = [mag as u64, (mag >> 64) as u64];
+        assert_eq!(
+            round_small(mag, base, negative),
+            round_magnitude(&limbs, base, negative),
+            "{mag:#x} << {base}"
+        );
+    }
+}
