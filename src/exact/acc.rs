@@ -16,11 +16,12 @@ pub const CAP_BITS: u32 = 4096;
 
 const FRACTION: u64 = (1 << 52) - 1;
 
-/// The exact sum of the doubles (and scaled integers) added into it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The exact sum of the doubles (and scaled integers) added into it. Two accumulators are equal
+/// when their values are, however they are stored.
+#[derive(Clone, Debug)]
 pub struct Acc(Repr);
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 enum Repr {
     /// `N = (hi:lo as i128) << sh`, the integer odd, or zero with `sh == 0`.
     Small {
@@ -34,6 +35,23 @@ enum Repr {
 /// The accumulator could reach [`CAP_BITS`]: an operand of a merge already has that many bits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Capacity;
+
+impl PartialEq for Acc {
+    fn eq(&self, other: &Acc) -> bool {
+        match (&self.0, &other.0) {
+            // Both normalised: equal values have equal fields.
+            (Repr::Small { .. }, Repr::Small { .. }) => {
+                self.odd_part_small() == other.odd_part_small()
+            }
+            _ => {
+                let key = |acc: &Acc| acc.odd_part().map(|(s, m)| (s, m.as_slice().to_vec()));
+                key(self) == key(other)
+            }
+        }
+    }
+}
+
+impl Eq for Acc {}
 
 impl Default for Acc {
     fn default() -> Self {
@@ -164,6 +182,14 @@ impl Acc {
                 round_small(v.unsigned_abs(), u64::from(*sh), v < 0)
             }
             Repr::Long(long) => long.round(),
+        }
+    }
+
+    /// The fields of an inline accumulator (normalised, so canonical).
+    fn odd_part_small(&self) -> Option<(u64, i64, u32)> {
+        match self.0 {
+            Repr::Small { lo, hi, sh } => Some((lo, hi, sh)),
+            Repr::Long(_) => None,
         }
     }
 
