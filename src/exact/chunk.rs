@@ -26,8 +26,10 @@ use crate::kernel::columns::{Code, Weight};
 /// Bonds per block: codes and float64 weights of a block (24 KiB) stay in L1 between the passes.
 pub const BLOCK: usize = 2048;
 /// Up to this many sectors, the table is four interleaved lanes on the stack (4 KiB), so that
-/// consecutive bonds of one sector do not wait on each other's store.
+/// consecutive bonds of one sector do not wait on each other's store; up to [`HEAP_LANES`],
+/// four lanes on the heap (64 KiB); beyond, one table of 16 bytes per sector.
 const LANES_MAX: usize = 64;
+const HEAP_LANES: usize = 1024;
 /// The widest window: its powers of two `2^(e - base)` must fit an `i64`.
 const WIDTH_MAX: u32 = 62;
 
@@ -66,10 +68,22 @@ pub fn scan<const VALUES: bool, W: Weight, C: Code>(
         let (mut lo, mut hi) = ([[0u64; LANES_MAX]; 4], [[0u64; LANES_MAX]; 4]);
         let cells = Lanes { lo: &mut lo, hi: &mut hi, s: lim };
         Scan { cells, pow, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
+    } else if lim <= HEAP_LANES {
+        let (mut lo, mut hi) = (heap_lanes(lim)?, heap_lanes(lim)?);
+        let cells = Lanes { lo: &mut lo, hi: &mut hi, s: lim };
+        Scan { cells, pow, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
     } else {
         let cells = One::new(lim)?;
         Scan { cells, pow, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
     }
+}
+
+/// Four zeroed lanes of [`HEAP_LANES`] halves of 128-bit sums, on the heap.
+fn heap_lanes(sectors: usize) -> Result<Box<[[u64; HEAP_LANES]; 4]>, Stop> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(4).map_err(|_| Stop::OutOfMemory { sectors })?;
+    v.resize(4, [0u64; HEAP_LANES]);
+    v.into_boxed_slice().try_into().map_err(|_| Stop::Internal)
 }
 
 /// A zeroed table of powers of two (see [`Scan::pow`]), on the heap: 32 KiB would be much of
