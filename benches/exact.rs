@@ -54,9 +54,11 @@ fn cases() -> Vec<Case> {
             v.push(Case { name, portfolios: 1, bonds, sectors, threads: 1, sorted });
         }
     }
-    for (portfolios, bonds) in [(20, 50_000), (500, 50_000)] {
-        let name = format!("call {portfolios}x{bonds}x18 2 threads");
-        v.push(Case { name, portfolios, bonds, sectors: 18, threads: 2, sorted: false });
+    for threads in [1, 2] {
+        for (portfolios, bonds) in [(20, 50_000), (500, 50_000)] {
+            let name = format!("call {portfolios}x{bonds}x18 {threads} threads");
+            v.push(Case { name, portfolios, bonds, sectors: 18, threads, sorted: false });
+        }
     }
     v
 }

@@ -19,6 +19,8 @@
 //! Exact sums do not depend on the order of additions, so unlike the default kernel nothing
 //! here needs a fixed order: lanes, blocks and windows change the speed, never a bit.
 
+use prefetch_index::prefetch_index;
+
 use super::acc::{split, Acc};
 use crate::error::Bad;
 use crate::kernel::columns::{Code, Weight};
@@ -204,7 +206,9 @@ impl<T: Cells> Scan<'_, T> {
             let end = (start + BLOCK).min(n);
             let vb = if VALUES { &v[start..end] } else { &[][..] };
             let (wb, cb) = (&w[start..end], &c[start..end]);
-            let span = span::<VALUES, W, C>(wb, vb, cb, lim);
+            let ahead =
+                Ahead { w: &w[end..], v: if VALUES { &v[end..] } else { &[][..] }, c: &c[end..] };
+            let span = span::<VALUES, W, C>(wb, vb, cb, lim, ahead);
             if span.bad {
                 return Err(locate::<VALUES, W, C>(w, v, c, self.row.len()));
             }
@@ -290,6 +294,16 @@ fn term<const VALUES: bool, W: Weight>(w: &[W], v: &[W], i: usize) -> f64 {
     }
 }
 
+/// The input after a block, prefetched while the block is screened: the next block is on its
+/// way from memory while this one is summed (the hardware prefetchers alone left a whole call
+/// over 300 MB of input memory-bound, at a third of the default kernel's speed).
+#[derive(Clone, Copy)]
+struct Ahead<'a, W, C> {
+    w: &'a [W],
+    v: &'a [W],
+    c: &'a [C],
+}
+
 /// What pass 1 learns about a block.
 struct Span {
     /// The largest `|term|` (meaningless if `bad`).
@@ -303,11 +317,19 @@ struct Span {
 /// Pass 1 over a block, without branches and vectorised: whether every code is below `lim` and
 /// every term finite, and the largest and least nonzero `|term|`.
 #[inline(always)]
-fn span<const VALUES: bool, W: Weight, C: Code>(w: &[W], v: &[W], c: &[C], lim: C::Index) -> Span {
+fn span<const VALUES: bool, W: Weight, C: Code>(
+    w: &[W], v: &[W], c: &[C], lim: C::Index, ahead: Ahead<W, C>,
+) -> Span {
     let n = w.len();
     let mut codes = [0u32; 8];
     let mut blocks = c.chunks_exact(8);
-    for b in &mut blocks {
+    for (i, b) in (&mut blocks).enumerate() {
+        // One cache line of float64 weights (and of values), half a line of int32 codes.
+        prefetch_index(ahead.w, 8 * i);
+        prefetch_index(ahead.c, 8 * i);
+        if VALUES {
+            prefetch_index(ahead.v, 8 * i);
+        }
         for j in 0..8 {
             codes[j] |= u32::from(b[j].index() >= lim);
         }
