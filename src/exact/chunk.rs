@@ -361,10 +361,10 @@ fn span<const VALUES: bool, W: Weight, C: Code>(
     let mut bad = !codes_ok || nan;
     for i in 4 * quads..n {
         let a = term::<VALUES, W>(w, v, i).abs();
-        bad |= !(a <= f64::MAX);
+        bad |= !a.is_finite();
         (max, min) = (max.max(a), min.min(a));
     }
-    bad |= !(max <= f64::MAX);
+    bad |= !max.is_finite();
     if min == 0.0 && max > 0.0 {
         min = min_nonzero::<VALUES, W>(w, v);
     }
@@ -380,10 +380,10 @@ fn min_nonzero<const VALUES: bool, W: Weight>(w: &[W], v: &[W]) -> f64 {
     let quads = w.len() / 4;
     let (w4, v4) = (&w[..4 * quads], if VALUES { &v[..4 * quads] } else { &[][..] });
     for q in 0..quads {
-        for j in 0..4 {
+        for (j, least) in least.iter_mut().enumerate() {
             let a = term::<VALUES, W>(w4, v4, 4 * q + j).abs();
             let pred = f64::from_bits(a.to_bits().wrapping_sub(1));
-            least[j] = if pred < least[j] { pred } else { least[j] };
+            *least = if pred < *least { pred } else { *least };
         }
     }
     let pred = least.iter().fold(f64::INFINITY, |a, &b| a.min(b));
@@ -406,7 +406,7 @@ fn fixed<const E0: bool>(x: f64, pow: &[i64; 4096]) -> i128 {
         (b & FRACTION) | u64::from(b & EXPONENT != 0) << 52
     } else {
         // The fraction with the leading bit (set, then the exponent and sign cleared).
-        (b | 1 << 52) & ((1 << 53) - 1)
+        (b & FRACTION) | 1 << 52
     };
     i128::from(m as i64) * i128::from(pow[(b >> 52) as usize])
 }
@@ -428,8 +428,8 @@ fn scatter<const VALUES: bool, const E0: bool, W: Weight, C: Code, T: Cells>(
             cells.add(j, index(c4[i + j]), t);
         }
     }
-    for i in 4 * quads..n {
-        cells.add(0, index(c[i]), fixed::<E0>(term::<VALUES, W>(w, v, i), pow));
+    for (i, &code) in c.iter().enumerate().skip(4 * quads) {
+        cells.add(0, index(code), fixed::<E0>(term::<VALUES, W>(w, v, i), pow));
     }
 }
 
