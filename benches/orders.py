@@ -42,7 +42,7 @@ import time
 import numpy as np
 
 import sector_weights as sw
-from sector_weights import _core
+from sector_weights import _arrays, _errors, _lib
 
 BAR = 1.2
 
@@ -63,8 +63,8 @@ def build(args: argparse.Namespace) -> dict:
 
 def contenders(d: dict) -> dict:
     W, C, w, c, po, oo, ov, oc, S, P = (d[k] for k in ("W", "C", "w", "c", "po", "oo", "ov", "oc", "S", "P"))
-    lib = _core._lib
-    a = _core._addr
+    lib = _lib  # the package's one library handle: its declared functions
+    a = _arrays.address
     cells = P * S
     out = np.empty((P, S))
     before, orders, after = (np.empty((P, S)) for _ in range(3))
@@ -85,9 +85,7 @@ def contenders(d: dict) -> dict:
     def raw(f, args):
         def call():
             assert keep
-            status = f(*args)
-            if status:
-                _core._raise(status)
+            _errors.check(f(*args))
 
         return call
 

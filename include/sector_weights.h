@@ -28,6 +28,33 @@
 // one) is an error, SW_ERROR_ZERO_TOTAL.
 #define SW_NORMALIZE 1
 
+// Element type of an int8 column (for SwColumn.dtype).
+#define SW_INT8 1
+
+// Element type of an int16 column.
+#define SW_INT16 2
+
+// Element type of an int32 column.
+#define SW_INT32 3
+
+// Element type of an int64 column.
+#define SW_INT64 4
+
+// Element type of a uint8 column.
+#define SW_UINT8 5
+
+// Element type of a uint16 column.
+#define SW_UINT16 6
+
+// Element type of a uint32 column.
+#define SW_UINT32 7
+
+// Element type of a float32 column.
+#define SW_FLOAT32 8
+
+// Element type of a float64 column.
+#define SW_FLOAT64 9
+
 // Status returned by every `sw_*` function and by `calculate_sector_weights`.
 //
 // `SW_OK` (0) is success; every other value is a distinct failure. On any failure the output
@@ -73,6 +100,15 @@ typedef enum SwStatus SwStatus;
 typedef int32_t SwStatus;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+// A column read in place: `len` elements of type `dtype` (one of SW_INT8 ... SW_FLOAT64)
+// starting at `data`, which must be aligned to the element size. `data` may be NULL only when
+// `len` is 0.
+typedef struct {
+  const void *data;
+  size_t len;
+  int32_t dtype;
+} SwColumn;
 
 // Every status, in numeric order.
 #define SwStatus_ALL { SW_OK, SW_ERROR_NULL_POINTER, SW_ERROR_LENGTH_MISMATCH, SW_ERROR_SIZE_OVERFLOW, SW_ERROR_SECTOR_OUT_OF_RANGE, SW_ERROR_NON_FINITE, SW_ERROR_INVALID_ARGUMENT, SW_ERROR_OVERLAP, SW_ERROR_MISALIGNED, SW_ERROR_BAD_OFFSETS, SW_ERROR_ZERO_TOTAL, SW_ERROR_OUT_OF_MEMORY, SW_ERROR_THREAD_POOL, SW_ERROR_PANIC, }
@@ -315,6 +351,70 @@ SwStatus sw_evaluate_orders(const double *portfolio_values,
                             size_t active_len,
                             uint8_t *breaches,
                             size_t breaches_len);
+
+// Per-portfolio, per-sector sums of a table whose rows name their portfolio ("grouped"):
+//   out[p*num_sectors + k] = sum of weights[i] (times values[i] when values is not NULL) over
+//   the rows i with portfolios[i] == p and sectors[i] == k,
+// with the rows in any order (no sorting, no offsets). Every column is read in place.
+//
+// Parameters:
+//   weights         a SW_FLOAT32 or SW_FLOAT64 column; finite.
+//   values          NULL, or a column of the weights' type and length (exposures); finite.
+//   sectors         an integer column (SW_INT8 ... SW_UINT32), one code per row, in [0, num_sectors).
+//   num_sectors     number of sectors.
+//   portfolios      an integer column, one portfolio code per row, in [0, num_portfolios).
+//   num_portfolios  number of portfolios (rows of the output).
+//   flags           0, or SW_NORMALIZE to divide each portfolio's row by its total.
+//   out, out_len    output, num_portfolios * num_sectors doubles; untouched on error.
+//
+// Errors name rows: "portfolio code 25 at row 1043 is outside 0..20", "sector code -1 at row 7
+// (portfolio 3) is outside 0..18", "weight nan at row 5 (portfolio 3) is not finite". Negative
+// codes and codes >= the count are errors whatever the width; an int64 code is never wrapped.
+// Memory: up to 2^15 cells (portfolios x sectors) the rows are summed in place; above that they
+// are first partitioned by blocks of portfolios (12 bytes per row) into a scratch copy of the
+// output. Results are bit-identical for every thread count.
+//
+// Returns SW_OK or any SW_ERROR_* status of sw_sector_exposures.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// Each non-NULL SwColumn pointer must point to a readable SwColumn whose data is valid for its
+// stated length; out must be valid for out_len doubles; for the whole call.
+SwStatus sw_grouped_sums(const SwColumn *weights,
+                         const SwColumn *values,
+                         const SwColumn *sectors,
+                         size_t num_sectors,
+                         const SwColumn *portfolios,
+                         size_t num_portfolios,
+                         uint32_t flags,
+                         double *out,
+                         size_t out_len);
+
+// Per-portfolio, per-sector sums with typed columns and portfolios given by offsets (as in
+// sw_sector_weights_ragged: portfolio p is rows offsets[p] .. offsets[p+1]-1).
+//
+// Parameters:
+//   weights, values, sectors, num_sectors, flags, out, out_len   as in sw_grouped_sums.
+//   offsets, offsets_len   num_portfolios + 1 offsets: start at 0, never decrease, end at the
+//                          number of rows.
+//
+// Returns SW_OK or any SW_ERROR_* status of sw_sector_exposures. Errors name "bond i of
+// portfolio p" as the other ragged functions do.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// As sw_grouped_sums; offsets must be valid for offsets_len elements.
+SwStatus sw_ragged_sums(const SwColumn *weights,
+                        const SwColumn *values,
+                        const SwColumn *sectors,
+                        size_t num_sectors,
+                        const int64_t *offsets,
+                        size_t offsets_len,
+                        uint32_t flags,
+                        double *out,
+                        size_t out_len);
 
 // Sets the number of worker threads for all later calls: n = 0 means the default
 // (RAYON_NUM_THREADS if set, else the number of logical CPUs). Safe at any time, also while other

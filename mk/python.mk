@@ -1,7 +1,8 @@
 # Python (issue 3): the sector_weights package, its tests, and the article's experiment.
 #
-#   make python-env      a virtualenv ($(PY_VENV)) with numpy and pytest, plus pandas, polars and
-#                        matplotlib for the tests and the plot that use them
+#   make python-env      a virtualenv ($(PY_VENV)) with numpy and pytest, plus pandas, polars,
+#                        pyarrow, duckdb and matplotlib for the tests (the table API's input kinds)
+#                        and the plots that use them
 #   make python-install  builds the Rust library and installs ./bindings/python into the venv,
 #                        again whenever a Rust or package source changed (never a stale library)
 #   make test-python     pytest bindings/python/tests
@@ -13,7 +14,7 @@
 PY_VENV ?= $(CURDIR)/.venv
 VENV_PY := $(PY_VENV)/bin/python
 PY_PIP := $(VENV_PY) -m pip --disable-pip-version-check
-PY_REQUIREMENTS := numpy pytest pandas polars matplotlib
+PY_REQUIREMENTS := numpy pytest pandas polars pyarrow duckdb matplotlib
 PY_ENV_STAMP := $(PY_VENV)/.sector-weights-env
 PY_INSTALL_STAMP := $(PY_VENV)/.sector-weights-installed
 # Everything the installed package is built from: a change to any of these reinstalls it.

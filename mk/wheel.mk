@@ -141,7 +141,7 @@ test-wheel: wheel
 	  tail -n 1 $(WHEEL_TEST_DIR)/pytest-$$v.log; \
 	  if [ $$rc -ne 0 ]; then cat $(WHEEL_TEST_DIR)/pytest-$$v.log; \
 	    [ $$rc -eq 5 ] && echo "test-wheel: pytest collected no tests"; echo "test-wheel: Python $$v FAILED"; exit 1; fi; \
-	  fast=$$(cd $(WHEEL_TEST_DIR)/cwd && $$venv/bin/python -c 'import sector_weights._core as c; print("with" if c._fast_call else "WITHOUT")'); \
+	  fast=$$(cd $(WHEEL_TEST_DIR)/cwd && $$venv/bin/python -c 'import sector_weights._fastpath as f; print("with" if f.sector_weights else "WITHOUT")'); \
 	  echo "test-wheel: Python $$v: wheel install $$(( (t1 - t0) / 1000000 )) ms (--no-deps), numpy/pytest/pandas/polars $$(( (t2 - t1) / 1000000 )) ms, tests $$(( (t3 - t2) / 1000000 )) ms, $$fast the C fast path"; \
 	done
 	@echo "test-wheel: passed under $(words $(WHEEL_TEST_PYTHONS)) Python versions$(if $(WHEEL_MISSING),; not on this machine: $(WHEEL_MISSING))"

@@ -1,7 +1,7 @@
 //! The safe Rust API: the C functions' computations on slices, returning owned results.
 
 use crate::error::Result;
-use crate::kernel::{self, Floats, Input, Layout};
+use crate::kernel::{self, Codes, Floats, Input, Layout};
 use crate::orders::{self, Evaluation, TargetOutputs};
 use crate::targets::{self, Broadcast};
 use crate::validate;
@@ -66,6 +66,32 @@ fn sums(
     let mut out = vec![0.0; validate::mul(p, num_sectors, "num_portfolios * num_sectors")?];
     let values = values.map(Floats::F64);
     let input = Input { values, ..Input::new(weights, codes, layout, num_sectors) };
+    kernel::compute(&input, normalize, &mut out)?;
+    Ok(out)
+}
+
+/// Per-sector sums of a table whose rows name their portfolio, rows in any order (the grouped
+/// layout): `out[p * num_sectors + k]` sums the weights (times the values, when given) of the rows
+/// with portfolio code `p` and sector code `k`. Columns of any supported type are read in place;
+/// with `normalize` each portfolio's row is divided by its total.
+///
+/// ```
+/// use sector_weights::{grouped_sums, Codes, Floats};
+/// let market_value = [30.0f32, 10.0, 5.0, 15.0];
+/// let sector = [0i8, 1, 1, 0];
+/// let fund = [1u32, 1, 0, 0];
+/// let w = grouped_sums(Floats::F32(&market_value), None, Codes::I8(&sector), 2, Codes::U32(&fund), 2, true)?;
+/// assert_eq!(w, [0.75, 0.25, 0.75, 0.25]);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn grouped_sums(
+    weights: Floats, values: Option<Floats>, sectors: Codes, num_sectors: usize, portfolios: Codes,
+    num_portfolios: usize, normalize: bool,
+) -> Result<Vec<f64>> {
+    let cells = validate::mul(num_portfolios, num_sectors, "num_portfolios * num_sectors")?;
+    let mut out = vec![0.0; cells];
+    let layout = Layout::Grouped { portfolios, num_portfolios };
+    let input = Input { weights, values, codes: sectors, layout, num_sectors };
     kernel::compute(&input, normalize, &mut out)?;
     Ok(out)
 }

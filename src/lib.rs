@@ -3,7 +3,9 @@
 //!
 //! The safe Rust API is at the crate root: [`sector_weights()`] (equal-sized portfolios, the
 //! article's layout), [`sector_weights_ragged`] and [`sector_exposures`] (portfolios given by
-//! offsets), [`compare_to_targets`], [`evaluate_orders`], and the thread count
+//! offsets), [`grouped_sums`] (a table whose rows name their portfolio, in any order, with
+//! columns of any integer or float type), [`compare_to_targets`], [`evaluate_orders`], and the
+//! thread count
 //! ([`set_num_threads`], [`num_threads`]). Every function checks its whole input before it
 //! returns a result; errors ([`Error`]) say what was wrong and where; results are bit-identical
 //! for every thread count.
@@ -46,6 +48,7 @@ pub use error::{
     Argument, Bad, BandProblem, Buffer, Data, Error, Offsets, Orders, Resource, Result, Rows,
     Shape, SwStatus, Targets, Why,
 };
+pub use kernel::{Codes, Floats};
 
 /// The library version, as `sw_version()` returns it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -104,6 +104,32 @@ pub fn naive(w: &[f64], v: Option<&[f64]>, c: &[i32], ranges: &[Range<usize>], s
     out
 }
 
+/// The naive reference of the grouped layout: for each portfolio `q` and sector `k`, the sum of
+/// `w[i]` (times `v[i]`) over the rows `i` with `portfolios[i] == q` and `c[i] == k`, in row order.
+pub fn naive_grouped(
+    w: &[f64], v: Option<&[f64]>, c: &[i64], portfolios: &[i64], num_portfolios: usize, s: usize,
+) -> Sums {
+    let cells = num_portfolios * s;
+    let mut out = Sums { sum: vec![0.0; cells], abs: vec![0.0; cells], count: vec![0; cells] };
+    for i in 0..w.len() {
+        let x = w[i] * v.map_or(1.0, |v| v[i]);
+        let k = portfolios[i] as usize * s + c[i] as usize;
+        out.sum[k] += x;
+        out.abs[k] += x.abs();
+        out.count[k] += 1;
+    }
+    out
+}
+
+/// A permutation of `0..n` (Fisher-Yates), to shuffle rows.
+pub fn permutation(rng: &mut Rng, n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        order.swap(i, rng.below(i + 1));
+    }
+    order
+}
+
 /// The first bad element in portfolio-then-bond order (a code is checked before its weight,
 /// the weight before its value): `(portfolio, bond within it, what)`.
 pub fn first_bad(

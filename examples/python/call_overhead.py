@@ -24,14 +24,16 @@ import timeit
 import numpy as np
 
 import sector_weights as sw
-from sector_weights import _core
+from sector_weights import _fastpath, _lib
 
 
 def raw_function():
+    """sw_sector_weights through a ctypes handle of its own, pointers as plain c_void_p."""
     fn = ctypes.CDLL(sw.library_path).sw_sector_weights
     fn.restype = ctypes.c_int32
-    V, Z = ctypes.c_void_p, ctypes.c_size_t
-    fn.argtypes = [V, Z, V, Z, Z, Z, V, Z]
+    address, size = ctypes.c_void_p, ctypes.c_size_t
+    # weights, weights_len, sectors, sectors_len, num_portfolios, num_sectors, out, out_len
+    fn.argtypes = [address, size, address, size, size, size, address, size]
     return fn
 
 
@@ -53,11 +55,11 @@ def show(title, results, unit=1e6, unit_name="us"):
 def without_fast_path(*args, **kwargs):
     """sector_weights() through its Python path (checks in Python, then ctypes), as it was before
     the C fast path (_fastcall.c) existed."""
-    saved, _core._fast_call = _core._fast_call, None
+    saved, _fastpath.sector_weights = _fastpath.sector_weights, None
     try:
         return sw.sector_weights(*args, **kwargs)
     finally:
-        _core._fast_call = saved
+        _fastpath.sector_weights = saved
 
 
 def cold_python(fn, W, C, OUT, w, c, out, n=2000):
@@ -68,7 +70,7 @@ def cold_python(fn, W, C, OUT, w, c, out, n=2000):
     small = (w.ctypes.data, 100, c.ctypes.data, 100, 1, 18, out.ctypes.data, 18)
     OUT2 = np.empty_like(OUT)
     times = {"big": [], "small": []}
-    real, _core._sw_sector_weights = _core._sw_sector_weights, lambda *args: 0
+    real, _lib.sw_sector_weights = _lib.sw_sector_weights, lambda *args: 0
     try:
         for i in range(2 * n):
             which = "big" if i % 2 else "small"
@@ -77,7 +79,7 @@ def cold_python(fn, W, C, OUT, w, c, out, n=2000):
             without_fast_path(W, C, 18, out=OUT2)
             times[which].append(timeit.default_timer() - t)
     finally:
-        _core._sw_sector_weights = real
+        _lib.sw_sector_weights = real
     print("The Python path's own work (library call replaced by a no-op), per call, median:")
     print(f"  right after a raw {P} x {B:,} call   {statistics.median(times['big']) * 1e6:6.2f} us")
     print(f"  right after a raw 1 x 100 call       {statistics.median(times['small']) * 1e6:6.2f} us")

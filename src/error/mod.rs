@@ -13,18 +13,23 @@ pub use status::SwStatus;
 /// Shorthand for results of this crate.
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// Which rows the kernel summed: a portfolio's holdings ("bond 3 of portfolio 2") or an order
-/// list's orders ("order 3 of order list 2").
+/// Which rows the kernel summed: a portfolio's holdings ("bond 3 of portfolio 2"), an order
+/// list's orders ("order 3 of order list 2"), or the rows of a table in which each row names its
+/// portfolio ("row 1043 (portfolio 7)": the grouped layout, where `item` counts all rows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rows {
     Bonds,
     Orders,
+    Table,
 }
 
 /// What is wrong with one element.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bad {
+    /// A sector code outside `0..num_sectors`.
     Code(i64),
+    /// A portfolio code outside `0..num_portfolios` (grouped layout).
+    Portfolio(i64),
     Weight(f64),
     Value(f64),
 }
@@ -33,6 +38,7 @@ pub enum Bad {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
     OneCodePerWeight,
+    OnePortfolioPerWeight,
     OneValuePerWeight,
     OneCodePerHolding,
     OneCodePerOrder,
@@ -81,6 +87,7 @@ pub enum Buffer {
     TooLarge { buffer: &'static str, len: usize, elem_size: usize },
     WrapsAround { buffer: &'static str, addr: usize, len: usize },
     Overlap { output: &'static str, other: &'static str },
+    MissingColumn { buffer: &'static str },
 }
 
 /// Sizes and shapes that do not fit together.
@@ -121,22 +128,40 @@ pub enum Shape {
 /// An argument that is invalid on its own.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Argument {
-    UnknownFlags { flags: u32 },
-    NoSectors { items: usize, rows: Rows },
-    TooManyThreads { requested: usize, max: usize },
-    MixedFloatTypes { weights: &'static str, values: &'static str },
+    UnknownFlags {
+        flags: u32,
+    },
+    NoSectors {
+        items: usize,
+        rows: Rows,
+    },
+    TooManyThreads {
+        requested: usize,
+        max: usize,
+    },
+    MixedFloatTypes {
+        weights: &'static str,
+        values: &'static str,
+    },
+    /// A column's dtype is unknown or of the wrong kind (`floats`: a float type was required).
+    ColumnType {
+        buffer: &'static str,
+        dtype: i32,
+        floats: bool,
+    },
 }
 
 /// A bad element, or a result that leaves the double range or cannot be normalised.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Data {
-    /// A bad element: `item` counts within group `group` (a portfolio, or an order list).
+    /// A bad element: `item` counts within group `group` (a portfolio, or an order list), or all
+    /// rows of a table; `limit` is the number of valid codes of the bad code's kind.
     Element {
         bad: Bad,
         item: usize,
         group: usize,
         rows: Rows,
-        num_sectors: usize,
+        limit: usize,
     },
     SumOverflow {
         sector: usize,
@@ -220,7 +245,9 @@ impl Error {
     pub fn status(&self) -> SwStatus {
         use SwStatus::*;
         match self {
-            Error::Buffer(Buffer::NullPointer { .. }) => SW_ERROR_NULL_POINTER,
+            Error::Buffer(Buffer::NullPointer { .. } | Buffer::MissingColumn { .. }) => {
+                SW_ERROR_NULL_POINTER
+            }
             Error::Buffer(Buffer::Misaligned { .. }) => SW_ERROR_MISALIGNED,
             Error::Buffer(Buffer::Overlap { .. }) => SW_ERROR_OVERLAP,
             Error::Buffer(_) => SW_ERROR_SIZE_OVERFLOW,
@@ -230,7 +257,9 @@ impl Error {
             Error::Shape(Shape::BadOffsets { .. }) => SW_ERROR_BAD_OFFSETS,
             Error::Shape(_) => SW_ERROR_SIZE_OVERFLOW,
             Error::Argument(_) => SW_ERROR_INVALID_ARGUMENT,
-            Error::Data(Data::Element { bad: Bad::Code(_), .. }) => SW_ERROR_SECTOR_OUT_OF_RANGE,
+            Error::Data(Data::Element { bad: Bad::Code(_) | Bad::Portfolio(_), .. }) => {
+                SW_ERROR_SECTOR_OUT_OF_RANGE
+            }
             Error::Data(Data::ZeroTotal { .. }) => SW_ERROR_ZERO_TOTAL,
             Error::Data(_) => SW_ERROR_NON_FINITE,
             Error::Targets(Targets::BandLength { .. }) => SW_ERROR_LENGTH_MISMATCH,

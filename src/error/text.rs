@@ -12,11 +12,12 @@ impl Rows {
         match self {
             Rows::Bonds => "bond",
             Rows::Orders => "order",
+            Rows::Table => "row",
         }
     }
     fn group(self) -> &'static str {
         match self {
-            Rows::Bonds => "portfolio",
+            Rows::Bonds | Rows::Table => "portfolio",
             Rows::Orders => "order list",
         }
     }
@@ -26,6 +27,7 @@ impl Display for Why {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Why::OneCodePerWeight => f.write_str("one code per weight"),
+            Why::OnePortfolioPerWeight => f.write_str("one portfolio code per weight"),
             Why::OneValuePerWeight => f.write_str("one value per weight"),
             Why::OneCodePerHolding => f.write_str("one code per holding"),
             Why::OneCodePerOrder => f.write_str("one code per order"),
@@ -60,6 +62,9 @@ impl Display for Buffer {
                 "{buffer} = {addr:#x} with {len} elements wraps around the address space"
             ),
             Buffer::Overlap { output, other } => write!(f, "output {output} overlaps {other}"),
+            Buffer::MissingColumn { buffer } => {
+                write!(f, "{buffer} is NULL but a column must be given")
+            }
         }
     }
 }
@@ -124,6 +129,13 @@ impl Display for Argument {
             Argument::TooManyThreads { requested, max } => {
                 write!(f, "num_threads = {requested} is more than the limit of {max}")
             }
+            Argument::ColumnType { buffer, dtype, floats } => {
+                let want = match floats {
+                    true => "SW_FLOAT32 (8) or SW_FLOAT64 (9)",
+                    false => "an integer type, SW_INT8 (1) to SW_UINT32 (7)",
+                };
+                write!(f, "{buffer} has dtype {dtype}, but must be {want}")
+            }
             Argument::MixedFloatTypes { weights, values } => write!(
                 f,
                 "values are {values} but weights are {weights}: give both the same float type"
@@ -135,16 +147,16 @@ impl Display for Argument {
 impl Display for Data {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match *self {
-            Data::Element {
-                bad,
-                item,
-                group,
-                rows,
-                num_sectors,
-            } => {
-                let at = format!("at {} {item} of {} {group}", rows.item(), rows.group());
+            Data::Element { bad, item, group, rows, limit } => {
+                let at = match rows {
+                    Rows::Table => format!("at row {item} (portfolio {group})"),
+                    _ => format!("at {} {item} of {} {group}", rows.item(), rows.group()),
+                };
                 match bad {
-                    Bad::Code(c) => write!(f, "sector code {c} {at} is outside 0..{num_sectors}"),
+                    Bad::Code(c) => write!(f, "sector code {c} {at} is outside 0..{limit}"),
+                    Bad::Portfolio(c) => {
+                        write!(f, "portfolio code {c} at row {item} is outside 0..{limit}")
+                    }
                     Bad::Weight(w) => write!(f, "weight {w} {at} is not finite"),
                     Bad::Value(v) => write!(f, "value {v} {at} is not finite"),
                 }

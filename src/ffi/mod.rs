@@ -11,6 +11,8 @@
 mod weights;
 // Targets and order lists.
 mod pm;
+// Typed columns: native code and float types, the grouped layout.
+mod columns;
 // Threads, statuses, errors, version.
 mod runtime;
 
@@ -22,6 +24,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use crate::error::{Error, Result, SwStatus};
 use crate::validate::{self, RawBuf};
 
+pub use columns::*;
 pub use pm::*;
 pub use runtime::*;
 pub use weights::*;
@@ -149,8 +152,13 @@ impl<const N: usize> Buffers<N> {
     }
 
     fn push<T>(&mut self, name: &'static str, addr: usize, len: usize, output: bool) {
-        let elem_size = std::mem::size_of::<T>();
-        self.list[self.len] = RawBuf { name, addr, len, elem_size, output };
+        self.push_sized(name, addr, len, std::mem::size_of::<T>(), output);
+    }
+
+    fn push_sized(
+        &mut self, name: &'static str, addr: usize, len: usize, size: usize, output: bool,
+    ) {
+        self.list[self.len] = RawBuf { name, addr, len, elem_size: size, output };
         self.len += 1;
     }
 

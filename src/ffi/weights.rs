@@ -59,13 +59,7 @@ pub unsafe extern "C" fn calculate_sector_weights(
         };
         let ok = bufs.check()?;
         let layout = Layout::Uniform { num_portfolios: p, bonds_per_portfolio: b };
-        let input = Input {
-            weights: Floats::F64(weights.slice(&ok)),
-            values: None,
-            codes: Codes::I32(codes.slice(&ok)),
-            layout,
-            num_sectors: s,
-        };
+        let input = Input::new(weights.slice(&ok), codes.slice(&ok), layout, s);
         kernel::compute(&input, false, out.slice(&ok))
     })
 }
@@ -120,13 +114,7 @@ pub unsafe extern "C" fn sw_sector_weights(
             num_portfolios,
             bonds_per_portfolio: weights_len.checked_div(num_portfolios).unwrap_or(0),
         };
-        let input = Input {
-            weights: Floats::F64(weights.slice(&ok)),
-            values: None,
-            codes: Codes::I32(codes.slice(&ok)),
-            layout,
-            num_sectors,
-        };
+        let input = Input::new(weights.slice(&ok), codes.slice(&ok), layout, num_sectors);
         kernel::compute(&input, false, out.slice(&ok))
     })
 }

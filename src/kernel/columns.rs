@@ -112,13 +112,13 @@ pub enum Floats<'a> {
 macro_rules! each_code {
     ($codes:expr, |$c:ident| $body:expr) => {
         match $codes {
-            Codes::I8($c) => $body,
-            Codes::I16($c) => $body,
-            Codes::I32($c) => $body,
-            Codes::I64($c) => $body,
-            Codes::U8($c) => $body,
-            Codes::U16($c) => $body,
-            Codes::U32($c) => $body,
+            $crate::kernel::columns::Codes::I8($c) => $body,
+            $crate::kernel::columns::Codes::I16($c) => $body,
+            $crate::kernel::columns::Codes::I32($c) => $body,
+            $crate::kernel::columns::Codes::I64($c) => $body,
+            $crate::kernel::columns::Codes::U8($c) => $body,
+            $crate::kernel::columns::Codes::U16($c) => $body,
+            $crate::kernel::columns::Codes::U32($c) => $body,
         }
     };
 }
@@ -210,3 +210,47 @@ macro_rules! with_columns {
     }};
 }
 pub(crate) use with_columns;
+
+/// The codes of a range of rows: the input's own, or the grouped layout's cells made for it.
+pub enum RangeCodes<'a> {
+    Input(Codes<'a>),
+    Cells(Vec<u32>),
+}
+
+impl RangeCodes<'_> {
+    pub fn codes(&self) -> Codes<'_> {
+        match self {
+            RangeCodes::Input(c) => *c,
+            RangeCodes::Cells(cells) => Codes::U32(cells),
+        }
+    }
+}
+
+/// The cell `p * s + k` of each row with portfolio code `p < num_portfolios` and sector code
+/// `k < s`, or `u32::MAX` (never a valid cell) where either code is out of range: the grouped
+/// layout's codes, made one chunk at a time. `num_portfolios * s` must be below `u32::MAX`.
+pub fn combine(
+    portfolios: Codes, sectors: Codes, num_portfolios: usize, s: usize, out: &mut [u32],
+) {
+    debug_assert!((num_portfolios as u64) * (s as u64) < u32::MAX as u64);
+    each_code!(portfolios, |pc| each_code!(sectors, |sc| combine_typed(
+        pc,
+        sc,
+        num_portfolios,
+        s,
+        out
+    )))
+}
+
+fn combine_typed<P: Code, C: Code>(
+    pc: &[P], sc: &[C], num_portfolios: usize, s: usize, out: &mut [u32],
+) {
+    let (p_limit, s_limit) = (P::limit(num_portfolios), C::limit(s));
+    let n = out.len();
+    let (pc, sc) = (&pc[..n], &sc[..n]);
+    for i in 0..n {
+        let (p, k) = (pc[i].index(), sc[i].index());
+        let cell = (p.into() as u32).wrapping_mul(s as u32).wrapping_add(k.into() as u32);
+        out[i] = if p < p_limit && k < s_limit { cell } else { u32::MAX };
+    }
+}

@@ -33,9 +33,23 @@ impl Exec<'_> {
     {
         match self {
             Exec::Inline => f(0, rows),
-            Exec::Shared(pool) => share(pool, rows, block, f),
+            _ => self.each(rows.chunks_mut(block).collect(), f),
+        }
+    }
+
+    /// Runs `f(t, item)` on every item `t` and returns the least failure (by `Ord`), whichever
+    /// thread found it: in order inline, else spread over the threads.
+    pub fn each<T, E, F>(self, items: Vec<T>, f: F) -> Option<E>
+    where
+        T: Send,
+        E: Ord + Send,
+        F: Fn(usize, T) -> Option<E> + Sync,
+    {
+        match self {
+            Exec::Inline => items.into_iter().enumerate().map(|(t, x)| f(t, x)).fold(None, least),
+            Exec::Shared(pool) => share(pool, items, f),
             Exec::InPool => {
-                rows.par_chunks_mut(block).enumerate().map(|(t, b)| f(t, b)).reduce(|| None, least)
+                items.into_par_iter().enumerate().map(|(t, x)| f(t, x)).reduce(|| None, least)
             }
         }
     }
@@ -79,6 +93,31 @@ impl Exec<'_> {
     }
 }
 
+/// An error with its rank: when several threads fail, the least rank is reported, so the same
+/// error comes out whatever the scheduling.
+#[derive(Debug)]
+pub struct Ranked<R> {
+    pub rank: R,
+    pub error: crate::error::Error,
+}
+
+impl<R: Ord> PartialEq for Ranked<R> {
+    fn eq(&self, other: &Self) -> bool {
+        self.rank == other.rank
+    }
+}
+impl<R: Ord> Eq for Ranked<R> {}
+impl<R: Ord> PartialOrd for Ranked<R> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<R: Ord> Ord for Ranked<R> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank.cmp(&other.rank)
+    }
+}
+
 /// The lesser of two optional failures.
 pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
     match (a, b) {
@@ -87,34 +126,32 @@ pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
     }
 }
 
-/// Runs `f(t, block)` on every block `t` of `rows` (`block` doubles each), on the calling thread
-/// and on the pool's workers at once: each claims the next unclaimed block until none is left,
-/// so a worker that wakes late simply takes fewer. Only one worker is woken per extra thread and
-/// the caller never waits idle for the first one, which matters for jobs of a few hundred
-/// microseconds (waking a sleeping thread costs tens of microseconds on a virtual machine).
-fn share<E, F>(pool: &ThreadPool, rows: &mut [f64], block: usize, f: F) -> Option<E>
+/// Runs `f(t, item)` on every item, on the calling thread and on the pool's workers at once:
+/// each claims the next unclaimed item until none is left, so a worker that wakes late simply
+/// takes fewer. Only one worker is woken per extra thread and the caller never waits idle for the
+/// first one, which matters for jobs of a few hundred microseconds (waking a sleeping thread
+/// costs tens of microseconds on a virtual machine).
+fn share<T, E, F>(pool: &ThreadPool, items: Vec<T>, f: F) -> Option<E>
 where
+    T: Send,
     E: Ord + Send,
-    F: Fn(usize, &mut [f64]) -> Option<E> + Sync,
+    F: Fn(usize, T) -> Option<E> + Sync,
 {
-    let blocks: Vec<Mutex<Option<&mut [f64]>>> =
-        rows.chunks_mut(block).map(|b| Mutex::new(Some(b))).collect();
+    let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|x| Mutex::new(Some(x))).collect();
     let next = AtomicUsize::new(0);
     let failure = Mutex::new(None);
     let work = || loop {
         let t = next.fetch_add(1, Ordering::Relaxed);
-        let Some(slot) = blocks.get(t) else { break };
+        let Some(slot) = slots.get(t) else { break };
         // Each index is claimed once, so the slot is full and its lock free.
         let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(rows) = taken {
-            if let Some(e) = f(t, rows) {
-                let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());
-                *first = least(first.take(), Some(e));
-            }
+        if let Some(e) = taken.and_then(|x| f(t, x)) {
+            let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());
+            *first = least(first.take(), Some(e));
         }
     };
     pool.in_place_scope(|scope| {
-        for _ in 1..pool.current_num_threads().min(blocks.len()) {
+        for _ in 1..pool.current_num_threads().min(slots.len()) {
             scope.spawn(|_| work());
         }
         work();

@@ -15,11 +15,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::check::{find_bad, screen, SAFE_MAGNITUDE};
 use super::chunk::{self, allocates, chunk_len, Stop};
-use super::columns::{with_columns, Codes, Floats};
-use super::exec::Exec;
+use super::columns::{combine, with_columns, Floats, RangeCodes};
+use super::exec::{Exec, Ranked};
 use super::scratch;
-use super::Input;
-use crate::error::{Data, Error, Result, Rows};
+use super::{Input, Layout};
+use crate::error::{Data, Error, Resource, Result, Rows};
 
 /// Portfolios are handed to threads in groups of about this many bonds (a quarter per output
 /// double counted as a bond) each.
@@ -27,7 +27,7 @@ const TASK_BONDS: usize = 1 << 15;
 
 /// What is reported when several things fail: the least rank.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Rank {
+pub enum Rank {
     /// Scratch could not be allocated (for this portfolio).
     Fatal(usize),
     /// A bad element at this global bond index.
@@ -38,29 +38,8 @@ enum Rank {
     Skipped(usize),
 }
 
-/// A failure and its rank.
-#[derive(Debug)]
-pub struct Failure {
-    rank: Rank,
-    error: Error,
-}
-
-impl PartialEq for Failure {
-    fn eq(&self, other: &Self) -> bool {
-        self.rank == other.rank
-    }
-}
-impl Eq for Failure {}
-impl PartialOrd for Failure {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Failure {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.rank.cmp(&other.rank)
-    }
-}
+/// A failure of a job.
+pub type Failure = Ranked<Rank>;
 
 pub struct Job<'i, 'a, 'p> {
     input: &'i Input<'a>,
@@ -80,7 +59,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         Job {
             input,
             exec,
-            s: input.num_sectors,
+            s: input.width(),
             first_bad: AtomicUsize::new(usize::MAX),
             prechecked: false,
             near_overflow: AtomicBool::new(false),
@@ -110,7 +89,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     where
         F: Fn(Range<usize>, &mut [f64]) -> Option<Failure> + Sync,
     {
-        let p_count = self.input.layout.num_portfolios();
+        let p_count = self.input.layout.ranges();
         let failure = if p_count <= 1 || matches!(self.exec, Exec::Inline) {
             f(0..p_count, rows)
         } else {
@@ -138,9 +117,12 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             if r.start > self.first_bad.load(Ordering::Relaxed) {
                 break; // An earlier bad element is known.
             }
-            let (w, v, c) = self.columns(r.clone());
+            let (w, v, c) = match self.columns(r.clone()) {
+                Ok(columns) => columns,
+                Err(stop) => return Some(self.stopped(stop, p, r.start)),
+            };
             let s = self.s;
-            let (codes_ok, magnitude, bad) = with_columns!(w, v, c, |w, v, c, VALUES| {
+            let (codes_ok, magnitude, bad) = with_columns!(w, v, c.codes(), |w, v, c, VALUES| {
                 let v = VALUES.then_some(v);
                 let (codes_ok, magnitude) = screen(w, v, c, s);
                 let bad = (!codes_ok || !magnitude.is_finite()).then(|| find_bad(w, v, c, s));
@@ -190,7 +172,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
                     item: g - start,
                     group: p,
                     rows: Rows::Bonds,
-                    num_sectors: self.s,
+                    limit: self.s,
                 });
                 Failure { rank: Rank::Element(g), error }
             }
@@ -258,21 +240,31 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         }
     }
 
-    /// The typed columns of bonds `r`.
-    fn columns(&self, r: Range<usize>) -> (Floats<'a>, Option<Floats<'a>>, Codes<'a>) {
+    /// The typed columns of bonds `r`; the grouped layout's cells are made here, for `r` only.
+    fn columns(
+        &self, r: Range<usize>,
+    ) -> std::result::Result<(Floats<'a>, Option<Floats<'a>>, RangeCodes<'a>), Stop> {
         let input = self.input;
-        (
-            input.weights.slice(r.clone()),
-            input.values.map(|v| v.slice(r.clone())),
-            input.codes.slice(r),
-        )
+        let (w, v) = (input.weights.slice(r.clone()), input.values.map(|v| v.slice(r.clone())));
+        let codes = match input.layout {
+            Layout::Grouped { portfolios, num_portfolios } => {
+                let mut cells = Vec::new();
+                cells.try_reserve_exact(r.len()).map_err(|_| Stop::Fatal(oom_cells(r.len())))?;
+                cells.resize(r.len(), 0);
+                let (p, c) = (portfolios.slice(r.clone()), input.codes.slice(r));
+                combine(p, c, num_portfolios, input.num_sectors, &mut cells);
+                RangeCodes::Cells(cells)
+            }
+            _ => RangeCodes::Input(input.codes.slice(r)),
+        };
+        Ok((w, v, codes))
     }
 
     /// Overwrites `acc` with the sums of bonds `r` (one chunk); a bad element's index is global.
     fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<(), Stop> {
-        let (w, v, c) = self.columns(r.clone());
+        let (w, v, c) = self.columns(r.clone())?;
         let prechecked = self.prechecked;
-        let res = with_columns!(w, v, c, |w, v, c, VALUES| {
+        let res = with_columns!(w, v, c.codes(), |w, v, c, VALUES| {
             chunk::scan::<VALUES, _, _>(w, v, c, acc, prechecked)
         });
         res.map_err(|stop| match stop {
@@ -284,7 +276,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
 
 /// Checks a summed row of portfolio `p` (`bonds` bonds): that its sums did not overflow (when
 /// they may), then normalises it by its total when `normalize`.
-fn check_row(
+pub(super) fn check_row(
     row: &mut [f64], p: usize, bonds: usize, may_overflow: bool, normalize: bool,
 ) -> Option<Error> {
     if may_overflow {
@@ -317,4 +309,8 @@ fn overflowed(row: &[f64], p: usize, total: Option<f64>) -> Option<Error> {
         Some(t) if !t.is_finite() => Data::TotalOverflow { portfolio: p, total: t },
         Some(t) => Data::NormalisedOverflow { sector: k, portfolio: p, total: t, value: x },
     }))
+}
+
+fn oom_cells(rows: usize) -> Error {
+    Error::Resource(Resource::Scratch { doubles: rows.div_ceil(2) })
 }

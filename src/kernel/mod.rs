@@ -20,15 +20,19 @@
 //! (see `job.rs`). Scratch is O(chunks x sectors); nothing is allocated in proportion to the
 //! number of bonds.
 
+mod buckets;
 mod check;
 mod chunk;
 pub(crate) mod columns;
 mod exec;
+mod grouped;
 mod job;
 mod scratch;
 mod stream;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_grouped;
 
 use std::ops::Range;
 
@@ -57,31 +61,46 @@ pub enum Layout<'a> {
     Uniform { num_portfolios: usize, bonds_per_portfolio: usize },
     /// Portfolio `p` is bonds `offsets[p]..offsets[p + 1]` (`num_portfolios + 1` offsets).
     Ragged(&'a [i64]),
+    /// Row `i` belongs to portfolio `portfolios[i]`, rows in any order (see `grouped.rs`).
+    Grouped { portfolios: Codes<'a>, num_portfolios: usize },
 }
 
 impl Layout<'_> {
+    /// The number of portfolios: rows of the output.
     pub fn num_portfolios(&self) -> usize {
         match *self {
             Layout::Uniform { num_portfolios, .. } => num_portfolios,
             Layout::Ragged(offsets) => offsets.len().saturating_sub(1),
+            Layout::Grouped { num_portfolios, .. } => num_portfolios,
         }
     }
 
-    /// The largest portfolio's number of bonds (valid once [`Layout::check`] passed).
+    /// The number of row ranges a job sums separately: the portfolios, except for the grouped
+    /// layout, whose rows are one range summed into cells (portfolio, sector).
+    fn ranges(&self) -> usize {
+        match *self {
+            Layout::Grouped { .. } => 1,
+            _ => self.num_portfolios(),
+        }
+    }
+
+    /// The longest range's number of bonds (valid once [`Layout::check`] passed).
     fn max_len(&self) -> usize {
         match *self {
             Layout::Uniform { bonds_per_portfolio, .. } => bonds_per_portfolio,
             Layout::Ragged(offsets) => {
                 offsets.windows(2).map(|w| w[1].saturating_sub(w[0]) as usize).max().unwrap_or(0)
             }
+            Layout::Grouped { portfolios, .. } => portfolios.len(),
         }
     }
 
-    /// Bond range of portfolio `p` (valid once [`Layout::check`] passed).
+    /// Bond range `p` (valid once [`Layout::check`] passed).
     fn range(&self, p: usize) -> Range<usize> {
         match *self {
             Layout::Uniform { bonds_per_portfolio: b, .. } => p * b..(p + 1) * b,
             Layout::Ragged(offsets) => offsets[p] as usize..offsets[p + 1] as usize,
+            Layout::Grouped { portfolios, .. } => 0..portfolios.len(),
         }
     }
 
@@ -97,6 +116,10 @@ impl Layout<'_> {
                 validate::expect_len("weights", n, want, why)
             }
             Layout::Ragged(offsets) => validate::check_offsets("offsets", offsets, n),
+            Layout::Grouped { portfolios, num_portfolios } => {
+                let _ = num_portfolios;
+                validate::expect_len("portfolios", portfolios.len(), n, Why::OnePortfolioPerWeight)
+            }
         }
     }
 }
@@ -124,6 +147,15 @@ impl<'a> Input<'a> {
             codes: Codes::I32(codes),
             layout,
             num_sectors,
+        }
+    }
+
+    /// The number of cells each range of bonds is summed into: the sectors, or for the grouped
+    /// layout (one range) portfolios x sectors.
+    fn width(&self) -> usize {
+        match self.layout {
+            Layout::Grouped { num_portfolios, .. } => num_portfolios * self.num_sectors,
+            _ => self.num_sectors,
         }
     }
 
@@ -160,7 +192,15 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
             _ => Ok(()),
         };
     }
-    match mode(input, out.len()) {
+    if let Layout::Grouped { .. } = input.layout {
+        return grouped::compute(input, normalize, out);
+    }
+    run(input, normalize, out)
+}
+
+/// Runs a checked job in the mode its size calls for.
+fn run(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
+    match mode(input) {
         Mode::Inline => Job::new(input, Exec::Inline).run(normalize, out),
         Mode::Shared => {
             let pool = pool::current()?;
@@ -180,10 +220,11 @@ enum Mode {
     InPool,
 }
 
-fn mode(input: &Input, out_len: usize) -> Mode {
+fn mode(input: &Input) -> Mode {
     let n = input.weights.len();
-    let chunk = chunk_len(input.num_sectors);
-    if input.layout.num_portfolios() <= 1 {
+    let out_len = input.layout.ranges() * input.width();
+    let chunk = chunk_len(input.width());
+    if input.layout.ranges() <= 1 {
         // One portfolio only has parallel work when it has several chunks.
         return if n > chunk { Mode::InPool } else { Mode::Inline };
     }

@@ -44,11 +44,22 @@ pub fn groups<const VALUES: bool, W: Weight, C: Code>(
 /// lines of its codes and weights (and values); narrower types prefetch a line more than once.
 #[inline(always)]
 fn prefetch_group<W, C>(w: &[W], v: Option<&[W]>, c: &[C], i: usize) {
-    prefetch_index(w, i + AHEAD);
-    prefetch_index(w, i + AHEAD + 8);
-    prefetch_index(c, i + AHEAD);
+    prefetch_lines(w, i + AHEAD);
+    prefetch_lines(c, i + AHEAD);
     if let Some(v) = v {
-        prefetch_index(v, i + AHEAD);
-        prefetch_index(v, i + AHEAD + 8);
+        prefetch_lines(v, i + AHEAD);
+    }
+}
+
+/// Prefetches the cache lines (64 bytes) holding elements `i..i + GROUP`: two for float64
+/// weights or int64 codes, one for float32 or int32, one (shared with neighbouring groups) for
+/// narrower codes.
+#[inline(always)]
+fn prefetch_lines<T>(xs: &[T], i: usize) {
+    let per_line = (64 / std::mem::size_of::<T>().max(1)).max(1);
+    let mut k = 0;
+    while k < GROUP {
+        prefetch_index(xs, i + k);
+        k += per_line;
     }
 }

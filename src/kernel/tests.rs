@@ -217,3 +217,57 @@ fn a_bad_element_outranks_an_earlier_zero_total_when_normalising() {
     assert_eq!(run(&[0, 1, 0, 1]), SwStatus::SW_ERROR_ZERO_TOTAL);
     assert_eq!(run(&[0, 1, 0, 9]), SwStatus::SW_ERROR_SECTOR_OUT_OF_RANGE);
 }
+
+/// Every code type and float32 weights through the ragged layout: the same sums as int32/float64
+/// (dyadic data: exact), and an int64 code past 2^32 is an error, never wrapped into range.
+#[test]
+fn native_code_and_float_types_match_int32_and_float64() {
+    let mut rng = Rng::new(61);
+    let s = 18;
+    let sizes = [0usize, 5, 300, 70_000, 1];
+    let n: usize = sizes.iter().sum();
+    let (w, c) = data(&mut rng, n, s);
+    let (v, _) = data(&mut rng, n, 1);
+    let mut offsets = vec![0i64];
+    for k in sizes {
+        offsets.push(offsets.last().unwrap() + k as i64);
+    }
+    let layout = Layout::Ragged(&offsets);
+    let run = |weights: Floats, values: Option<Floats>, codes: Codes| {
+        let mut out = vec![f64::NAN; sizes.len() * s];
+        let input = Input { weights, values, codes, layout, num_sectors: s };
+        compute(&input, false, &mut out).map(|()| out)
+    };
+    let want = run(Floats::F64(&w), Some(Floats::F64(&v)), Codes::I32(&c)).unwrap();
+    let (w32, v32): (Vec<f32>, Vec<f32>) =
+        (w.iter().map(|&x| x as f32).collect(), v.iter().map(|&x| x as f32).collect());
+    let c8: Vec<i8> = c.iter().map(|&x| x as i8).collect();
+    let c64: Vec<i64> = c.iter().map(|&x| x as i64).collect();
+    let cu8: Vec<u8> = c.iter().map(|&x| x as u8).collect();
+    let cu16: Vec<u16> = c.iter().map(|&x| x as u16).collect();
+    let cu32: Vec<u32> = c.iter().map(|&x| x as u32).collect();
+    let ci16: Vec<i16> = c.iter().map(|&x| x as i16).collect();
+    for codes in [
+        Codes::I8(&c8),
+        Codes::I16(&ci16),
+        Codes::I64(&c64),
+        Codes::U8(&cu8),
+        Codes::U16(&cu16),
+        Codes::U32(&cu32),
+    ] {
+        let got = run(Floats::F32(&w32), Some(Floats::F32(&v32)), codes).unwrap();
+        assert_eq!(bits(&got), bits(&want), "{codes:?}");
+    }
+    let mut wide = c64.clone();
+    wide[400] = (1i64 << 32) + 1;
+    let e = run(Floats::F64(&w), None, Codes::I64(&wide)).unwrap_err();
+    assert_eq!(e.to_string(), "sector code 4294967297 at bond 95 of portfolio 3 is outside 0..18");
+    wide[400] = -1;
+    let e = run(Floats::F64(&w), None, Codes::I8(&c8[..0])).unwrap_err();
+    assert!(e.to_string().contains("sectors has 0 elements"), "{e}");
+    let e = run(Floats::F64(&w), Some(Floats::F32(&v32)), Codes::I32(&c)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "values are float32 but weights are float64: give both the same float type"
+    );
+}

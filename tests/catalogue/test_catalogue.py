@@ -2,8 +2,9 @@
 
 Two ways, both against the installed ``sector_weights`` package's library:
 
-- ``test_raw_ctypes``: every row, through raw ctypes with the buffers exactly as the table says
-  (misaligned, NULL, raw addresses, aliases) -- the inputs the public API cannot express.
+- ``test_raw_ctypes``: every row, through the package's ctypes declarations (``_lib``) with the
+  buffers exactly as the table says (misaligned, NULL, raw addresses, aliases) -- the inputs the
+  public API cannot express. Status names are the library's (``sw_status_name``).
 - ``test_public_api``: the rows tagged ``api``, through ``sector_weights.sector_weights`` /
   ``sector_exposures`` with numpy arrays and ``out=`` pre-filled with a sentinel: the same status and
   the library's own message in ``SectorWeightsError``, ``out`` untouched on error, the exact output
@@ -24,26 +25,11 @@ import numpy as np
 import pytest
 
 import sector_weights as sw
+from sector_weights import _errors, _lib
 
 CASES_PATH = Path(__file__).with_name("cases.txt")
 SLACK = 64
 SENTINEL = -7.0
-STATUS_NAMES = [
-    "SW_OK",
-    "SW_ERROR_NULL_POINTER",
-    "SW_ERROR_LENGTH_MISMATCH",
-    "SW_ERROR_SIZE_OVERFLOW",
-    "SW_ERROR_SECTOR_OUT_OF_RANGE",
-    "SW_ERROR_NON_FINITE",
-    "SW_ERROR_INVALID_ARGUMENT",
-    "SW_ERROR_OVERLAP",
-    "SW_ERROR_MISALIGNED",
-    "SW_ERROR_BAD_OFFSETS",
-    "SW_ERROR_ZERO_TOTAL",
-    "SW_ERROR_OUT_OF_MEMORY",
-    "SW_ERROR_THREAD_POOL",
-    "SW_ERROR_PANIC",
-]
 FMT = {"w": "d", "v": "d", "out": "d", "s": "i", "off": "q"}
 BUFFERS = {
     "calculate_sector_weights": ["w", "s", "out"],
@@ -118,26 +104,12 @@ def same_values(got, want: List[Optional[float]]) -> bool:
 
 
 # ------------------------------------------------------------------------------------------------
-# Raw ctypes
-
-LIB = ctypes.CDLL(sw.library_path)
-P, Z, U64, U32 = ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint64, ctypes.c_uint32
-LIB.calculate_sector_weights.argtypes = [P, U64, P, U64, P, U64]
-LIB.sw_sector_weights.argtypes = [P, Z, P, Z, Z, Z, P, Z]
-LIB.sw_sector_weights_ragged.argtypes = [P, Z, P, Z, P, Z, Z, U32, P, Z]
-LIB.sw_sector_exposures.argtypes = [P, Z, P, Z, P, Z, P, Z, Z, U32, P, Z]
-LIB.sw_set_num_threads.argtypes = [Z]
-LIB.sw_last_error_message.argtypes = [ctypes.c_char_p, Z]
-LIB.sw_last_error_message.restype = Z
-for f in ("calculate_sector_weights", "sw_sector_weights", "sw_sector_weights_ragged",
-          "sw_sector_exposures", "sw_set_num_threads"):  # fmt: skip
-    getattr(LIB, f).restype = ctypes.c_int32
-
+# Raw ctypes: the package's declarations (sector_weights/_lib.py), pointers as raw addresses
 
 def last_error() -> str:
-    n = LIB.sw_last_error_message(None, 0)
+    n = _lib.sw_last_error_message(None, 0)
     buf = ctypes.create_string_buffer(n + 1)
-    assert LIB.sw_last_error_message(buf, n + 1) == n
+    assert _lib.sw_last_error_message(buf, n + 1) == n
     return buf.value.decode()
 
 
@@ -189,23 +161,23 @@ def call(case: Case, mem: Mem) -> int:
     p, n = (lambda k: mem.ptr.get(k, 0) or None), (lambda k: mem.len.get(k, 0))
     f = case.func
     if f == "calculate_sector_weights":
-        return LIB.calculate_sector_weights(p("w"), num("pf"), p("s"), num("nb"), p("out"), num("ns"))
+        return _lib.calculate_sector_weights(p("w"), num("pf"), p("s"), num("nb"), p("out"), num("ns"))
     if f == "sw_sector_weights":
-        return LIB.sw_sector_weights(
+        return _lib.sw_sector_weights(
             p("w"), n("w"), p("s"), n("s"), num("np"), num("ns"), p("out"), n("out")
         )
     if f == "sw_sector_weights_ragged":
-        return LIB.sw_sector_weights_ragged(
+        return _lib.sw_sector_weights_ragged(
             p("w"), n("w"), p("s"), n("s"), p("off"), n("off"), num("ns"), num("flags"),
             p("out"), n("out"),
         )  # fmt: skip
     if f == "sw_sector_exposures":
-        return LIB.sw_sector_exposures(
+        return _lib.sw_sector_exposures(
             p("w"), n("w"), p("v"), n("v"), p("s"), n("s"), p("off"), n("off"), num("ns"),
             num("flags"), p("out"), n("out"),
         )  # fmt: skip
     assert f == "sw_set_num_threads", f"unknown function {f}"
-    return LIB.sw_set_num_threads(num("n"))
+    return _lib.sw_set_num_threads(num("n"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -217,8 +189,7 @@ def test_raw_ctypes(case: Case) -> None:
     want_msg = case.message
     for name, addr in mem.ptr.items():
         want_msg = want_msg.replace("{" + name + "}", hex(addr))
-    got = STATUS_NAMES[status] if 0 <= status < len(STATUS_NAMES) else f"unknown {status}"
-    assert (got, msg) == (case.status, want_msg)
+    assert (_errors.status_name(status), msg) == (case.status, want_msg)
     after = mem.snapshot()
     if status != 0:
         assert after == before, "memory changed although the call failed"

@@ -4,7 +4,7 @@
 
 use sector_weights::ffi;
 pub use sector_weights::testkit::{
-    assert_close, bits, naive, ranges_of, uniform_ranges, Rng, Sums,
+    assert_close, bits, naive, naive_grouped, ranges_of, uniform_ranges, Rng, Sums,
 };
 
 /// This thread's last error detail, read through the C ABI.

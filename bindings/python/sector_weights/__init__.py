@@ -9,27 +9,42 @@ bit-identical for any thread count; the GIL is released during every computation
 array([[0.5, 0.5],
        [0. , 1. ]])
 
-Module layout: ``_loader`` finds, loads and declares the library; ``_errors`` has the status
-codes and :class:`SectorWeightsError`; ``_core`` has the argument conversion shared by every
-entry point and the array functions; ``_pm`` has the portfolio-manager helpers built on them
-(targets and tolerance bands, order lists, their reports), re-exported here.
+Module layout, from the library up:
+
+- ``_loader``: finds and loads the library file, checks its version;
+- ``_lib``: the one library handle, each function declared below the C prototype it mirrors;
+- ``_errors``: :class:`Status` (named by the library), :class:`SectorWeightsError` and
+  ``check``, the one status check, which raises with the library's own message;
+- ``_fastpath`` (with ``_fastcall.c``): whether arrays are ready for the original entry points
+  as they are (float64, int32, int64 offsets), and ``sector_weights()`` for ready arrays in C;
+- ``_arrays``: the library's dtypes (also the native ones of the typed entry points: int8 ...
+  uint32 codes, float32/float64, in ``SwColumn`` structures) and the conversion of one argument;
+  ``_inputs``: one call's inputs and their layout (``(B,)``, ``(P, B)``, ragged with offsets,
+  grouped by portfolio codes);
+- ``_core``: ``sector_weights``, ``sector_exposures``, the thread count;
+- ``_pm`` and ``_reports``: targets and tolerance bands, order lists, their results and reports;
+- ``holdings`` (with ``_table``, ``_rows``, ``_bands``, ``_orders``, ``_results``,
+  ``_frames``, ``_display``): the table API, ``Holdings`` (docs/tables.md).
 """
 
-from ._core import (
-    __version__,
-    get_num_threads,
-    library_path,
-    sector_exposures,
-    sector_weights,
-    set_num_threads,
-    status_message,
-)
-from ._errors import SectorWeightsError, Status
+from . import _lib
+from ._core import get_num_threads, sector_exposures, sector_weights, set_num_threads
+from ._errors import SectorWeightsError, Status, status_message
 from ._loader import ENV_VAR as LIBRARY_ENV_VAR
 from ._pm import OrderEvaluation, TargetComparison, compare_to_targets, evaluate_orders
 
+__version__: str = _lib.version
+library_path: str = str(_lib.path)
+"""The file the library was loaded from."""
+
+# The table API (holdings tables in, labelled frames out); built on the names above only.
+from .holdings import Holdings, TableComparison, TableEvaluation
+
 __all__ = [
     "__version__",
+    "Holdings",
+    "TableComparison",
+    "TableEvaluation",
     "sector_weights",
     "sector_exposures",
     "compare_to_targets",

@@ -1,4 +1,4 @@
-"""Finds, loads and declares the C library.
+"""Finds and loads the C library file, and checks that its version is this package's.
 
 Loading order:
 
@@ -8,16 +8,8 @@ Loading order:
 3. a development build in the repository, ``target/release/libsector_weights.so``, for running
    straight from a source checkout.
 
-After loading, the library's ``sw_version()`` must equal this package's ``__version__``.
-
-Every function's ``argtypes`` and ``restype`` are declared here, once: undeclared arguments
-would be converted by ctypes' default rules (a Python int becomes a 32-bit C ``int``, truncating
-64-bit sizes). Pointers are declared ``c_void_p`` and passed as raw addresses, which is several
-microseconds per call cheaper than ``numpy.ctypeslib.ndpointer``; the Python layer
-(``_core.py``) has already checked dtype, layout and shape, and the library checks lengths,
-alignment and overlap again.
-
-``ctypes.CDLL`` releases the GIL for the duration of every call.
+After loading, the library's ``sw_version()`` must equal this package's ``__version__``
+(``_lib`` declares the functions, then calls :func:`check_version`).
 """
 
 from __future__ import annotations
@@ -27,7 +19,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 ENV_VAR = "SECTOR_WEIGHTS_LIBRARY"
 
@@ -42,27 +34,7 @@ elif sys.platform == "darwin":
 else:
     _DEV_NAME = "libsector_weights.so"
 _BUNDLED_SUFFIXES = (".so", ".dylib", ".pyd", ".dll")
-
-V = ctypes.c_void_p
-Z = ctypes.c_size_t
-I32 = ctypes.c_int32
-U32 = ctypes.c_uint32
-UINTMAX = ctypes.c_uint64  # uintmax_t is 64 bits on every platform the library supports
-
-# name: (restype, argtypes) for every exported function (see include/sector_weights.h).
-SIGNATURES = {
-    "calculate_sector_weights": (I32, [V, UINTMAX, V, UINTMAX, V, UINTMAX]),
-    "sw_sector_weights": (I32, [V, Z, V, Z, Z, Z, V, Z]),
-    "sw_sector_weights_ragged": (I32, [V, Z, V, Z, V, Z, Z, U32, V, Z]),
-    "sw_sector_exposures": (I32, [V, Z, V, Z, V, Z, V, Z, Z, U32, V, Z]),
-    "sw_compare_to_targets": (I32, [V, Z, V, Z, V, Z, Z, V, Z, V, Z]),
-    "sw_evaluate_orders": (I32, [V, Z] * 6 + [Z] + [V, Z] * 7),
-    "sw_set_num_threads": (I32, [Z]),
-    "sw_get_num_threads": (Z, []),
-    "sw_status_message": (ctypes.c_char_p, [I32]),
-    "sw_last_error_message": (Z, [ctypes.c_char_p, Z]),
-    "sw_version": (ctypes.c_char_p, []),
-}
+_DEV_BUILD = _REPO_ROOT / "target" / "release" / _DEV_NAME
 
 
 def source_version() -> str:
@@ -83,60 +55,57 @@ def source_version() -> str:
     return version.group(1)
 
 
+def package_version() -> str:
+    """This package's version: ``_version.py`` of a built package, else the crate's."""
+    try:
+        from ._version import __version__
+    except ImportError:  # a source checkout that was not built
+        return source_version()
+    return str(__version__)
+
+
 def candidates() -> List[Tuple[str, Path]]:
     """(where it came from, path) of each library to try, in order."""
     env = os.environ.get(ENV_VAR)
     if env:
         return [(f"${ENV_VAR}", Path(env))]
-    found = []
     bundled = sorted(
         p for p in _PKG_DIR.glob("_native*") if p.suffix in _BUNDLED_SUFFIXES and p.is_file()
     )
-    found += [("bundled", p) for p in bundled]
-    dev = _REPO_ROOT / "target" / "release" / _DEV_NAME
-    if dev.is_file():
-        found.append(("development build", dev))
+    found = [("bundled", p) for p in bundled]
+    if _DEV_BUILD.is_file():
+        found.append(("development build", _DEV_BUILD))
     return found
 
 
-def _declare(lib: ctypes.CDLL, path: Path) -> None:
-    for name, (restype, argtypes) in SIGNATURES.items():
-        try:
-            fn = getattr(lib, name)
-        except AttributeError as e:
-            raise ImportError(
-                f"sector_weights: {path} has no function {name}: not a sector-weights library"
-            ) from e
-        fn.restype = restype
-        fn.argtypes = argtypes
-
-
-def load(expected_version: str) -> Tuple[ctypes.CDLL, Path]:
-    """Loads the first candidate library, declares its functions and checks its version."""
+def load() -> Tuple[ctypes.CDLL, Path, str]:
+    """The first candidate library that loads: (handle, path, where it came from)."""
     tried = candidates()
     if not tried:
         raise ImportError(
             "sector_weights: no library found. Looked for a bundled library in "
-            f"{_PKG_DIR} and a development build at {_REPO_ROOT / 'target' / 'release' / _DEV_NAME}. "
+            f"{_PKG_DIR} and a development build at {_DEV_BUILD}. "
             "Install the package with `pip install ./bindings/python` (which builds it), run "
             f"`cargo build --release`, or set {ENV_VAR} to the library file."
         )
     errors = []
     for origin, path in tried:
         try:
-            lib = ctypes.CDLL(str(path))
+            return ctypes.CDLL(str(path)), path, origin
         except OSError as e:
             errors.append(f"{origin} {path}: {e}")
             if origin == f"${ENV_VAR}":
                 break  # an explicit choice is never silently replaced
-            continue
-        _declare(lib, path)
-        version = lib.sw_version().decode("ascii", "replace")
-        if version != expected_version:
-            raise ImportError(
-                f"sector_weights {expected_version}: the library {path} ({origin}) is version "
-                f"{version}. Reinstall the package (`pip install ./bindings/python`) or point "
-                f"{ENV_VAR} at a {expected_version} library."
-            )
-        return lib, path
     raise ImportError("sector_weights: could not load the library:\n  " + "\n  ".join(errors))
+
+
+def check_version(found: str, path: Path, origin: str, expected: Optional[str] = None) -> None:
+    """Refuses a library (``found``: its ``sw_version()``) of another version than this
+    package's (or than ``expected``)."""
+    expected = package_version() if expected is None else expected
+    if found != expected:
+        raise ImportError(
+            f"sector_weights {expected}: the library {path} ({origin}) is version "
+            f"{found}. Reinstall the package (`pip install ./bindings/python`) or point "
+            f"{ENV_VAR} at a {expected} library."
+        )

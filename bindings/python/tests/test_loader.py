@@ -1,4 +1,4 @@
-"""Installation, loading order, version check, and the declared C signatures."""
+"""Installation, loading order and version check (the declarations: test_prototypes.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO_ROOT
 
 import sector_weights as sw
-from sector_weights import _core, _loader
+from sector_weights import _lib, _loader
 
 PKG_DIR = Path(sw.__file__).resolve().parent
 
@@ -56,15 +56,29 @@ def crate_version():
 
 
 def test_versions_agree():
-    assert sw.__version__ == _core._lib.sw_version().decode()
+    assert sw.__version__ == _lib.sw_version().decode() == _lib.version
     if (REPO_ROOT / "Cargo.toml").is_file():
         assert sw.__version__ == crate_version()
 
 
 def test_version_mismatch_is_refused():
     with pytest.raises(ImportError, match=r"is version " + re.escape(sw.__version__)) as info:
-        _loader.load("9.9.9")
+        _loader.check_version(_lib.version, _lib.path, _lib.origin, expected="9.9.9")
     assert "pip install ./bindings/python" in str(info.value)
+
+
+def test_the_import_checks_the_version(tmp_path):
+    """Importing is refused when the library's sw_version() is not the package's version (here
+    a stand-in _version.py says 9.9.9)."""
+    r = run_python(
+        "import sys, types; version = types.ModuleType('sector_weights._version'); "
+        "version.__version__ = '9.9.9'; sys.modules['sector_weights._version'] = version; "
+        "import sector_weights",
+        cwd=tmp_path,
+    )
+    assert r.returncode != 0
+    assert "ImportError: sector_weights 9.9.9: the library" in r.stderr
+    assert f"is version {sw.__version__}" in r.stderr
 
 
 def test_environment_variable_comes_first(tmp_path):
@@ -93,59 +107,6 @@ def test_environment_variable_naming_another_library_is_an_error(tmp_path):
     r = run_python("import sector_weights", cwd=tmp_path, **{_loader.ENV_VAR: libm})
     assert r.returncode != 0
     assert "has no function calculate_sector_weights" in r.stderr
-
-
-# --- every C function declared once, exactly as the header says --------------------------------
-
-C_TYPES = {
-    "const double *": ctypes.c_void_p,
-    "double *": ctypes.c_void_p,
-    "uint8_t *": ctypes.c_void_p,
-    "const int32_t *": ctypes.c_void_p,
-    "const int64_t *": ctypes.c_void_p,
-    "char *": ctypes.c_char_p,
-    "const char *": ctypes.c_char_p,
-    "uintmax_t": ctypes.c_uint64,
-    "size_t": ctypes.c_size_t,
-    "uint32_t": ctypes.c_uint32,
-    "int32_t": ctypes.c_int32,
-    "SwStatus": ctypes.c_int32,
-}
-
-
-def header_functions():
-    text = (REPO_ROOT / "include" / "sector_weights.h").read_text()
-    text = re.sub(r"//[^\n]*", "", text)
-    found = {}
-    for m in re.finditer(r"^([A-Za-z_][\w ]*?\*?)\s*\b(\w+)\(([^)]*)\);", text, re.M | re.S):
-        ret, name, params = m.group(1).strip(), m.group(2), m.group(3).strip()
-        args = []
-        if params != "void":
-            for p in params.split(","):
-                p = " ".join(p.split())
-                ctype = re.sub(r"\s*\b\w+$", "", p)  # drop the parameter name
-                ctype = ctype.replace(" *", " *").strip()
-                if ctype.endswith("*") and not ctype.endswith(" *"):
-                    ctype = ctype[:-1].strip() + " *"
-                args.append(ctype)
-        found[name] = (ret, args)
-    return found
-
-
-@pytest.mark.skipif(
-    not (REPO_ROOT / "include" / "sector_weights.h").is_file(), reason="no source checkout"
-)
-def test_every_header_function_is_declared_with_matching_types():
-    funcs = header_functions()
-    assert "calculate_sector_weights" in funcs and "sw_version" in funcs
-    assert set(funcs) == set(_loader.SIGNATURES), "header and loader list different functions"
-    for name, (ret, args) in funcs.items():
-        restype, argtypes = _loader.SIGNATURES[name]
-        ret = ret.replace("const char*", "const char *")
-        assert restype is C_TYPES[ret], (name, ret)
-        assert [C_TYPES[a] for a in args] == argtypes, (name, args)
-        fn = getattr(_core._lib, name)
-        assert fn.restype is restype and list(fn.argtypes) == argtypes, name
 
 
 def test_source_checkout_falls_back_to_the_development_build(tmp_path):

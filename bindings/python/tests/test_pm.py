@@ -18,7 +18,7 @@ import pytest
 from conftest import REPO_ROOT, reference
 
 import sector_weights as sw
-from sector_weights import SectorWeightsError, Status, _core, _pm
+from sector_weights import SectorWeightsError, Status, _lib, _pm
 
 SENTINEL = -12345.678
 
@@ -199,10 +199,10 @@ def test_compare_outputs_untouched_on_error():
         active = np.full(a.shape, SENTINEL)
         breaches = np.full(a.shape, 7, dtype=np.uint8)
         with pytest.raises(SectorWeightsError):
-            _pm._compare_into(a, t, tol, active, breaches)
+            _pm.compare_into(a, t, tol, active, breaches)
         assert np.all(active == SENTINEL) and np.all(breaches == 7)
     # The same buffers are filled on success (uint8 0/1, the C type of breaches).
-    _pm._compare_into(a, np.array([0.5]), np.array([0.1]), active, breaches)
+    _pm.compare_into(a, np.array([0.5]), np.array([0.1]), active, breaches)
     np.testing.assert_array_equal(active, a - 0.5)
     np.testing.assert_array_equal(breaches, [[0, 0], [1, 1]])
 
@@ -399,7 +399,7 @@ def test_evaluate_orders_outputs_untouched_on_error(rng):
     shape = (3, S)
 
     def jobs(pv=pv, ov=ov, ps=ps, po=po, oo=oo):
-        return _pm._order_jobs(pv, ps, ov, os_, S, po, oo)
+        return _pm.order_inputs(pv, ps, ov, os_, S, po, oo)
 
     zero_list = ov.copy()
     zero_list[oo[2]:oo[3]] = 0.0
@@ -416,15 +416,13 @@ def test_evaluate_orders_outputs_untouched_on_error(rng):
         outs = [np.full(shape, SENTINEL) for _ in range(4)]
         breaches = np.full(shape, 9, dtype=np.uint8)
         with pytest.raises(SectorWeightsError):
-            _pm._evaluate_into(hold, ords, hold.ragged_offsets(), ords.ragged_offsets(), t, tol,
-                               *outs, breaches)
+            _pm.evaluate_into(hold, ords, t, tol, (*outs, breaches))
         for o in outs:
             assert np.all(o == SENTINEL), "an output was written on error"
         assert np.all(breaches == 9)
     # And the same buffers are filled on success.
     hold, ords = jobs()
-    _pm._evaluate_into(hold, ords, hold.ragged_offsets(), ords.ragged_offsets(),
-                       np.full(1, 0.25), np.zeros(1), *outs, breaches)
+    _pm.evaluate_into(hold, ords, np.full(1, 0.25), np.zeros(1), (*outs, breaches))
     want = ref_orders(pv, ps, po, ov, os_, oo, S)
     for got, ref in zip(outs[:3], want):
         np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-13)
@@ -437,13 +435,13 @@ def test_evaluate_orders_passes_arrays_without_copies(rng, monkeypatch):
     pv, ps, po, ov, os_, oo = random_book(rng, 2, S)
     po, oo = po.astype(np.int64), oo.astype(np.int64)
     seen = {}
-    real = _pm._sw_evaluate_orders
+    real = _lib.sw_evaluate_orders
 
     def spy(*args):
         seen["args"] = args
         return real(*args)
 
-    monkeypatch.setattr(_pm, "_sw_evaluate_orders", spy)
+    monkeypatch.setattr(_lib, "sw_evaluate_orders", spy)
     t = np.full(S, 0.2)
     r = sw.evaluate_orders(pv, ps, ov, os_, S, portfolio_offsets=po, order_offsets=oo,
                            targets=t, tolerance=0.01)
@@ -473,8 +471,8 @@ def test_ready_arrays_and_converted_inputs_agree(rng, monkeypatch):
     fast = sw.evaluate_orders(pv, ps, ov, os_, S, portfolio_offsets=po, order_offsets=oo,
                               targets=1 / S, tolerance=0.01)
     calls = []
-    real = _pm._order_jobs
-    monkeypatch.setattr(_pm, "_order_jobs", lambda *a: calls.append(1) or real(*a))
+    real = _pm.order_inputs
+    monkeypatch.setattr(_pm, "order_inputs", lambda *a: calls.append(1) or real(*a))
     variants = [
         (pv.tolist(), ps.tolist(), ov.tolist(), os_.tolist(), po.tolist(), oo.tolist()),
         (pv, ps.astype(np.int64), ov, os_.astype(np.uint8), po.astype(np.int32), oo),
