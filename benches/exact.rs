@@ -81,7 +81,7 @@ fn data(case: &Case) -> (Vec<f64>, Vec<i32>) {
 fn exact_call(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
     let (b, s) = (case.bonds, case.sectors);
     let one = |p: usize, dst: &mut [f64]| {
-        let mut row = vec![Acc::ZERO; s];
+        let mut row = vec![Acc::zero(); s];
         let (wp, cp) = (&w[p * b..(p + 1) * b], &c[p * b..(p + 1) * b]);
         for (wc, cc) in wp.chunks(chunk_len(s)).zip(cp.chunks(chunk_len(s))) {
             scan::<false, f64, i32>(wc, &[], cc, &mut row).expect("valid input");

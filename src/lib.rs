@@ -67,7 +67,7 @@ pub mod internals {
     pub mod exact {
         pub use crate::exact::{
             round_row, round_row_normalised, scan, Acc, BytesError, Capacity, ExactError, Overflow,
-            RowError, Stop, Table, BLOCK, CAP_BITS, HEADER_LEN, LSB, MAGIC, VERSION,
+            RowError, Stop, Table,
         };
     }
 }

@@ -9,7 +9,7 @@ use num_bigint::BigInt;
 use proptest::prelude::*;
 use sector_weights::internals::exact::{
     round_row, round_row_normalised, scan, Acc, BytesError, ExactError, Overflow, RowError, Stop,
-    Table, HEADER_LEN,
+    Table,
 };
 use sector_weights::testkit::Rng;
 use sector_weights::Bad;
@@ -53,7 +53,7 @@ fn reference_sum(xs: &[f64]) -> Result<f64, Overflow> {
 }
 
 fn acc_of(xs: &[f64]) -> Acc {
-    let mut acc = Acc::ZERO;
+    let mut acc = Acc::zero();
     xs.iter().for_each(|&x| acc.add(x));
     acc
 }
@@ -169,7 +169,7 @@ proptest! {
         // Split into `parts` random groups, summed apart, merged in a random order and as a
         // random tree.
         let mut rng = Rng::new(seed ^ 0x5eed);
-        let mut groups = vec![Acc::ZERO; parts];
+        let mut groups = vec![Acc::zero(); parts];
         for &x in &ys {
             groups[rng.below(parts)].add(x);
         }
@@ -263,7 +263,7 @@ fn scan_is_exact_on_adversarial_chunks_whatever_the_split_or_order() {
             let want: Vec<_> =
                 reference_rows(&w, None, &c, s).iter().map(|n| bits(reference(n))).collect();
             // Whole chunk.
-            let mut row = vec![Acc::ZERO; s];
+            let mut row = vec![Acc::zero(); s];
             scan::<false, f64, i32>(&w, &[], &codes, &mut row).unwrap();
             assert_eq!(rounded(&row), want, "kind {kind}, {s} sectors, {n} bonds");
             if kind == 6 {
@@ -276,20 +276,20 @@ fn scan_is_exact_on_adversarial_chunks_whatever_the_split_or_order() {
             let mut order: Vec<usize> = (0..w.len()).collect();
             shuffle(&mut order, rng.next_u64());
             let (w2, c2): (Vec<f64>, Vec<i32>) = order.iter().map(|&i| (w[i], codes[i])).unzip();
-            let mut one = vec![Acc::ZERO; s];
+            let mut one = vec![Acc::zero(); s];
             let mut parts = Vec::new();
             let mut at = 0;
             while at < w2.len() {
                 let len = 1 + rng.below(3000);
                 let r = at..(at + len).min(w2.len());
                 scan::<false, f64, i32>(&w2[r.clone()], &[], &c2[r.clone()], &mut one).unwrap();
-                let mut part = vec![Acc::ZERO; s];
+                let mut part = vec![Acc::zero(); s];
                 scan::<false, f64, i32>(&w2[r.clone()], &[], &c2[r], &mut part).unwrap();
                 parts.push(part);
                 at += len;
             }
             assert_eq!(rounded(&one), want);
-            let mut merged = vec![Acc::ZERO; s];
+            let mut merged = vec![Acc::zero(); s];
             for part in parts.iter().rev() {
                 for (m, p) in merged.iter_mut().zip(part) {
                     m.merge(p).unwrap();
@@ -312,7 +312,7 @@ fn exposures_and_every_column_type() {
     let c: Vec<usize> = (0..n).map(|_| rng.below(s)).collect();
     let want: Vec<_> =
         reference_rows(&w, Some(&v), &c, s).iter().map(|n| bits(reference(n))).collect();
-    let mut row = vec![Acc::ZERO; s];
+    let mut row = vec![Acc::zero(); s];
     let c8: Vec<i8> = c.iter().map(|&k| k as i8).collect();
     scan::<true, f64, i8>(&w, &v, &c8, &mut row).unwrap();
     assert_eq!(rounded(&row), want);
@@ -324,11 +324,11 @@ fn exposures_and_every_column_type() {
     let want: Vec<_> =
         reference_rows(&w64, Some(&v64), &c, s).iter().map(|n| bits(reference(n))).collect();
     let c16: Vec<u16> = c.iter().map(|&k| k as u16).collect();
-    let mut row = vec![Acc::ZERO; s];
+    let mut row = vec![Acc::zero(); s];
     scan::<true, f32, u16>(&w32, &v32, &c16, &mut row).unwrap();
     assert_eq!(rounded(&row), want);
     let c64: Vec<i64> = c.iter().map(|&k| k as i64).collect();
-    let mut row = vec![Acc::ZERO; s];
+    let mut row = vec![Acc::zero(); s];
     scan::<false, f32, i64>(&w32, &[], &c64, &mut row).unwrap();
     let want: Vec<_> =
         reference_rows(&w64, None, &c, s).iter().map(|n| bits(reference(n))).collect();
@@ -343,7 +343,7 @@ fn issuer_level_65536_sectors() {
     let w = weights(&mut rng, n, 2);
     let c: Vec<usize> = (0..n).map(|_| rng.below(s)).collect();
     let codes: Vec<u32> = c.iter().map(|&k| k as u32).collect();
-    let mut row = vec![Acc::ZERO; s];
+    let mut row = vec![Acc::zero(); s];
     scan::<false, f64, u32>(&w, &[], &codes, &mut row).unwrap();
     let want: Vec<_> = reference_rows(&w, None, &c, s).iter().map(|n| bits(reference(n))).collect();
     assert_eq!(rounded(&row), want);
@@ -374,7 +374,7 @@ fn scan_reports_the_first_bad_element_of_the_chunk() {
         if at < n - 1 {
             w[n - 1] = f64::NAN;
         }
-        let mut row = vec![Acc::ZERO; 18];
+        let mut row = vec![Acc::zero(); 18];
         assert_eq!(scan::<false, f64, i32>(&w, &[], &c, &mut row), Err(Stop::Bad(at, want)));
     }
 }
@@ -587,7 +587,7 @@ fn checksummed_but_inconsistent_buffers_are_refused() {
     t.cells_mut()[0].add(3.0);
     let bytes = t.to_bytes().unwrap();
     assert_eq!(with_crc(bytes.clone()), bytes, "the test's CRC is the format's");
-    let cell = HEADER_LEN; // the first cell: shift (2), len (2), bytes
+    let cell = 36; // the first cell, after the header: shift (2), len (2), bytes
     let edit = |f: &dyn Fn(&mut Vec<u8>)| {
         let mut b = bytes.clone();
         f(&mut b);

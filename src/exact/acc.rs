@@ -7,12 +7,12 @@ use super::round::{round_small, Overflow};
 
 /// Every finite double is an integer multiple of `2^-LSB` (the least subnormal, 2^-1074): an
 /// accumulator holds the integer `N` whose value is `N · 2^-LSB`.
-pub const LSB: i32 = 1074;
+pub(crate) const LSB: i32 = 1074;
 
 /// The largest accumulator: `|N| < 2^CAP_BITS`, that is, up to about 2^1998 times `f64::MAX`.
 /// No sum of doubles comes near it (2^64 terms of `f64::MAX` need 2,162 bits); it bounds the
 /// memory a saved partial can make a merge use, and only merges can fail on it.
-pub const CAP_BITS: u32 = 4096;
+pub(crate) const CAP_BITS: u32 = 4096;
 
 const FRACTION: u64 = (1 << 52) - 1;
 
@@ -93,7 +93,12 @@ fn add_small(a: i128, sa: u32, b: i128, sb: u32) -> Option<(i128, u32)> {
 }
 
 impl Acc {
-    pub const ZERO: Acc = Acc(Repr::Small { lo: 0, hi: 0, sh: 0 });
+    pub(crate) const ZERO: Acc = Acc(Repr::Small { lo: 0, hi: 0, sh: 0 });
+
+    /// An accumulator holding 0 (what [`Acc::default`] gives).
+    pub const fn zero() -> Acc {
+        Acc::ZERO
+    }
 
     fn small(t: i128, sh: u32) -> Acc {
         Acc(Repr::Small { lo: t as u64, hi: (t >> 64) as i64, sh })

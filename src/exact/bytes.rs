@@ -29,10 +29,10 @@ use super::acc::{Acc, CAP_BITS};
 use super::table::Table;
 use super::ExactError;
 
-pub const MAGIC: [u8; 8] = *b"SWEXACT\0";
-pub const VERSION: u16 = 1;
+pub(crate) const MAGIC: [u8; 8] = *b"SWEXACT\0";
+pub(crate) const VERSION: u16 = 1;
 /// Bytes before the cells.
-pub const HEADER_LEN: usize = 36;
+pub(crate) const HEADER_LEN: usize = 36;
 const CRC_LEN: usize = 4;
 /// Bytes of a cell's own header (shift and length).
 const CELL_HEADER: usize = 4;

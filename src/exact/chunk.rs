@@ -26,7 +26,7 @@ use crate::error::Bad;
 use crate::kernel::columns::{Code, Weight};
 
 /// Bonds per block: codes and float64 weights of a block (24 KiB) stay in L1 between the passes.
-pub const BLOCK: usize = 2048;
+pub(crate) const BLOCK: usize = 2048;
 /// Up to this many sectors, the table is four interleaved lanes on the stack (4 KiB), so that
 /// consecutive bonds of one sector do not wait on each other's store; up to [`HEAP_LANES`],
 /// four lanes on the heap (64 KiB); beyond, one table of 16 bytes per sector.

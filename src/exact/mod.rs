@@ -26,6 +26,34 @@
 //! same way (the exact sum of the row's cells, rounded once), so
 //! `out[k] = fl(round(S_k) / round(T))` — what `math.fsum(sector) / math.fsum(row)` gives in
 //! Python. An exact total of zero is [`RowError::ZeroTotal`].
+//!
+//! # What the kernel calls
+//!
+//! Per portfolio `p` with bonds `r` (typed columns from `with_columns!`):
+//! 1. a row of `num_sectors` accumulators, `vec![Acc::ZERO; s]` (24 bytes a cell; reuse one per
+//!    thread with `row.fill(Acc::ZERO)`);
+//! 2. for each chunk of the portfolio (`chunk_len(s)` bonds, as today),
+//!    `exact::scan::<VALUES, W, C>(w, v, c, &mut row)`: it checks every code and term and adds
+//!    the chunk's terms into the row. Chunks may be scanned in any order, into one row or into
+//!    separate rows merged afterwards with [`Acc::merge`] cell by cell, in any order or tree:
+//!    the bits are the same. On `Err` the row is garbage; the [`Stop`]s map to today's errors:
+//!    `Bad(i, bad)` exactly as `chunk::Stop::Bad` (add the chunk's first bond); a
+//!    `ProductOverflow { sector, negative, .. }` is `Data::SumOverflow { sector, sum: ±∞ }`,
+//!    ranked as a row failure (a bad element in a later chunk outranks it); `OutOfMemory` is
+//!    `Resource::Lanes`; `Internal` is `Error::Internal`;
+//! 3. [`round_row`] or [`round_row_normalised`] into the portfolio's output row. The
+//!    [`RowError`]s map to `Data::SumOverflow` (`sum: ±∞`), `Data::ZeroTotal`,
+//!    `Data::TotalOverflow` (`total: ±∞`) and `Data::NormalisedOverflow`, checked in the default
+//!    kernel's order.
+//!
+//! Partial results (issue 16 §2) are a [`Table`]: `Table::new(P, S)`, each portfolio scanned
+//! into `table.row_mut(p)`, then [`Table::merge`], [`Table::to_bytes`], [`Table::from_bytes`]
+//! and [`Table::round`]. [`ExactError::status_name`] says which C status each error becomes.
+//!
+//! Memory: 24 bytes per cell (plus 32 bytes and 8 per 64-bit limb on the heap for a cell whose
+//! exact sum has more than 127 significant bits — 1e300 plus 1e-300, not weights near 1); per
+//! chunk being scanned, 32 KiB of powers of two and 4 KiB of lanes (up to 64 sectors), 64 KiB
+//! (up to 1,024) or 16 bytes per sector (beyond). Nothing is allocated per bond.
 
 mod acc;
 mod bytes;
@@ -38,9 +66,10 @@ mod tests;
 
 use std::fmt;
 
-pub use acc::{Acc, Capacity, CAP_BITS, LSB};
-pub use bytes::{BytesError, HEADER_LEN, MAGIC, VERSION};
-pub use chunk::{scan, Stop, BLOCK};
+pub use acc::{Acc, Capacity};
+pub(crate) use acc::{CAP_BITS, LSB};
+pub use bytes::BytesError;
+pub use chunk::{scan, Stop};
 pub use round::Overflow;
 pub use table::{round_row, round_row_normalised, RowError, Table};
 

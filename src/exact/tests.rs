@@ -273,3 +273,8 @@ fn round_small_agrees_with_round_magnitude() {
         );
     }
 }
+
+#[test]
+fn a_cell_is_24_bytes() {
+    assert_eq!(std::mem::size_of::<Acc>(), 24);
+}
