@@ -55,6 +55,9 @@
 // Element type of a float64 column.
 #define SW_FLOAT64 9
 
+// The most worker threads a pool may have, set or from the environment.
+#define MAX_THREADS 4096
+
 // Status returned by every `sw_*` function and by `calculate_sector_weights`.
 //
 // `SW_OK` (0) is success; every other value is a distinct failure. On any failure the output
@@ -416,9 +419,17 @@ SwStatus sw_ragged_sums(const SwColumn *weights,
                         double *out,
                         size_t out_len);
 
-// Sets the number of worker threads for all later calls: n = 0 means the default
-// (RAYON_NUM_THREADS if set, else the number of logical CPUs). Safe at any time, also while other
+// Sets the number of worker threads for all later calls. Safe at any time, also while other
 // threads are computing (they finish on the pool they started with). Results do not depend on it.
+//
+// The pool size is the first of: n > 0 given here; SECTOR_WEIGHTS_NUM_THREADS; RAYON_NUM_THREADS;
+// OMP_NUM_THREADS (its first entry: "4,2" is 4; Dask's nanny sets it to 1 in worker processes,
+// Spark's Python runner to spark.task.cpus); every logical CPU the process may use (at most
+// 4096). A variable counts when it holds a whole number from 1 to 4096 (spaces around it
+// allowed); any other value is ignored as if it were not set. n = 0 returns to this default,
+// reading the environment again; it is otherwise read only when the pool is first started (and
+// in a fork() child), never at each call.
+//
 // A call of several portfolios that each fit one chunk (max(65,536, 16 x num_sectors) bonds) also
 // computes on the calling thread, with n - 1 pool workers, so that n threads work on it; several
 // threads calling at once each bring their own.
@@ -426,8 +437,9 @@ SwStatus sw_ragged_sums(const SwColumn *weights,
 // Returns SW_OK, SW_ERROR_INVALID_ARGUMENT (n > 4096) or SW_ERROR_THREAD_POOL.
 SwStatus sw_set_num_threads(size_t n);
 
-// The number of worker threads calls use now, or 0 if the pool could not be started (then
-// sw_last_error_message says why). Thread-safe.
+// The number of worker threads calls use now (the first call starts the pool at its default size,
+// see sw_set_num_threads), or 0 if the pool could not be started (then sw_last_error_message
+// says why). Thread-safe.
 size_t sw_get_num_threads(void);
 
 // A static, NUL-terminated description of a status code ("unknown status" for other values).

@@ -242,7 +242,7 @@ std::vector<double> sector_exposures(const W& weights, const V& values, const S&
 // ---------------------------------------------------------------------------------------------
 // Threads.
 
-/// Sets the worker pool size for all later calls (0 = RAYON_NUM_THREADS or all CPUs).
+/// Sets the worker pool size for all later calls (0 = the default: SECTOR_WEIGHTS_NUM_THREADS, RAYON_NUM_THREADS, OMP_NUM_THREADS or all CPUs).
 inline void set_num_threads(std::size_t n) { detail::check(sw_set_num_threads(n)); }
 
 /// The worker pool size calls use now; throws if the pool could not be started.

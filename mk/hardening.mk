@@ -2,16 +2,20 @@
 # (The Rust catalogue, panic and stress tests run in test-rust: tests/bad_inputs.rs, panic.rs,
 # stress.rs. The C API tests under ASan/UBSan and valgrind are in mk/c.mk.)
 #
-#   make test-catalogue-c       tests/catalogue/catalogue.c on tests/catalogue/cases.txt, linked with
-#                               the .so, then again built with -fsanitize=address,undefined
-#   make test-catalogue-python  tests/catalogue/*.py with the venv's pytest (python-install):
-#                               every row through raw ctypes and the public API, 16-thread stress
-#   make fuzz-short             every cargo-fuzz target for FUZZ_SHORT_TIME s (30), one after another
+#   make test-catalogue-c       (make test) tests/catalogue/catalogue.c on tests/catalogue/cases.txt,
+#                               linked with the .so
+#   make test-catalogue-c-sanitize
+#                               (make check) the same built with -fsanitize=address,undefined
+#                               (until this split, test-catalogue-c ran both)
+#   make test-catalogue-python  (make test) tests/catalogue/*.py with the venv's pytest
+#                               (python-install): every row through raw ctypes and the public API
+#   make fuzz-short             (make check) every cargo-fuzz target for FUZZ_SHORT_TIME s (30), one
+#                               after another
 #   make fuzz-long              the same for FUZZ_LONG_TIME s (600) each: the local 10-minute runs
 #   make fuzz-cmin              minimises build/fuzz/corpus/* + fuzz/seeds/* into fuzz/seeds/* (the
 #                               committed seeds: a set cover of the features, about 100 KB)
-#   make miri-ci                Miri over the catalogue and the inline panic tests (Stacked
-#                               Borrows, strict provenance): a few minutes, in make test
+#   make miri-ci                (make check) Miri over the catalogue and the inline panic tests
+#                               (Stacked Borrows, strict provenance): a few minutes
 #   make miri                   miri-ci, then Miri over the kernel, API, PM, property, pool-panic
 #                               and stress tests (Tree Borrows): long
 #   make hardening              all of the above except fuzz-long
@@ -19,37 +23,40 @@
 # cargo-fuzz and Miri need the nightly toolchain (`rustup toolchain install nightly`); the targets
 # install cargo-fuzz (`cargo install cargo-fuzz --locked`) and the miri component when missing.
 # The library itself builds on stable.
-.PHONY: test-catalogue-c test-catalogue-python fuzz-install fuzz-short fuzz-long fuzz-cmin \
-	miri-install miri-ci miri hardening
+.PHONY: test-catalogue-c test-catalogue-c-sanitize test-catalogue-python fuzz-install fuzz-short \
+	fuzz-long fuzz-cmin miri-install miri-ci miri hardening
 
 HARD_OUT := build/hardening
-HARD_LIBDIR := $(CURDIR)/target/release
-HARD_CFLAGS := -std=c11 -g -Wall -Wextra -Wpedantic -Werror -Iinclude
-HARD_LIBS := -L$(HARD_LIBDIR) -Wl,-rpath,$(HARD_LIBDIR) -lsector_weights -lpthread -lm
-HARD_SAN := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 CATALOGUE := tests/catalogue/cases.txt
 NIGHTLY ?= +nightly
 FUZZ_TARGETS := calculate_sector_weights sw_sector_weights sw_sector_weights_ragged \
-	sw_sector_exposures sw_last_error_message sw_compare_to_targets
+	sw_sector_exposures sw_last_error_message sw_compare_to_targets sw_grouped_sums sw_ragged_sums
 FUZZ_SHORT_TIME ?= 30
 FUZZ_LONG_TIME ?= 600
 FUZZ_CORPUS := $(CURDIR)/build/fuzz/corpus
 # Every run is bounded: a hang fails the target instead of CI.
 HARD_RUN := timeout 900
 
-TEST_TARGETS += test-catalogue-c test-catalogue-python fuzz-short miri-ci
+TEST_TARGETS += test-catalogue-c test-catalogue-python
+CHECK_TARGETS += test-catalogue-c-sanitize fuzz-short miri-ci
 
 $(HARD_OUT):
 	mkdir -p $@
 
-test-catalogue-c: build | $(HARD_OUT)
-	$(CC) $(HARD_CFLAGS) -O2 tests/catalogue/catalogue.c -o $(HARD_OUT)/catalogue $(HARD_LIBS)
-	$(HARD_RUN) $(HARD_OUT)/catalogue $(CATALOGUE)
-	$(CC) $(HARD_CFLAGS) $(HARD_SAN) tests/catalogue/catalogue.c -o $(HARD_OUT)/catalogue_san $(HARD_LIBS)
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		$(HARD_RUN) $(HARD_OUT)/catalogue_san $(CATALOGUE)
+HARD_CATALOGUE_DEPS := tests/catalogue/catalogue.c include/sector_weights.h mk/hardening.mk Makefile
 
-# VENV_PY and python-install come from mk/python.mk. Run from the root: the installed package.
+$(HARD_OUT)/catalogue: $(HARD_CATALOGUE_DEPS) | build $(HARD_OUT)
+	$(CC) $(C_CFLAGS) -O2 $< -o $@ $(C_SO_LIBS)
+$(HARD_OUT)/catalogue_san: $(HARD_CATALOGUE_DEPS) | build $(HARD_OUT)
+	$(CC) $(C_CFLAGS) $(C_SAN) $< -o $@ $(C_SO_LIBS)
+
+test-catalogue-c: build $(HARD_OUT)/catalogue
+	$(HARD_RUN) $(HARD_OUT)/catalogue $(CATALOGUE)
+
+test-catalogue-c-sanitize: build $(HARD_OUT)/catalogue_san
+	$(C_SAN_ENV) $(HARD_RUN) $(HARD_OUT)/catalogue_san $(CATALOGUE)
+
+# python-install is in mk/python.mk. Run from the root: the installed package.
 test-catalogue-python: build python-install
 	@$(HARD_RUN) $(VENV_PY) -m pytest -q -p no:cacheprovider tests/catalogue; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "test-catalogue-python: FAILED: pytest collected no tests"; fi; exit $$rc
@@ -70,7 +77,9 @@ define fuzz_all
 		rc=$$?; \
 		grep -aE '^#[0-9]+[[:space:]]+DONE' build/fuzz/$$t.log | tail -n 1; \
 		if [ $$rc -ne 0 ]; then tail -n 80 build/fuzz/$$t.log; \
-			echo "fuzz $$t FAILED (exit $$rc): the input is in fuzz/artifacts/$$t/"; exit 1; fi; \
+			if grep -q "failed to build fuzz script" build/fuzz/$$t.log; then \
+				echo "fuzz $$t FAILED: the target did not build"; \
+			else echo "fuzz $$t FAILED (exit $$rc): the input is in fuzz/artifacts/$$t/"; fi; exit 1; fi; \
 	done
 endef
 
@@ -113,4 +122,4 @@ miri: miri-ci
 	MIRIFLAGS="$(MIRI_TB)" $(MIRI_ENV) cargo $(NIGHTLY) miri test --all-features --no-fail-fast \
 		--lib --test api --test pm --test props --test panic --test stress
 
-hardening: test-catalogue-c test-catalogue-python fuzz-short miri
+hardening: test-catalogue-c test-catalogue-c-sanitize test-catalogue-python fuzz-short miri

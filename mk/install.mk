@@ -21,13 +21,11 @@ sw_empty :=
 sw_space := $(sw_empty) $(sw_empty)
 SW_CMAKE_UP = $(subst $(sw_space),/,$(foreach c,$(subst /, ,$(SW_LIBDIR_REL)) cmake sector_weights,..))
 
-# One source of truth for the version: the [package] version in Cargo.toml.
-SW_VERSION := $(shell awk -F'"' '/^\[package\]/{p=1;next} /^\[/{p=0} p && /^version *=/{print $$2; exit}' Cargo.toml)
+# SW_VERSION (the version in Cargo.toml) and RELEASE_LIB / RELEASE_STATIC are in the top Makefile.
 SW_MAJOR := $(firstword $(subst ., ,$(SW_VERSION)))
 SW_SONAME := libsector_weights.so.$(SW_MAJOR)
 SW_REALNAME := libsector_weights.so.$(SW_VERSION)
 SW_PTR_BITS := $(shell getconf LONG_BIT)
-RELEASE_STATIC := target/release/libsector_weights.a
 
 # build.rs links the library with its soname, so a program linked against target/release (the C
 # tests, the catalogue, benches/c) asks for libsector_weights.so.<major> at run time: the build
@@ -38,10 +36,8 @@ $(RELEASE_SONAME_LINK):
 	mkdir -p $(dir $@)
 	ln -sfn $(notdir $(RELEASE_LIB)) $@
 
-# Where the tests stage their own install (never the system).
+# Where the tests stage their own install (never the system): ECO_PREFIX (top Makefile) is in it.
 ECO_DIR := $(CURDIR)/target/ecosystem
-ECO_PREFIX := $(ECO_DIR)/prefix
-CXX ?= c++
 ECO_CXXFLAGS := -std=c++17 -O2 -Wall -Wextra -Wpedantic -Werror
 NODE_DIR := examples/node
 
@@ -116,8 +112,7 @@ test-node: build
 	  SECTOR_WEIGHTS_LIBRARY="$(CURDIR)/$(RELEASE_LIB)" npm test; \
 	fi
 
-# The Dask example on a LocalCluster of 2 workers, in the Python venv of mk/python.mk (its
-# variables are used in the recipe only: that fragment is read after this one).
+# The Dask example on a LocalCluster of 2 workers, in the Python venv (python-install, mk/python.mk).
 DASK_REQUIREMENT ?= dask[distributed]
 test-dask: python-install
 	@$(VENV_PY) -c "import distributed" 2>/dev/null || { echo "installing $(DASK_REQUIREMENT) into $(PY_VENV)"; \

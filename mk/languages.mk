@@ -16,7 +16,6 @@
 
 LANG_OUT := $(CURDIR)/build/lang
 LANG_LIB := $(CURDIR)/$(RELEASE_LIB)
-LANG_VERSION := $(shell awk -F'"' '/^\[package\]/{p=1;next} /^\[/{p=0} p && /^version *=/{print $$2; exit}' Cargo.toml)
 LANG_RUN := timeout 600
 JNA_JAR ?= /usr/share/java/jna.jar
 
@@ -38,7 +37,7 @@ test-java: build
 lang-java-run:
 	mkdir -p $(LANG_OUT)/java
 	javac -Xlint:all -Werror -cp $(JNA_JAR) -d $(LANG_OUT)/java examples/java/*.java
-	SW_EXPECTED_VERSION=$(LANG_VERSION) SECTOR_WEIGHTS_LIBRARY=$(LANG_LIB) \
+	SW_EXPECTED_VERSION=$(SW_VERSION) SECTOR_WEIGHTS_LIBRARY=$(LANG_LIB) \
 	  $(LANG_RUN) java -cp $(LANG_OUT)/java:$(JNA_JAR) SectorWeightsTest
 	SECTOR_WEIGHTS_LIBRARY=$(LANG_LIB) $(LANG_RUN) java -cp $(LANG_OUT)/java:$(JNA_JAR) Example
 
@@ -48,14 +47,14 @@ example-java: build
 	  SECTOR_WEIGHTS_LIBRARY=$(LANG_LIB) java -cp $(LANG_OUT)/java:$(JNA_JAR) Example; fi
 
 # Go builds against the installed library, as a Go user would: ecosystem-stage (mk/install.mk)
-# installs into target/ecosystem/prefix; pkg-config finds it there.
+# installs into $(ECO_PREFIX) (top Makefile); pkg-config finds it there.
 LANG_GO_ENV = PKG_CONFIG_PATH="$(ECO_PREFIX)/lib/pkgconfig" LD_LIBRARY_PATH="$(ECO_PREFIX)/lib"
 test-go: build
 	@if $(GO_READY); then $(MAKE) --no-print-directory ecosystem-stage lang-go-run; fi
 lang-go-run:
 	cd examples/go && test -z "$$(gofmt -l .)" || { echo "test-go: gofmt would change: $$(gofmt -l .)"; exit 1; }
 	cd examples/go && $(LANG_GO_ENV) go vet ./...
-	cd examples/go && $(LANG_GO_ENV) SW_EXPECTED_VERSION=$(LANG_VERSION) $(LANG_RUN) go test -count=1 ./...
+	cd examples/go && $(LANG_GO_ENV) SW_EXPECTED_VERSION=$(SW_VERSION) $(LANG_RUN) go test -count=1 ./...
 	cd examples/go && $(LANG_GO_ENV) $(LANG_RUN) go run ./cmd/example
 
 example-go: build
@@ -73,7 +72,7 @@ lang-r-wrapper: build
 test-r: build
 	@if $(R_READY); then $(MAKE) --no-print-directory lang-r-run; fi
 lang-r-run: lang-r-wrapper
-	$(LANG_R_ENV) SW_EXPECTED_VERSION=$(LANG_VERSION) $(LANG_RUN) Rscript examples/r/test_sector_weights.R
+	$(LANG_R_ENV) SW_EXPECTED_VERSION=$(SW_VERSION) $(LANG_RUN) Rscript examples/r/test_sector_weights.R
 	$(LANG_R_ENV) $(LANG_RUN) Rscript examples/r/example.R
 
 example-r: build

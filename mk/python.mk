@@ -2,19 +2,18 @@
 #
 #   make python-env      a virtualenv ($(PY_VENV)) with numpy and pytest, plus pandas, polars,
 #                        pyarrow, duckdb and matplotlib for the tests (the table API's input kinds)
-#                        and the plots that use them
+#                        and the plots that use them, and threadpoolctl (an optional dependency:
+#                        tests/test_thread_budget.py checks its controller)
 #   make python-install  builds the Rust library and installs ./bindings/python into the venv,
 #                        again whenever a Rust or package source changed (never a stale library)
 #   make test-python     pytest bindings/python/tests
 #   make demo-python     examples/python/article_comparison.py at the article's size
 #
-# Other parts may depend on python-install and run $(VENV_PY).
+# The venv's variables (PY_VENV, VENV_PY, PY_PIP) are in the top Makefile: other parts may depend on
+# python-env or python-install and run $(VENV_PY).
 .PHONY: python-env python-install test-python demo-python
 
-PY_VENV ?= $(CURDIR)/.venv
-VENV_PY := $(PY_VENV)/bin/python
-PY_PIP := $(VENV_PY) -m pip --disable-pip-version-check
-PY_REQUIREMENTS := numpy pytest pandas polars pyarrow duckdb matplotlib
+PY_REQUIREMENTS := numpy pytest pandas polars pyarrow duckdb matplotlib threadpoolctl
 PY_ENV_STAMP := $(PY_VENV)/.sector-weights-env
 PY_INSTALL_STAMP := $(PY_VENV)/.sector-weights-installed
 # Everything the installed package is built from: a change to any of these reinstalls it.
@@ -50,5 +49,4 @@ test-python: build python-install
 demo-python: python-install
 	$(VENV_PY) examples/python/article_comparison.py $(DEMO_PYTHON_ARGS)
 
-DEMO := demo-python
 TEST_TARGETS += test-python

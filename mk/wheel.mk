@@ -21,7 +21,6 @@
 
 DIST ?= $(CURDIR)/dist
 PKG_BUILD ?= $(CURDIR)/target/pkg
-PKG_VERSION := $(shell awk -F'"' '/^\[package\]/{p=1;next} /^\[/{p=0} p && /^version *=/{print $$2; exit}' Cargo.toml)
 PKG_CARGO_TARGET := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 
 # The build tools, pinned: a wheel is reproducible from the same commit.
@@ -36,12 +35,12 @@ WHEEL_TOOLS_STAMP := $(WHEEL_TOOLS_VENV)/.tools-$(shell echo '$(WHEEL_TOOLS)' | 
 WHEEL_TRIPLE := x86_64-unknown-linux-gnu
 WHEEL_GLIBC := 2.17
 WHEEL_PLATFORM := manylinux2014_x86_64.manylinux_2_17_x86_64
-WHEEL_NAME := sector_weights-$(PKG_VERSION)-py3-none-$(WHEEL_PLATFORM).whl
-SDIST_NAME := sector_weights-$(PKG_VERSION).tar.gz
+WHEEL_NAME := sector_weights-$(SW_VERSION)-py3-none-$(WHEEL_PLATFORM).whl
+SDIST_NAME := sector_weights-$(SW_VERSION).tar.gz
 WHEEL_MAX_BYTES := 2000000
 WHEEL_ZIG_LIB := $(PKG_CARGO_TARGET)/$(WHEEL_TRIPLE)/release/libsector_weights.so
 WHEEL_LIB := $(PKG_BUILD)/lib/libsector_weights.so
-WHEEL_DEBUG_NAME := libsector_weights-$(PKG_VERSION)-manylinux2014_x86_64.so.debug
+WHEEL_DEBUG_NAME := libsector_weights-$(SW_VERSION)-manylinux2014_x86_64.so.debug
 
 # The CPythons the fast path is compiled for (pyenv's, newest patch release of each), and those
 # the wheel is tested with. Any other interpreter uses the wheel without the fast path.
@@ -92,7 +91,7 @@ wheel: $(WHEEL_LIB) $(PKG_BUILD)/sdist/$(SDIST_NAME)
 	@test -n "$(WHEEL_PYTHONS)" || { echo "wheel: no CPython found under $(PYENV_ROOT)/versions (set WHEEL_PYTHONS)"; exit 1; }
 	rm -rf $(PKG_BUILD)/wheel && mkdir -p $(PKG_BUILD)/wheel/out
 	tar -xzf $(PKG_BUILD)/sdist/$(SDIST_NAME) -C $(PKG_BUILD)/wheel
-	cd $(PKG_BUILD)/wheel/sector_weights-$(PKG_VERSION) && \
+	cd $(PKG_BUILD)/wheel/sector_weights-$(SW_VERSION) && \
 	  SECTOR_WEIGHTS_PREBUILT_LIBRARY="$(WHEEL_LIB)" SECTOR_WEIGHTS_FASTCALL_PYTHONS="$(WHEEL_PYTHONS)" \
 	  $(WHEEL_TOOLS_PY) -m build --wheel --no-isolation --outdir $(PKG_BUILD)/wheel/out . \
 	  > $(PKG_BUILD)/wheel.log 2>&1 || { cat $(PKG_BUILD)/wheel.log; exit 1; }

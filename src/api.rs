@@ -191,7 +191,8 @@ pub fn evaluate_orders(
     Ok(OrderEvaluation { before, orders: ordered, after, comparison })
 }
 
-/// Uses `n` worker threads from now on (0 = `RAYON_NUM_THREADS` if set, else all logical CPUs).
+/// Uses `n` worker threads from now on (0 = the default: `SECTOR_WEIGHTS_NUM_THREADS`, else
+/// `RAYON_NUM_THREADS`, else `OMP_NUM_THREADS`, else all logical CPUs; docs/guarantees.md).
 /// Safe while other threads compute; results never depend on it.
 pub fn set_num_threads(n: usize) -> Result<()> {
     crate::pool::set_num_threads(n)

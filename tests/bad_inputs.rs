@@ -114,41 +114,112 @@ fn parse_f64(s: &str) -> f64 {
     s.parse().unwrap_or_else(|_| panic!("bad double {s}"))
 }
 
-/// Element type of each buffer name.
-fn elem_size(name: &str) -> usize {
+/// An element type: the article's functions' double / int32 / int64 buffers, or a column's dtype.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Ty {
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    F32,
+    F64,
+}
+
+/// The types in the order of their dtype codes (SW_INT8 = 1 ... SW_FLOAT64 = 9), with the
+/// catalogue's names for them.
+const TYPES: [(Ty, &str); 9] = [
+    (Ty::I8, "i8"),
+    (Ty::I16, "i16"),
+    (Ty::I32, "i32"),
+    (Ty::I64, "i64"),
+    (Ty::U8, "u8"),
+    (Ty::U16, "u16"),
+    (Ty::U32, "u32"),
+    (Ty::F32, "f32"),
+    (Ty::F64, "f64"),
+];
+
+impl Ty {
+    fn size(self) -> usize {
+        match self {
+            Ty::I8 | Ty::U8 => 1,
+            Ty::I16 | Ty::U16 => 2,
+            Ty::I32 | Ty::U32 | Ty::F32 => 4,
+            Ty::I64 | Ty::F64 => 8,
+        }
+    }
+    /// The dtype code (`SW_INT8` ...).
+    fn code(self) -> i32 {
+        TYPES.iter().position(|t| t.0 == self).expect("every type has a code") as i32 + 1
+    }
+    /// One element (integers wrap like a C cast: `4294967295` as int32 is -1).
+    fn encode(self, item: &str) -> Vec<u8> {
+        let int = || item.parse::<i128>().unwrap_or_else(|_| panic!("bad integer {item}"));
+        match self {
+            Ty::I8 => (int() as i8).to_ne_bytes().to_vec(),
+            Ty::I16 => (int() as i16).to_ne_bytes().to_vec(),
+            Ty::I32 => (int() as i32).to_ne_bytes().to_vec(),
+            Ty::I64 => (int() as i64).to_ne_bytes().to_vec(),
+            Ty::U8 => (int() as u8).to_ne_bytes().to_vec(),
+            Ty::U16 => (int() as u16).to_ne_bytes().to_vec(),
+            Ty::U32 => (int() as u32).to_ne_bytes().to_vec(),
+            Ty::F32 => (parse_f64(item) as f32).to_ne_bytes().to_vec(),
+            Ty::F64 => parse_f64(item).to_ne_bytes().to_vec(),
+        }
+    }
+}
+
+/// Whether the case's function takes its inputs as SwColumn arguments.
+fn typed(case: &Case) -> bool {
+    matches!(case.func.as_str(), "sw_grouped_sums" | "sw_ragged_sums")
+}
+
+/// Column `name`'s dtype field and the type its values are written in (see cases.txt).
+fn column_type(case: &Case, name: &str) -> (i32, Ty) {
+    let default = if matches!(name, "w" | "v") { Ty::F64 } else { Ty::I32 };
+    let Some(t) = case.arg(&format!("{name}t")) else {
+        return (default.code(), default);
+    };
+    if let Some(&(ty, _)) = TYPES.iter().find(|x| x.1 == t) {
+        return (ty.code(), ty);
+    }
+    let code: i32 = t.parse().unwrap_or_else(|_| panic!("bad dtype {t}"));
+    let ty = usize::try_from(code - 1).ok().and_then(|i| TYPES.get(i)).map_or(default, |x| x.0);
+    (code, ty)
+}
+
+/// Element type of buffer `name` of `case`.
+fn buffer_type(case: &Case, name: &str) -> Ty {
     match name {
-        "s" => 4,
-        "w" | "v" | "out" | "off" => 8,
+        "w" | "v" | "s" | "p" if typed(case) => column_type(case, name).1,
+        "s" => Ty::I32,
+        "off" => Ty::I64,
+        "w" | "v" | "out" => Ty::F64,
         other => panic!("unknown buffer {other}"),
     }
 }
 
-/// The element bytes of `n:K` or a list, for buffer `name`.
-fn encode(name: &str, spec: &str) -> Vec<u8> {
+/// The element bytes of `n:K` or a list, for buffer `name` of `case`.
+fn encode(case: &Case, name: &str, spec: &str) -> Vec<u8> {
+    let ty = buffer_type(case, name);
     if let Some(k) = spec.strip_prefix("n:") {
         let k: usize = k.parse().expect("count");
-        let one: Vec<u8> = match name {
-            "w" | "v" => 1.0f64.to_ne_bytes().to_vec(),
-            "out" => (-7.0f64).to_ne_bytes().to_vec(),
-            "s" => 0i32.to_ne_bytes().to_vec(),
-            _ => 0i64.to_ne_bytes().to_vec(),
+        let one = match name {
+            "w" | "v" => "1",
+            "out" => "-7",
+            _ => "0",
         };
-        return one.repeat(k);
+        return ty.encode(one).repeat(k);
     }
     let inner = spec
         .trim_start_matches("mis")
         .strip_prefix('[')
         .and_then(|s| s.strip_suffix(']'))
         .unwrap_or_else(|| panic!("bad buffer {spec}"));
-    let mut bytes = Vec::new();
-    for item in inner.split(',').filter(|x| !x.is_empty()) {
-        match name {
-            "s" => bytes.extend(item.parse::<i32>().expect("int32").to_ne_bytes()),
-            "off" => bytes.extend(item.parse::<i64>().expect("int64").to_ne_bytes()),
-            _ => bytes.extend(parse_f64(item).to_ne_bytes()),
-        }
-    }
-    bytes
+    inner.split(',').filter(|x| !x.is_empty()).flat_map(|item| ty.encode(item)).collect()
 }
 
 /// The buffers of one case: allocations (16-byte aligned, 64 bytes of slack) and pointers.
@@ -180,7 +251,7 @@ impl Mem {
                     (base.wrapping_add(off.parse::<usize>().expect("byte offset")), 0)
                 } else {
                     let skew = usize::from(spec.starts_with("mis"));
-                    let bytes = encode(name, spec);
+                    let bytes = encode(case, name, spec);
                     let mut arena = vec![0u128; (bytes.len() + skew + 64).div_ceil(16)];
                     let base = arena.as_mut_ptr().cast::<u8>();
                     // SAFETY: the arena holds bytes.len() + skew + 64 bytes.
@@ -188,7 +259,7 @@ impl Mem {
                         std::ptr::copy_nonoverlapping(bytes.as_ptr(), base.add(skew), bytes.len())
                     };
                     mem.arenas.push(arena);
-                    (base.wrapping_add(skew), bytes.len() / elem_size(name))
+                    (base.wrapping_add(skew), bytes.len() / buffer_type(case, name).size())
                 };
                 let len_key = match name {
                     "off" => "offl".to_string(),
@@ -240,16 +311,31 @@ fn call(case: &Case) -> Outcome {
         "calculate_sector_weights" | "sw_sector_weights" => &["w", "s", "out"],
         "sw_sector_weights_ragged" => &["w", "s", "off", "out"],
         "sw_sector_exposures" => &["w", "v", "s", "off", "out"],
+        "sw_grouped_sums" => &["w", "v", "s", "p", "out"],
+        "sw_ragged_sums" => &["w", "v", "s", "off", "out"],
         "sw_set_num_threads" => &[],
         f => panic!("cases.txt:{}: unknown function {f}", case.line),
     };
     let mem = Mem::build(case, names);
     let num = |k: &str| case.arg(k).map_or(0, parse_u64);
     let (p, l) = (|n: &str| mem.ptr(n), |n: &str| mem.len(n));
+    // The SwColumn arguments: a column left out of the case is a NULL pointer.
+    let columns: Vec<Option<ffi::SwColumn>> = ["w", "v", "s", "p"]
+        .iter()
+        .map(|&n| {
+            case.arg(n).map(|_| ffi::SwColumn {
+                data: p(n).cast_const().cast(),
+                len: l(n),
+                dtype: column_type(case, n).0,
+            })
+        })
+        .collect();
+    let col = |i: usize| columns[i].as_ref().map_or(std::ptr::null(), |c| c as *const _);
     let before = mem.snapshot();
     // SAFETY: every non-NULL pointer is valid for its stated length, except where the table says
     // otherwise on purpose (raw addresses, lengths larger than the allocation): there the length
-    // makes the call invalid before any element is read, which is what those cases check.
+    // makes the call invalid before any element is read, which is what those cases check. A
+    // non-NULL SwColumn pointer points into `columns`, alive for the call.
     let status = unsafe {
         match case.func.as_str() {
             "calculate_sector_weights" => ffi::calculate_sector_weights(
@@ -292,6 +378,28 @@ fn call(case: &Case) -> Outcome {
                 p("off").cast::<i64>().cast_const(),
                 l("off"),
                 num("ns") as usize,
+                num("flags") as u32,
+                p("out").cast::<f64>(),
+                l("out"),
+            ),
+            "sw_grouped_sums" => ffi::sw_grouped_sums(
+                col(0),
+                col(1),
+                col(2),
+                num("ns") as usize,
+                col(3),
+                num("np") as usize,
+                num("flags") as u32,
+                p("out").cast::<f64>(),
+                l("out"),
+            ),
+            "sw_ragged_sums" => ffi::sw_ragged_sums(
+                col(0),
+                col(1),
+                col(2),
+                num("ns") as usize,
+                p("off").cast::<i64>().cast_const(),
+                l("off"),
                 num("flags") as u32,
                 p("out").cast::<f64>(),
                 l("out"),
@@ -398,6 +506,8 @@ fn catalogue_is_complete() {
         "sw_sector_weights",
         "sw_sector_weights_ragged",
         "sw_sector_exposures",
+        "sw_grouped_sums",
+        "sw_ragged_sums",
         "sw_set_num_threads",
     ] {
         assert!(cases.iter().any(|c| c.func == f), "no case for {f}");

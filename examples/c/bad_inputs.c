@@ -23,27 +23,6 @@
 #define SECTORS 18
 #define OUT_LEN (PF * SECTORS)
 
-static const char *status_name(int32_t s)
-{
-    static const char *const names[] = {
-        "SW_OK",
-        "SW_ERROR_NULL_POINTER",
-        "SW_ERROR_LENGTH_MISMATCH",
-        "SW_ERROR_SIZE_OVERFLOW",
-        "SW_ERROR_SECTOR_OUT_OF_RANGE",
-        "SW_ERROR_NON_FINITE",
-        "SW_ERROR_INVALID_ARGUMENT",
-        "SW_ERROR_OVERLAP",
-        "SW_ERROR_MISALIGNED",
-        "SW_ERROR_BAD_OFFSETS",
-        "SW_ERROR_ZERO_TOTAL",
-        "SW_ERROR_OUT_OF_MEMORY",
-        "SW_ERROR_THREAD_POOL",
-        "SW_ERROR_PANIC",
-    };
-    return (s >= 0 && s < (int32_t)(sizeof names / sizeof names[0])) ? names[s] : "(unknown)";
-}
-
 static double weights[PF * BONDS + 8];
 static int32_t codes[PF * BONDS + 8];
 static double out[OUT_LEN + 8];
@@ -65,12 +44,12 @@ static void report(const char *what, int32_t status, int32_t expected)
     int unchanged = memcmp(out, before, sizeof out) == 0;
     cases++;
     printf("[%2d] %s\n", cases, what);
-    printf("     status %d %s: %s\n", (int)status, status_name(status), sw_status_message(status));
+    printf("     status %d %s: %s\n", (int)status, sw_status_name(status), sw_status_message(status));
     printf("     detail: %s\n", detail);
     printf("     output unchanged: %s\n", unchanged ? "yes" : "NO");
     if (status != expected || !unchanged) {
         wrong++;
-        printf("     UNEXPECTED: wanted %s with the output unchanged\n", status_name(expected));
+        printf("     UNEXPECTED: wanted %s with the output unchanged\n", sw_status_name(expected));
     }
 }
 
@@ -136,7 +115,7 @@ int main(void)
         sw_last_error_message(detail, sizeof detail);
         int unchanged = memcmp(weights, before, sizeof(double) * (OUT_LEN + 8)) == 0;
         printf("[%2d] output buffer overlapping the weights\n", cases);
-        printf("     status %d %s: %s\n", (int)st, status_name(st), sw_status_message(st));
+        printf("     status %d %s: %s\n", (int)st, sw_status_name(st), sw_status_message(st));
         printf("     detail: %s\n", detail);
         printf("     weights unchanged: %s\n", unchanged ? "yes" : "NO");
         if (st != SW_ERROR_OVERLAP || !unchanged)
@@ -195,7 +174,7 @@ int main(void)
     /* Still alive, and a valid call works. */
     int32_t st = calculate_sector_weights(weights, PF, codes, BONDS, out, SECTORS);
     printf("\nafter %d bad inputs the process is alive; a valid call returns %d (%s), portfolio 0 sector 0 = %.6f\n",
-           cases, (int)st, status_name(st), out[0]);
+           cases, (int)st, sw_status_name(st), out[0]);
     if (st != SW_OK)
         wrong++;
     free(raw);

@@ -200,7 +200,7 @@ function sectorExposures(weights, values, sectors, offsets, numSectors, { normal
   return o;
 }
 
-/** Sets the worker pool size for all later calls (0 = RAYON_NUM_THREADS or all CPUs). */
+/** Sets the worker pool size for all later calls (0 = the default: SECTOR_WEIGHTS_NUM_THREADS, RAYON_NUM_THREADS, OMP_NUM_THREADS or all CPUs). */
 function setNumThreads(n) {
   check(c.setNumThreads(count('n', n)));
 }

@@ -149,7 +149,7 @@ fn expect(
         return err(INVALID_ARGUMENT, "num_sectors must be at least 1".into());
     }
     let n = actual.len;
-    if n % s != 0 {
+    if !n.is_multiple_of(s) {
         return err(
             LENGTH_MISMATCH,
             format!("actual has {n} elements, not a multiple of num_sectors = {s}"),

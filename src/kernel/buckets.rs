@@ -224,15 +224,32 @@ fn sum_buckets(
         let input = Input {
             weights: Floats::F64(&terms[range.clone()]),
             values: None,
-            codes: Codes::U32(&cells[range]),
+            codes: Codes::U32(&cells[range.clone()]),
             layout,
             num_sectors: width,
         };
         let first_cell = plan.portfolios(b).start * plan.s;
         let res = Job::new(&input, Exec::Inline).run(false, out);
-        res.err().map(|e| Ranked { rank: b, error: global(e, first_cell) })
+        let cells_terms = (&cells[range.clone()], &terms[range.clone()]);
+        res.err().map(|e| Ranked {
+            rank: b,
+            error: global(overflowed(e, cells_terms, width), first_cell),
+        })
     });
     failure.map_or(Ok(()), |f| Err(f.error))
+}
+
+/// Pass 1 checked every weight and value, so a bucket's non-finite term is a product
+/// `weight × value` that overflowed: the error is then the overflow of its cell's sum, as one
+/// table reports it (the first cell, in table order, whose sum is not finite).
+fn overflowed(e: Error, (cells, terms): (&[u32], &[f64]), width: usize) -> Error {
+    if !matches!(e, Error::Data(Data::Element { bad: Bad::Weight(_), .. })) {
+        return e;
+    }
+    let mut sums = vec![0.0f64; width];
+    cells.iter().zip(terms).for_each(|(&c, &t)| sums[c as usize] += t);
+    let Some(k) = sums.iter().position(|x| !x.is_finite()) else { return e };
+    Error::Data(Data::SumOverflow { sector: k, group: 0, sum: sums[k], rows: Rows::Bonds })
 }
 
 /// A bucket's error with its cell counted from the table's first cell.

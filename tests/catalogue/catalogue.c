@@ -21,23 +21,6 @@
 #define MAX_BUFS 5
 #define SLACK 64
 
-static const char *const STATUS_NAMES[] = {
-    "SW_OK",
-    "SW_ERROR_NULL_POINTER",
-    "SW_ERROR_LENGTH_MISMATCH",
-    "SW_ERROR_SIZE_OVERFLOW",
-    "SW_ERROR_SECTOR_OUT_OF_RANGE",
-    "SW_ERROR_NON_FINITE",
-    "SW_ERROR_INVALID_ARGUMENT",
-    "SW_ERROR_OVERLAP",
-    "SW_ERROR_MISALIGNED",
-    "SW_ERROR_BAD_OFFSETS",
-    "SW_ERROR_ZERO_TOTAL",
-    "SW_ERROR_OUT_OF_MEMORY",
-    "SW_ERROR_THREAD_POOL",
-    "SW_ERROR_PANIC",
-};
-
 typedef struct {
     char *key;
     char *value;
@@ -85,21 +68,87 @@ static uint64_t num(const Case *c, const char *key) {
     return v ? parse_u64(v) : 0;
 }
 
-static size_t elem_size(const char *name) { return strcmp(name, "s") == 0 ? 4 : 8; }
+/* Element types are the header's dtype codes, SW_INT8 (1) ... SW_FLOAT64 (9), named as in cases.txt. */
+static const char *const TYPE_NAMES[] = {"", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "f32", "f64"};
+
+static size_t type_size(int ty) {
+    switch (ty) {
+    case SW_INT8:
+    case SW_UINT8: return 1;
+    case SW_INT16:
+    case SW_UINT16: return 2;
+    case SW_INT32:
+    case SW_UINT32:
+    case SW_FLOAT32: return 4;
+    default: return 8;
+    }
+}
+
+/* Whether the case's function takes its inputs as SwColumn arguments. */
+static int typed(const Case *c) {
+    return strcmp(c->func, "sw_grouped_sums") == 0 || strcmp(c->func, "sw_ragged_sums") == 0;
+}
+
+/* Column `name`'s dtype field; *ty gets the type its values are written in (see cases.txt). */
+static int32_t column_type(const Case *c, const char *name, int *ty) {
+    int dflt = (strcmp(name, "w") == 0 || strcmp(name, "v") == 0) ? SW_FLOAT64 : SW_INT32;
+    char key[8];
+    snprintf(key, sizeof key, "%st", name);
+    const char *t = arg(c, key);
+    *ty = dflt;
+    if (!t) return dflt;
+    for (int i = 1; i <= 9; i++)
+        if (strcmp(t, TYPE_NAMES[i]) == 0) return *ty = i;
+    int32_t code = (int32_t)strtol(t, NULL, 10);
+    if (code >= 1 && code <= 9) *ty = code;
+    return code;
+}
+
+/* Element type of buffer `name` of the case. */
+static int buffer_type(const Case *c, const char *name) {
+    int ty;
+    if (typed(c) && strchr("wvsp", name[0]) && name[1] == 0) {
+        column_type(c, name, &ty);
+        return ty;
+    }
+    if (strcmp(name, "s") == 0) return SW_INT32;
+    if (strcmp(name, "off") == 0) return SW_INT64;
+    return SW_FLOAT64;
+}
+
+/* Writes the number at p as type ty into dst (if not NULL); returns the end of the number. */
+static char *encode_one(int ty, const char *p, unsigned char *dst) {
+    char *end;
+    if (ty == SW_FLOAT32 || ty == SW_FLOAT64) {
+        double d = strtod(p, &end);
+        float f = (float)d;
+        if (dst) memcpy(dst, ty == SW_FLOAT32 ? (void *)&f : (void *)&d, type_size(ty));
+        return end;
+    }
+    long long v = strtoll(p, &end, 10); /* integers wrap like a C cast, as in the other runners */
+    int8_t i8 = (int8_t)v;
+    int16_t i16 = (int16_t)v;
+    int32_t i32 = (int32_t)v;
+    int64_t i64 = (int64_t)v;
+    uint8_t u8 = (uint8_t)v;
+    uint16_t u16 = (uint16_t)v;
+    uint32_t u32 = (uint32_t)v;
+    const void *src = ty == SW_INT8 ? (const void *)&i8 : ty == SW_INT16 ? (const void *)&i16
+                    : ty == SW_INT32 ? (const void *)&i32 : ty == SW_INT64 ? (const void *)&i64
+                    : ty == SW_UINT8 ? (const void *)&u8 : ty == SW_UINT16 ? (const void *)&u16
+                    : (const void *)&u32;
+    if (dst) memcpy(dst, src, type_size(ty));
+    return end;
+}
 
 /* Writes the elements of "[a,b]" / "mis[a,b]" / "n:K" into dst (if not NULL); returns the count. */
-static size_t encode(const char *name, const char *spec, unsigned char *dst) {
-    size_t n = 0, size = elem_size(name);
+static size_t encode(const Case *c, const char *name, const char *spec, unsigned char *dst) {
+    int ty = buffer_type(c, name);
+    size_t n = 0, size = type_size(ty);
     if (strncmp(spec, "n:", 2) == 0) {
         size_t k = strtoull(spec + 2, NULL, 10);
-        for (; dst && n < k; n++) {
-            double d = strcmp(name, "out") == 0 ? -7.0 : 1.0;
-            int32_t i = 0;
-            int64_t l = 0;
-            if (strcmp(name, "s") == 0) memcpy(dst + n * size, &i, size);
-            else if (strcmp(name, "off") == 0) memcpy(dst + n * size, &l, size);
-            else memcpy(dst + n * size, &d, size);
-        }
+        const char *one = strcmp(name, "out") == 0 ? "-7" : (strcmp(name, "w") == 0 || strcmp(name, "v") == 0) ? "1" : "0";
+        for (; dst && n < k; n++) encode_one(ty, one, dst + n * size);
         return k;
     }
     const char *p = strchr(spec, '[');
@@ -109,19 +158,7 @@ static size_t encode(const char *name, const char *spec, unsigned char *dst) {
     }
     p++;
     while (*p && *p != ']') {
-        char *end;
-        if (strcmp(name, "s") == 0) {
-            long long v = strtoll(p, &end, 10);
-            int32_t x = (int32_t)v;
-            if (dst) memcpy(dst + n * size, &x, size);
-        } else if (strcmp(name, "off") == 0) {
-            long long v = strtoll(p, &end, 10);
-            int64_t x = (int64_t)v;
-            if (dst) memcpy(dst + n * size, &x, size);
-        } else {
-            double x = strtod(p, &end);
-            if (dst) memcpy(dst + n * size, &x, size);
-        }
+        char *end = encode_one(ty, p, dst ? dst + n * size : NULL);
         if (end == p) {
             fprintf(stderr, "bad number in %s\n", spec);
             exit(2);
@@ -170,15 +207,15 @@ static void build(Case *c, const char *const *names, int count) {
                 b.addr = ptr(c, target) + strtoull(spec + 1 + tl + 1, NULL, 10);
             } else {
                 size_t skew = strncmp(spec, "mis", 3) == 0 ? 1 : 0;
-                n = encode(name, spec, NULL);
-                b.arena_bytes = (n * elem_size(name) + skew + SLACK + 15) / 16 * 16;
+                n = encode(c, name, spec, NULL);
+                b.arena_bytes = (n * type_size(buffer_type(c, name)) + skew + SLACK + 15) / 16 * 16;
                 b.arena = aligned_alloc(16, b.arena_bytes);
                 if (!b.arena) {
                     perror("aligned_alloc");
                     exit(2);
                 }
                 memset(b.arena, 0, b.arena_bytes);
-                encode(name, spec, b.arena + skew);
+                encode(c, name, spec, b.arena + skew);
                 b.addr = (uintptr_t)b.arena + skew;
             }
             char key[8];
@@ -232,12 +269,30 @@ static int run(Case *c) {
     static const char *const uniform[] = {"w", "s", "out"};
     static const char *const ragged[] = {"w", "s", "off", "out"};
     static const char *const exposures[] = {"w", "v", "s", "off", "out"};
+    static const char *const grouped[] = {"w", "v", "s", "p", "out"};
     const char *f = c->func;
     if (strcmp(f, "calculate_sector_weights") == 0 || strcmp(f, "sw_sector_weights") == 0)
         build(c, uniform, 3);
     else if (strcmp(f, "sw_sector_weights_ragged") == 0) build(c, ragged, 4);
-    else if (strcmp(f, "sw_sector_exposures") == 0) build(c, exposures, 5);
+    else if (strcmp(f, "sw_sector_exposures") == 0 || strcmp(f, "sw_ragged_sums") == 0)
+        build(c, exposures, 5);
+    else if (strcmp(f, "sw_grouped_sums") == 0) build(c, grouped, 5);
     else c->nbufs = 0;
+
+    /* The SwColumn arguments w v s p: a column left out of the case is a NULL pointer. */
+    static const char *const column_names[] = {"w", "v", "s", "p"};
+    SwColumn cols[4];
+    const SwColumn *col[4];
+    for (int i = 0; i < 4; i++) {
+        const char *name = column_names[i];
+        int ty;
+        col[i] = NULL;
+        if (!arg(c, name)) continue;
+        cols[i].data = (const void *)ptr(c, name);
+        cols[i].len = len(c, name);
+        cols[i].dtype = column_type(c, name, &ty);
+        col[i] = &cols[i];
+    }
 
     SwStatus st;
     if (strcmp(f, "calculate_sector_weights") == 0)
@@ -259,6 +314,13 @@ static int run(Case *c) {
                                  len(c, "v"), (const int32_t *)ptr(c, "s"), len(c, "s"),
                                  (const int64_t *)ptr(c, "off"), len(c, "off"), (size_t)num(c, "ns"),
                                  (uint32_t)num(c, "flags"), (double *)ptr(c, "out"), len(c, "out"));
+    else if (strcmp(f, "sw_grouped_sums") == 0)
+        st = sw_grouped_sums(col[0], col[1], col[2], (size_t)num(c, "ns"), col[3], (size_t)num(c, "np"),
+                             (uint32_t)num(c, "flags"), (double *)ptr(c, "out"), len(c, "out"));
+    else if (strcmp(f, "sw_ragged_sums") == 0)
+        st = sw_ragged_sums(col[0], col[1], col[2], (size_t)num(c, "ns"), (const int64_t *)ptr(c, "off"),
+                            len(c, "off"), (uint32_t)num(c, "flags"), (double *)ptr(c, "out"),
+                            len(c, "out"));
     else if (strcmp(f, "sw_set_num_threads") == 0)
         st = sw_set_num_threads((size_t)num(c, "n"));
     else {
@@ -270,7 +332,7 @@ static int run(Case *c) {
     char *msg = last_error();
     char want[1024];
     expand(c, c->message, want, sizeof want);
-    const char *got_name = (st >= 0 && st < 14) ? STATUS_NAMES[st] : "unknown";
+    const char *got_name = sw_status_name(st);
     if (strcmp(got_name, c->status) != 0 || strcmp(msg, want) != 0) {
         printf("cases.txt:%d %s: got %s | %s\n      want %s | %s\n", c->line, c->id, got_name, msg,
                c->status, want);

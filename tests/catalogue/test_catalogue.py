@@ -36,8 +36,15 @@ BUFFERS = {
     "sw_sector_weights": ["w", "s", "out"],
     "sw_sector_weights_ragged": ["w", "s", "off", "out"],
     "sw_sector_exposures": ["w", "v", "s", "off", "out"],
+    "sw_grouped_sums": ["w", "v", "s", "p", "out"],
+    "sw_ragged_sums": ["w", "v", "s", "off", "out"],
     "sw_set_num_threads": [],
 }
+# The functions taking SwColumn arguments (w v s p), and the columns' element types: the header's
+# dtype codes SW_INT8 (1) ... SW_FLOAT64 (9), by the catalogue's names, with their struct formats.
+TYPED = ("sw_grouped_sums", "sw_ragged_sums")
+TYPES = ["i8", "i16", "i32", "i64", "u8", "u16", "u32", "f32", "f64"]
+STRUCT = dict(zip(TYPES, "bhiqBHIfd"))
 
 
 class Case:
@@ -74,14 +81,47 @@ def parse_u64(s: str) -> int:
     return int(s)
 
 
-def items(name: str, spec: str) -> list:
-    """The element values of "[..]" / "mis[..]" / "n:K"."""
+def column_type(case: Case, name: str) -> Tuple[int, str]:
+    """Column ``name``'s dtype field and the type its values are written in (see cases.txt)."""
+    default = "f64" if name in ("w", "v") else "i32"
+    t = case.args.get(name + "t")
+    if t is None or t in TYPES:
+        t = t or default
+        return TYPES.index(t) + 1, t
+    code = int(t)
+    return code, TYPES[code - 1] if 1 <= code <= 9 else default
+
+
+def buffer_format(case: Case, name: str) -> str:
+    """The struct format of one element of buffer ``name``."""
+    if case.func in TYPED and name in ("w", "v", "s", "p"):
+        return STRUCT[column_type(case, name)[1]]
+    return FMT[name]
+
+
+def c_value(fmt: str, x):
+    """``x`` as a C cast to the type of ``fmt`` gives it: integers wrap, float32 rounds."""
+    if fmt == "f":
+        return ctypes.c_float(x).value
+    if fmt == "d":
+        return x
+    bits = 8 * struct.calcsize(fmt)
+    x &= (1 << bits) - 1
+    return x - (1 << bits) if fmt.islower() and x >= 1 << (bits - 1) else x
+
+
+def items(name: str, spec: str, fmt: Optional[str] = None) -> list:
+    """The element values of "[..]" / "mis[..]" / "n:K" (``fmt``: the element type, by default
+    the buffer's type in the article's functions)."""
+    fmt = fmt or FMT[name]
+    conv = float if fmt in "fd" else int
     if spec.startswith("n:"):
         k = int(spec[2:])
-        return [SENTINEL if name == "out" else (1.0 if name in ("w", "v") else 0)] * k
-    inner = spec[spec.index("[") + 1 : spec.rindex("]")]
-    conv = float if FMT[name] == "d" else int
-    return [conv(x) for x in inner.split(",") if x]
+        vals = [SENTINEL if name == "out" else (1 if name in ("w", "v") else 0)] * k
+    else:
+        inner = spec[spec.index("[") + 1 : spec.rindex("]")]
+        vals = [x for x in inner.split(",") if x]
+    return [c_value(fmt, conv(x)) for x in vals]
 
 
 def parse_expect(spec: str) -> List[Optional[float]]:
@@ -137,8 +177,9 @@ class Mem:
                     addr = self.ptr[target] + int(off)
                 else:
                     skew = 1 if spec.startswith("mis") else 0
-                    vals = items(name, spec)
-                    data = struct.pack(f"={len(vals)}{FMT[name]}", *vals)
+                    fmt = buffer_format(case, name)
+                    vals = items(name, spec, fmt)
+                    data = struct.pack(f"={len(vals)}{fmt}", *vals)
                     size = len(data) + skew + SLACK
                     raw = ctypes.create_string_buffer(size + 16)
                     self.keep.append(raw)
@@ -155,11 +196,56 @@ class Mem:
         return [ctypes.string_at(a, n) for a, n in self.arenas]
 
 
+class SwColumn(ctypes.Structure):
+    """``SwColumn`` of the header: a column read in place."""
+
+    _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_size_t), ("dtype", ctypes.c_int32)]
+
+
+def _typed_function(name: str, *argtypes):
+    """The typed entry points, declared here (``handle[name]`` makes a function object of its
+    own, so declarations in ``_lib`` are never changed): SwColumn pointers as raw addresses."""
+    function = _lib.handle[name]
+    function.restype = ctypes.c_int32
+    function.argtypes = list(argtypes)
+    return function
+
+
+_p, _size = ctypes.c_void_p, ctypes.c_size_t
+# SwStatus sw_grouped_sums(const SwColumn *weights, const SwColumn *values, const SwColumn *sectors,
+#                          size_t num_sectors, const SwColumn *portfolios, size_t num_portfolios,
+#                          uint32_t flags, double *out, size_t out_len);
+sw_grouped_sums = _typed_function(
+    "sw_grouped_sums", _p, _p, _p, _size, _p, _size, ctypes.c_uint32, _p, _size
+)
+# SwStatus sw_ragged_sums(const SwColumn *weights, const SwColumn *values, const SwColumn *sectors,
+#                         size_t num_sectors, const int64_t *offsets, size_t offsets_len,
+#                         uint32_t flags, double *out, size_t out_len);
+sw_ragged_sums = _typed_function(
+    "sw_ragged_sums", _p, _p, _p, _size, _p, _size, ctypes.c_uint32, _p, _size
+)
+
+
 def call(case: Case, mem: Mem) -> int:
     a = case.args
     num = lambda k: parse_u64(a.get(k, "0"))  # noqa: E731
     p, n = (lambda k: mem.ptr.get(k, 0) or None), (lambda k: mem.len.get(k, 0))
     f = case.func
+    if f in TYPED:
+        # The SwColumn arguments (alive for the call): a column left out is a NULL pointer.
+        cols = {
+            k: SwColumn(p(k), n(k), column_type(case, k)[0]) for k in ("w", "v", "s", "p") if k in a
+        }
+        c = lambda k: ctypes.addressof(cols[k]) if k in cols else None  # noqa: E731
+        if f == "sw_grouped_sums":
+            return sw_grouped_sums(
+                c("w"), c("v"), c("s"), num("ns"), c("p"), num("np"), num("flags"), p("out"),
+                n("out"),
+            )  # fmt: skip
+        return sw_ragged_sums(
+            c("w"), c("v"), c("s"), num("ns"), p("off"), n("off"), num("flags"), p("out"),
+            n("out"),
+        )  # fmt: skip
     if f == "calculate_sector_weights":
         return _lib.calculate_sector_weights(p("w"), num("pf"), p("s"), num("nb"), p("out"), num("ns"))
     if f == "sw_sector_weights":

@@ -32,6 +32,9 @@ from ._core import get_num_threads, sector_exposures, sector_weights, set_num_th
 from ._errors import SectorWeightsError, Status, status_message
 from ._loader import ENV_VAR as LIBRARY_ENV_VAR
 from ._pm import OrderEvaluation, TargetComparison, compare_to_targets, evaluate_orders
+from ._threadpoolctl import register as _register_threadpoolctl
+
+_register_threadpoolctl()  # with threadpoolctl installed, threadpool_limits() limits the library too
 
 __version__: str = _lib.version
 library_path: str = str(_lib.path)

@@ -226,7 +226,8 @@ def sector_exposures(
 
 def set_num_threads(n: int) -> None:
     """Sets the number of worker threads for all later calls; 0 means the default
-    (``RAYON_NUM_THREADS`` if set, else every logical CPU). Results never depend on it."""
+    (``SECTOR_WEIGHTS_NUM_THREADS``, else ``RAYON_NUM_THREADS``, else ``OMP_NUM_THREADS``, else
+    every logical CPU; see docs/guarantees.md). Results never depend on it."""
     check(_lib.sw_set_num_threads(whole_number(n, "n", zero_means=" (0 = all cores)")))
 
 
