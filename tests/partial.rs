@@ -321,7 +321,8 @@ fn empty_partials_and_partial_sums_beyond_the_doubles() {
 fn bad_rows_are_the_errors_grouped_sums_reports() {
     let mut rng = Rng::new(5);
     let base = rows(&mut rng, 200_000, 4, 6, 0, true);
-    let edits: [(&str, fn(&mut Rows, usize)); 5] = [
+    type Edit = fn(&mut Rows, usize);
+    let edits: [(&str, Edit); 5] = [
         ("portfolio", |r, i| r.port[i] = 4),
         ("sector", |r, i| r.sect[i] = -1),
         ("weight", |r, i| r.w[i] = f64::NAN),
