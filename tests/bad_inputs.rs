@@ -19,7 +19,7 @@ const BEGIN: &str = "<!-- BEGIN CATALOGUE (generated from tests/catalogue/cases.
 const END: &str = "<!-- END CATALOGUE -->";
 
 /// Status names in numeric order, as the header defines them.
-const STATUS_NAMES: [&str; 14] = [
+const STATUS_NAMES: [&str; 15] = [
     "SW_OK",
     "SW_ERROR_NULL_POINTER",
     "SW_ERROR_LENGTH_MISMATCH",
@@ -34,6 +34,7 @@ const STATUS_NAMES: [&str; 14] = [
     "SW_ERROR_OUT_OF_MEMORY",
     "SW_ERROR_THREAD_POOL",
     "SW_ERROR_PANIC",
+    "SW_ERROR_BAD_PARTIAL",
 ];
 
 /// One row of the table.
