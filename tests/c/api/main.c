@@ -8,6 +8,9 @@
  *   ragged.c    sw_sector_weights_ragged and sw_sector_exposures: every failure
  *   results.c   valid edge values, every entry point against a naive reference on random data,
  *               bit-identical results for thread counts 1, 2, 3 and the default, wide outputs
+ *   typed.c     sw_grouped_sums and sw_ragged_sums: shuffled rows vs the reference (one table and
+ *               buckets), every code and weight type bit-identical to int32/float64, thread counts,
+ *               errors that name rows
  *   partial.c   sw_partial_*: any split merged in a chain or a tree (through bytes) is one partial
  *               of all rows, equal to the reference; every failure; every truncation and
  *               single-byte corruption of saved bytes
@@ -24,7 +27,7 @@
  * Usage: test_api [--quick] [--verbose] [--only AREA[,AREA...]]
  *   --quick    fewer stress iterations (for valgrind)
  *   --verbose  also print what the forked resource-failure children observed
- *   --only     run the parts of these areas only (messages, dropin, checked, ragged, results,
+ *   --only     run the parts of these areas only (messages, dropin, checked, ragged, results, typed,
  *              partial, threads), e.g. `build/c/test_api --only ragged`
  * Prints "N passed, 0 failed" last and exits non-zero on any failure.
  */
@@ -50,6 +53,7 @@ static const struct {
     {"results", "random data vs reference", test_random_correctness},
     {"results", "determinism across thread counts", test_determinism},
     {"results", "wide output", test_wide_output},
+    {"typed", "sw_grouped_sums and sw_ragged_sums", test_typed},
     {"partial", "partial results: splits, merges, bytes", test_partial_merges},
     {"partial", "partial results: errors, damaged bytes", test_partial_errors},
     {"threads", "concurrency", test_concurrency},
