@@ -488,14 +488,31 @@ fn c_abi_round_trip_and_size_query() {
         let mut out = [0.0; 4];
         assert_eq!(ffi::sw_partial_result(c, SW_NORMALIZE, out.as_mut_ptr(), 4), SwStatus::SW_OK);
         assert_eq!(out, [2.0 / 3.0, 1.0 / 3.0, 0.8, 0.2]);
-        // Errors leave the outputs as they were.
+        for h in [a, b, m, c, ptr::null_mut()] {
+            ffi::sw_partial_free(h);
+        }
+    }
+}
+
+#[test]
+fn c_abi_errors_leave_the_outputs_as_they_were() {
+    let a = c_partial(&[0.5, 0.25, 0.25], &[0, 1, 1], 2, &[0, 0, 1], 2);
+    // SAFETY (every block below): live handles from this test, buffers of the stated lengths.
+    unsafe {
+        let mut needed = 0usize;
+        assert_eq!(ffi::sw_partial_to_bytes(a, ptr::null_mut(), 0, &mut needed), SwStatus::SW_OK);
+        let mut buf = vec![0u8; needed];
+        assert_eq!(
+            ffi::sw_partial_to_bytes(a, buf.as_mut_ptr(), needed, ptr::null_mut()),
+            SwStatus::SW_OK
+        );
         let mut kept = [9.0; 4];
         assert_eq!(
-            ffi::sw_partial_result(c, 4, kept.as_mut_ptr(), 4),
+            ffi::sw_partial_result(a, 4, kept.as_mut_ptr(), 4),
             SwStatus::SW_ERROR_INVALID_ARGUMENT
         );
         assert_eq!(
-            ffi::sw_partial_result(c, 0, kept.as_mut_ptr(), 3),
+            ffi::sw_partial_result(a, 0, kept.as_mut_ptr(), 3),
             SwStatus::SW_ERROR_LENGTH_MISMATCH
         );
         assert_eq!(kept, [9.0; 4]);
@@ -517,7 +534,7 @@ fn c_abi_round_trip_and_size_query() {
             SwStatus::SW_ERROR_LENGTH_MISMATCH
         );
         assert_eq!(untouched, a);
-        for h in [a, b, m, c, other, ptr::null_mut()] {
+        for h in [a, other] {
             ffi::sw_partial_free(h);
         }
     }

@@ -119,23 +119,7 @@ fn edited(data: &[u8], fix_crc: bool) {
     let st = unsafe { ffi::sw_partial_from_rows(&cw, ptr::null(), &cc, s, &cq, p, 0, &mut made) };
     assert_eq!(st as i32, OK, "valid rows");
     let good = save(made);
-    let mut bytes = good.clone();
-    for e in edits.chunks_exact(3) {
-        let at = usize::from(u16::from_le_bytes([e[0], e[1]])) % (bytes.len() + 1);
-        match e[2] {
-            0 => bytes.truncate(at),
-            x => {
-                if let Some(b) = bytes.get_mut(at) {
-                    *b ^= x;
-                }
-            }
-        }
-    }
-    if fix_crc && bytes.len() >= 4 {
-        let end = bytes.len() - 4;
-        let crc = crc32(&bytes[..end]);
-        bytes[end..].copy_from_slice(&crc.to_le_bytes());
-    }
+    let bytes = edit(&good, edits, fix_crc);
     let single_edit = edits.len() == 3 && bytes.len() == good.len();
     match read(&bytes) {
         Some(back) => {
@@ -155,6 +139,29 @@ fn edited(data: &[u8], fix_crc: bool) {
     }
     // SAFETY: made is live and freed once.
     unsafe { ffi::sw_partial_free(made) };
+}
+
+/// `good` with the edits applied (3 bytes each: a position, then 0 to truncate there or a mask
+/// to XOR the byte with), and its checksum recomputed when `fix_crc`.
+fn edit(good: &[u8], edits: &[u8], fix_crc: bool) -> Vec<u8> {
+    let mut bytes = good.to_vec();
+    for e in edits.chunks_exact(3) {
+        let at = usize::from(u16::from_le_bytes([e[0], e[1]])) % (bytes.len() + 1);
+        match e[2] {
+            0 => bytes.truncate(at),
+            x => {
+                if let Some(b) = bytes.get_mut(at) {
+                    *b ^= x;
+                }
+            }
+        }
+    }
+    if fix_crc && bytes.len() >= 4 {
+        let end = bytes.len() - 4;
+        let crc = crc32(&bytes[..end]);
+        bytes[end..].copy_from_slice(&crc.to_le_bytes());
+    }
+    bytes
 }
 
 /// CRC-32 (IEEE), bitwise: independent of the library's.
