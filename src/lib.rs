@@ -32,11 +32,13 @@
 
 mod api;
 mod error;
+mod exact;
 #[allow(unsafe_code)]
 pub mod ffi;
 mod kernel;
 mod labels;
 mod orders;
+mod partial;
 mod pool;
 mod targets;
 #[doc(hidden)]
@@ -62,4 +64,12 @@ pub mod internals {
     };
     #[cfg(feature = "panic-hook")]
     pub use crate::kernel::{FORCE_PANIC, FORCE_POOL};
+
+    /// Exact sums (issue 16): the accumulator, the chunk scan, tables and their bytes.
+    pub mod exact {
+        pub use crate::exact::{
+            round_row, round_row_normalised, scan, Acc, BytesError, Capacity, ExactError, Overflow,
+            RowError, Stop, Table,
+        };
+    }
 }
