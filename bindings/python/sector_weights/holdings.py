@@ -21,7 +21,7 @@ This module ties them together.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -32,7 +32,10 @@ from ._frames import result_frame
 from ._core import sector_exposures, sector_weights
 from ._orders import OrderTable
 from ._results import Labelled, TableComparison, TableEvaluation
-from ._rows import NA, Rows, bounded, missing_rows, plural, read_labels, some
+from ._rows import (
+    NA, Rows, bounded, missing_rows, plural, read_labels, some, unknown_sector_error,
+    zero_total_error,
+)  # fmt: skip
 from ._table import Codes, Table
 
 __all__ = ["Holdings", "TableComparison", "TableEvaluation"]
@@ -103,15 +106,24 @@ class Holdings(Labelled):
             self._check_listed(listed)
         raw = self._sums(None, value)
         self._order(raw, listed)
-        self._sum = self._arrange(raw)
-        self._totals = self._sum.sum(axis=1)
-        self._check_totals()
+        self._num_rows = int(v.shape[0])
+        sums = self._arrange(raw)
+        self._set_sums(sums, sums.sum(axis=1), self._portfolio_rows)
+
+    def _set_sums(self, sums: np.ndarray, totals: np.ndarray, rows_of: Any) -> None:
+        """The per-portfolio, per-sector sums and totals, in result order, every later answer
+        starts from; a zero total is an error naming the portfolio's rows (``rows_of(i)``:
+        result portfolio i's row count and the name of its first row). Also the way in for
+        sums computed elsewhere (``sector_weights.dask``, ``sector_weights.spark``)."""
+        self._sum, self._totals = sums, totals
+        self._check_totals(rows_of)
         self._weights = self._sum / self._totals[:, None]
 
     # -----------------------------------------------------------------------------------------
     # Construction
 
-    def _listed(self, sectors: Sequence[Any]) -> List[Any]:
+    @staticmethod
+    def _listed(sectors: Sequence[Any]) -> List[Any]:
         if isinstance(sectors, (str, bytes)):
             raise TypeError("sectors must be a list of sector labels, not one string")
         listed = list(sectors)
@@ -139,13 +151,10 @@ class Holdings(Labelled):
             return
         c = used[0]
         hits = codes == c
-        n = int(np.count_nonzero(hits))
-        others = f"; also {some([s.labels[k] for k in used[1:]])}" if len(used) > 1 else ""
-        raise SectorWeightsError(
-            Status.ERROR_SECTOR_OUT_OF_RANGE,
-            f"sector {s.labels[c]!r} (column {self._names[1]!r}) is not in sectors=: "
-            f"{plural(n, 'row')}, first at {self._rows.name(int(np.argmax(hits)))}{others}",
-        )
+        raise unknown_sector_error(
+            s.labels[c], self._names[1], int(np.count_nonzero(hits)),
+            self._rows.name(int(np.argmax(hits))), [s.labels[k] for k in used[1:]],
+        )  # fmt: skip
 
     def _grouped(self, weights: np.ndarray, metric: Optional[np.ndarray]) -> np.ndarray:
         """The library's grouped sums: one call over the rows, in their order, read in place."""
@@ -191,7 +200,10 @@ class Holdings(Labelled):
             where = {x: c for c, x in enumerate(s.labels)}
             self._scol = np.array([where.get(x, -1) for x in listed], dtype=np.intp)
             sectors = listed
-        portfolios = [p.labels[c] for c in self._prow]
+        self._set_axes([p.labels[c] for c in self._prow], sectors)
+
+    def _set_axes(self, portfolios: List[Any], sectors: List[Any]) -> None:
+        """The result labels, in result order."""
         self._axes = Axes(
             portfolios, sectors,
             {x: i for i, x in enumerate(portfolios)}, {x: j for j, x in enumerate(sectors)},
@@ -216,18 +228,17 @@ class Holdings(Labelled):
             rows = np.concatenate([rows, np.zeros((rows.shape[0], 1))], axis=1)
         return np.take(rows, scol, axis=1)  # (numpy's rows[:, scol] is 5x slower)
 
-    def _check_totals(self) -> None:
+    def _portfolio_rows(self, i: int) -> Tuple[int, str]:
+        """Result portfolio i's row count and the name of its first row."""
+        hits = self._p.codes == self._prow[i]
+        return int(np.count_nonzero(hits)), self._rows.name(int(np.argmax(hits)))
+
+    def _check_totals(self, rows_of: Any) -> None:
         zero = np.flatnonzero(self._totals == 0)
         if zero.size:
             i = int(zero[0])
-            hits = self._p.codes == self._prow[i]
-            raise SectorWeightsError(
-                Status.ERROR_ZERO_TOTAL,
-                f"portfolio {self.portfolios[i]!r} (column {self._names[0]!r}) has a total "
-                f"{self._names[2]!r} of 0 over its {plural(int(np.count_nonzero(hits)), 'row')} "
-                f"(first at {self._rows.name(int(np.argmax(hits)))}): its weights are undefined"
-                + (f"; {zero.size - 1} more such portfolios" if zero.size > 1 else ""),
-            )
+            n, first = rows_of(i)
+            raise zero_total_error(self.portfolios[i], self._names, n, first, zero.size - 1)
 
     # -----------------------------------------------------------------------------------------
     # Questions
@@ -235,7 +246,7 @@ class Holdings(Labelled):
     @property
     def num_rows(self) -> int:
         """Rows read (after ``na='drop'``)."""
-        return int(self._v.shape[0])
+        return self._num_rows
 
     def _frame(self, data: np.ndarray) -> Any:
         return result_frame(self._kind, data, self._axes)
