@@ -204,6 +204,10 @@ class Plan:
                     rows[i][0] += n
         return labels, rows
 
+    def position(self, piece: int) -> int:
+        """Where a piece's summary is in ``summaries``."""
+        return next(k for k, x in enumerate(self.summaries) if x.piece == piece)
+
     def row(self, k: int, position: int) -> str:
         return self._name(self.summaries[k], position)
 
@@ -238,7 +242,7 @@ class Plan:
 class Sums:
     """Exact partial sums of some pieces: per (portfolio, sector) of the value (or of value x
     metric), and per portfolio of the value; or, for a metric, its missing entries (count, piece,
-    first position). Merged pairwise in any order or grouping with the same bits."""
+    first position, its index label); or a piece's failure (piece, status, message). Merged pairwise in any order or grouping with the same bits."""
 
     __slots__ = ("sums", "totals", "lack", "failure")
 
@@ -246,7 +250,7 @@ class Sums:
         self,
         sums: Any = None,
         totals: Any = None,
-        lack: Optional[Tuple[int, int, int]] = None,
+        lack: Optional[Tuple[int, int, int, Any]] = None,
         failure: Optional[Tuple[int, int, str]] = None,
     ) -> None:
         self.sums, self.totals, self.lack, self.failure = sums, totals, lack, failure
@@ -255,10 +259,13 @@ class Sums:
         """The correctly rounded sums (P, S) and totals (P,), or the error of the first piece
         that had one (a missing metric entry names the first such row of the whole table)."""
         if self.lack is not None:
-            n, k, first = self.lack
+            n, piece, first, label = self.lack
+            k = plan.position(piece)
+            plan.summaries[k].index.setdefault(first, label)
             raise missing_error(n, metric, "value", plan.book.what, plan.row(k, first))
         if self.failure is not None:
-            k, status, message = self.failure
+            piece, status, message = self.failure
+            k = plan.position(piece)
             raise SectorWeightsError(status, f"{message} (in the rows of {plan.row(k, 0)} on)")
         P, S = len(plan.portfolios), len(plan.sectors)
         if self.sums is None:  # no rows at all
@@ -282,7 +289,7 @@ def merge(a: Sums, b: Sums) -> Sums:
         la, lb = a.lack, b.lack
         if la is not None and lb is not None:
             first = la if la[1] <= lb[1] else lb
-            return Sums(lack=(la[0] + lb[0], first[1], first[2]))
+            return Sums(lack=(la[0] + lb[0],) + first[1:])
         return Sums(lack=la if lb is None else lb)
     if a.failure is not None or b.failure is not None:
         return Sums(failure=_earliest(a.failure, b.failure))
@@ -316,8 +323,8 @@ def piece_sums(frame: Any, book: Codebook, metric: Any, piece: int) -> Sums:
     if m is not None:
         lack = ~np.isfinite(m if keep is None else m[keep])
         if lack.any():
-            first = int(np.flatnonzero(lack)[0])
-            return Sums(lack=(int(np.count_nonzero(lack)), piece, _at(keep, first)))
+            first = _at(keep, int(np.flatnonzero(lack)[0]))
+            return Sums(lack=(int(np.count_nonzero(lack)), piece, first, _index_label(t, first)))
     pg, sg = book.codes(p, 0), book.codes(s, 1)
     if keep is not None:
         pg, sg, v = pg[keep], sg[keep], v[keep]
@@ -344,6 +351,11 @@ def piece_sums(frame: Any, book: Codebook, metric: Any, piece: int) -> Sums:
     except SectorWeightsError as e:
         return Sums(failure=(piece, int(e.status), e.message))
     return Sums(sums, totals)
+
+
+def _index_label(t: Table, i: int) -> Any:
+    """Row i's pandas index label (for naming it), or None."""
+    return t.frame.index[i] if t.kind == "pandas" else None
 
 
 def _at(keep: Optional[np.ndarray], i: int) -> int:
