@@ -35,7 +35,7 @@ from ._distributed import Codebook, Plan, Summary, Sums, check_na, merge, piece_
 
 __all__ = ["Holdings", "weights", "exposures", "compare", "evaluate"]
 
-TREE_DEPTH = 2  # levels of treeReduce on the executors
+TREE_DEPTH = 2  # levels of treeAggregate on the executors
 
 
 def _is_spark_frame(obj: Any) -> bool:
@@ -123,11 +123,11 @@ class Holdings(_holdings.Holdings):
         return self._sdf.select(*[self._sdf[c] for c in dict.fromkeys(wanted)])
 
     def _reduce(self, metric: Any) -> Any:
-        """Pass 2: exact partial sums per partition, merged by treeReduce on the executors."""
+        """Pass 2: exact partial sums per partition, merged by treeAggregate on the executors."""
         df = self._select([] if metric is None else [metric])
         parts = df.mapInArrow(_sums(self._plan.book, metric), "sums binary")
         rdd = parts.rdd.map(lambda row: pickle.loads(row[0]))
-        merged = rdd.treeReduce(merge, depth=TREE_DEPTH) if not rdd.isEmpty() else Sums()
+        merged = rdd.treeAggregate(Sums(), merge, merge, depth=TREE_DEPTH)  # Sums(): no rows
         return merged.rounded(self._plan, metric)
 
     def exposures(self, column: Any) -> Any:

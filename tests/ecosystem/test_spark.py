@@ -1,0 +1,110 @@
+"""sector_weights.spark on PySpark local[2] (run by `make test-spark`, which sets PYSPARK_PYTHON).
+
+The Spark results equal the one-machine exact results bit for bit for two partitionings of the
+rows (shuffled); exposures; errors name the row by its Spark partition; the Python workers'
+library thread count follows the OMP_NUM_THREADS Spark's Python runner sets.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pyspark", reason="pyspark is not installed (make test-spark installs it)")
+sw = pytest.importorskip("sector_weights", reason="the sector_weights package is not installed (make python-install)")
+if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+    pytest.skip("Spark needs Java (17 or later): none found", allow_module_level=True)
+
+import pandas as pd  # noqa: E402
+
+import sector_weights.spark as sws  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from distributed_data import (  # noqa: E402
+    SECTORS, exact_weights, has_exact_holdings, holdings, same_bits, shuffled,
+)  # fmt: skip
+
+COLUMNS = dict(portfolio="fund", sector="sector", value="mv")
+# PySpark 4.3 warns that it does not fully support pandas 3 (the features used here work).
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support", "ignore::DeprecationWarning", "ignore:The copy keyword")
+
+
+@pytest.fixture(scope="module")
+def spark():
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # the workers use this environment
+    from pyspark.sql import SparkSession
+
+    s = (
+        SparkSession.builder.master("local[2]")
+        .appName("sector-weights-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def pdf():
+    return holdings(num_rows=8_000, num_funds=9)
+
+
+def frames(spark, pdf):
+    """The same rows in two partitionings: shuffled, 3 round-robin partitions; shuffled again,
+    5 partitions by sector (a sector's rows together, a fund's rows everywhere)."""
+    a = spark.createDataFrame(shuffled(pdf, 1).reset_index(drop=True)).repartition(3)
+    b = spark.createDataFrame(shuffled(pdf, 2).reset_index(drop=True)).repartition(5, "sector")
+    return a, b
+
+
+def test_weights_and_exposures_equal_the_one_machine_result(spark, pdf):
+    reference = exact_weights(pdf)
+    exposures = exact_weights(pdf, metric="dur")
+    for sdf in frames(spark, pdf):
+        h = sws.Holdings(sdf, **COLUMNS)
+        same_bits(h.weights(), reference)
+        same_bits(h.exposures("dur"), exposures)
+    listed = SECTORS[::-1]
+    got = sws.weights(frames(spark, pdf)[0], **COLUMNS, sectors=listed)
+    same_bits(got, exact_weights(pdf, sectors=listed))
+    if has_exact_holdings():  # once Holdings has exact sums (issue 16 §1)
+        same_bits(h.weights(), sw.Holdings(pdf, **COLUMNS).weights(exact=True))
+
+
+def test_evaluate_and_errors(spark, pdf):
+    orders = pd.DataFrame({"fund": ["F00", "F03", "F03"], "sector": ["S01", "S02", "S05"],
+                           "mv": [1e6, -2e5, 3e5]})  # fmt: skip
+    sdf = frames(spark, pdf)[0]
+    e = sws.evaluate(sdf, spark.createDataFrame(orders), **COLUMNS)
+    same_bits(e.before, exact_weights(pdf))
+    assert e.order_counts["F03"] == 2 and e.orders.loc["F01"].isna().all()
+    bad = pdf.reset_index(drop=True)
+    bad.loc[5_000, "mv"] = np.nan
+    with pytest.raises(sw.SectorWeightsError, match=r"1 row of the holdings has no 'mv' .*first at row \d+ of Spark partition \d"):
+        sws.weights(spark.createDataFrame(bad).repartition(2), **COLUMNS)
+    h = sws.Holdings(spark.createDataFrame(bad).repartition(2), **COLUMNS, na="drop")
+    assert h.dropped == 1
+    same_bits(h.weights(), exact_weights(bad.dropna()))
+    with pytest.raises(ValueError, match="no column 'market_value'"):
+        sws.weights(sdf, portfolio="fund", sector="sector", value="market_value")
+    with pytest.raises(TypeError, match="must be a pyspark DataFrame"):
+        sws.weights(pdf, **COLUMNS)
+
+
+def test_python_workers_honour_spark_task_cpus(spark):
+    def threads(_):
+        import sector_weights as sw
+
+        sw.set_num_threads(0)
+        yield (os.environ.get("OMP_NUM_THREADS"), sw.get_num_threads())
+
+    got = set(spark.sparkContext.parallelize(range(2), 2).mapPartitions(threads).collect())
+    assert got == {("1", 1)}  # spark.task.cpus is 1
