@@ -4,9 +4,9 @@
 #
 #   make test-dask    a LocalCluster of 2 process workers: tests/ecosystem/test_dask_holdings.py (the
 #                     module) and test_dask.py (examples/python/dask_portfolios.py); in make test
-#   make test-spark   PySpark local[2]: tests/ecosystem/test_spark.py and
-#                     examples/python/spark_portfolios.py; in make check only (Spark starts a JVM:
-#                     about a minute on 2 cores); SKIPPED with a message where java is missing
+#   make test-spark   PySpark local[2]: tests/ecosystem/test_spark.py (with
+#                     examples/python/spark_portfolios.py on the same session); in make check only
+#                     (Spark starts a JVM); SKIPPED with a message where java is missing
 #
 # Both install what they need into the venv of mk/python.mk when it lacks it: dask[distributed] and
 # pyspark are heavy (pyspark is about 450 MB) and only these targets use them, so they are not in
@@ -34,7 +34,6 @@ test-spark: python-install
 	  echo "test-spark: SKIPPED: Spark needs Java 17 or later (Debian: apt-get install openjdk-17-jre-headless)"; \
 	else \
 	  $(call venv_has,pyspark,$(SPARK_REQUIREMENT)) && \
-	  $(SPARK_ENV) timeout 600 $(VENV_PY) examples/python/spark_portfolios.py --rows 20000 && \
 	  { $(SPARK_ENV) $(call dist_pytest,$@,tests/ecosystem/test_spark.py); }; \
 	fi
 

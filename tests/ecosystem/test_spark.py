@@ -7,6 +7,7 @@ library thread count follows the OMP_NUM_THREADS Spark's Python runner sets.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import sys
@@ -57,40 +58,42 @@ def pdf():
     return holdings(num_rows=8_000, num_funds=9)
 
 
+@pytest.fixture(scope="module")
 def frames(spark, pdf):
     """The same rows in two partitionings: shuffled, 3 round-robin partitions; shuffled again,
     5 partitions by sector (a sector's rows together, a fund's rows everywhere)."""
     a = spark.createDataFrame(shuffled(pdf, 1).reset_index(drop=True)).repartition(3)
     b = spark.createDataFrame(shuffled(pdf, 2).reset_index(drop=True)).repartition(5, "sector")
-    return a, b
+    return a.cache(), b.cache()  # each read by several passes
 
 
-def test_weights_and_exposures_equal_the_one_machine_result(spark, pdf):
+def test_weights_and_exposures_equal_the_one_machine_result(frames, pdf):
     reference = exact_weights(pdf)
     exposures = exact_weights(pdf, metric="dur")
-    for sdf in frames(spark, pdf):
+    for sdf in frames:
         h = sws.Holdings(sdf, **COLUMNS)
         same_bits(h.weights(), reference)
         same_bits(h.exposures("dur"), exposures)
     listed = SECTORS[::-1]
-    got = sws.weights(frames(spark, pdf)[0], **COLUMNS, sectors=listed)
+    got = sws.weights(frames[0], **COLUMNS, sectors=listed)
     same_bits(got, exact_weights(pdf, sectors=listed))
     if has_exact_holdings():  # once Holdings has exact sums (issue 16 §1)
         same_bits(h.weights(), sw.Holdings(pdf, **COLUMNS).weights(exact=True))
 
 
-def test_evaluate_and_errors(spark, pdf):
+def test_evaluate_and_errors(spark, frames, pdf):
     orders = pd.DataFrame({"fund": ["F00", "F03", "F03"], "sector": ["S01", "S02", "S05"],
                            "mv": [1e6, -2e5, 3e5]})  # fmt: skip
-    sdf = frames(spark, pdf)[0]
+    sdf = frames[0]
     e = sws.evaluate(sdf, spark.createDataFrame(orders), **COLUMNS)
     same_bits(e.before, exact_weights(pdf))
     assert e.order_counts["F03"] == 2 and e.orders.loc["F01"].isna().all()
     bad = pdf.reset_index(drop=True)
     bad.loc[5_000, "mv"] = np.nan
+    bad_sdf = spark.createDataFrame(bad).repartition(2).cache()
     with pytest.raises(sw.SectorWeightsError, match=r"1 row of the holdings has no 'mv' .*first at row \d+ of Spark partition \d"):
-        sws.weights(spark.createDataFrame(bad).repartition(2), **COLUMNS)
-    h = sws.Holdings(spark.createDataFrame(bad).repartition(2), **COLUMNS, na="drop")
+        sws.weights(bad_sdf, **COLUMNS)
+    h = sws.Holdings(bad_sdf, **COLUMNS, na="drop")
     assert h.dropped == 1
     same_bits(h.weights(), exact_weights(bad.dropna()))
     with pytest.raises(ValueError, match="no column 'market_value'"):
@@ -108,3 +111,14 @@ def test_python_workers_honour_spark_task_cpus(spark):
 
     got = set(spark.sparkContext.parallelize(range(2), 2).mapPartitions(threads).collect())
     assert got == {("1", 1)}  # spark.task.cpus is 1
+
+
+def test_example_on_the_running_session(spark, capsys):
+    script = Path(__file__).resolve().parents[2] / "examples" / "python" / "spark_portfolios.py"
+    spec = importlib.util.spec_from_file_location("spark_portfolios", script)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert example.run(spark, rows=30_001, funds=23, sectors=18, seed=5) == 0
+    out = capsys.readouterr().out
+    assert "data: 30,001 rows, 23 funds x 18 sectors" in out
+    assert "result: match: bit-identical (the two partitionings;" in out
