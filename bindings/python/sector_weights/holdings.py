@@ -26,7 +26,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 # Of the package, only its public names (imported by __init__ before this module).
-from . import SectorWeightsError, Status, _display, compare_to_targets
+from . import SectorWeightsError, _display, compare_to_targets
 from ._bands import Axes, band
 from ._frames import result_frame
 from ._core import sector_exposures, sector_weights
