@@ -37,6 +37,7 @@ mod exact;
 pub mod ffi;
 mod kernel;
 mod orders;
+mod partial;
 mod pool;
 mod targets;
 #[doc(hidden)]

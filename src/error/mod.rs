@@ -47,6 +47,8 @@ pub enum Why {
     Bonds(usize, usize),
     /// `portfolios x sectors` (every output).
     Cells(usize, usize),
+    /// The bytes of a saved partial result.
+    SavedPartial,
 }
 
 /// What is wrong with portfolio offsets named `name`.
@@ -82,12 +84,36 @@ pub enum BandProblem {
 /// A caller buffer that cannot be turned into a slice (named as the C header names it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Buffer {
-    NullPointer { buffer: &'static str, len: usize },
-    Misaligned { buffer: &'static str, addr: usize, align: usize },
-    TooLarge { buffer: &'static str, len: usize, elem_size: usize },
-    WrapsAround { buffer: &'static str, addr: usize, len: usize },
-    Overlap { output: &'static str, other: &'static str },
-    MissingColumn { buffer: &'static str },
+    NullPointer {
+        buffer: &'static str,
+        len: usize,
+    },
+    Misaligned {
+        buffer: &'static str,
+        addr: usize,
+        align: usize,
+    },
+    TooLarge {
+        buffer: &'static str,
+        len: usize,
+        elem_size: usize,
+    },
+    WrapsAround {
+        buffer: &'static str,
+        addr: usize,
+        len: usize,
+    },
+    Overlap {
+        output: &'static str,
+        other: &'static str,
+    },
+    MissingColumn {
+        buffer: &'static str,
+    },
+    /// A NULL `SwPartial` handle where one is required.
+    NullHandle {
+        buffer: &'static str,
+    },
 }
 
 /// Sizes and shapes that do not fit together.
@@ -224,6 +250,8 @@ pub enum Error {
     Targets(Targets),
     Orders(Orders),
     Resource(Resource),
+    /// Partial results of exact sums: merged, saved, read back or rounded.
+    Exact(crate::exact::ExactError),
     /// A bug of this library, caught before it could do harm.
     Internal(&'static str),
     Panic(String),
@@ -240,14 +268,22 @@ macro_rules! from_kind {
 }
 from_kind!(Buffer, Shape, Argument, Data, Targets, Orders, Resource);
 
+impl From<crate::exact::ExactError> for Error {
+    fn from(e: crate::exact::ExactError) -> Error {
+        Error::Exact(e)
+    }
+}
+
 impl Error {
     /// The status a C caller receives for this error.
     pub fn status(&self) -> SwStatus {
         use SwStatus::*;
         match self {
-            Error::Buffer(Buffer::NullPointer { .. } | Buffer::MissingColumn { .. }) => {
-                SW_ERROR_NULL_POINTER
-            }
+            Error::Buffer(
+                Buffer::NullPointer { .. }
+                | Buffer::MissingColumn { .. }
+                | Buffer::NullHandle { .. },
+            ) => SW_ERROR_NULL_POINTER,
             Error::Buffer(Buffer::Misaligned { .. }) => SW_ERROR_MISALIGNED,
             Error::Buffer(Buffer::Overlap { .. }) => SW_ERROR_OVERLAP,
             Error::Buffer(_) => SW_ERROR_SIZE_OVERFLOW,
@@ -276,6 +312,7 @@ impl Error {
             Error::Orders(_) => SW_ERROR_ZERO_TOTAL,
             Error::Resource(Resource::ThreadPool { .. }) => SW_ERROR_THREAD_POOL,
             Error::Resource(_) => SW_ERROR_OUT_OF_MEMORY,
+            Error::Exact(e) => exact_status(e),
             Error::Internal(_) | Error::Panic(_) => SW_ERROR_PANIC,
         }
     }
@@ -291,6 +328,13 @@ impl Error {
     }
 }
 
+/// The status of an exact-sums error: the one [`crate::exact::ExactError::status_name`] names.
+fn exact_status(e: &crate::exact::ExactError) -> SwStatus {
+    let name = e.status_name().as_bytes();
+    let status = SwStatus::ALL.iter().find(|s| s.name_cstr().to_bytes() == name);
+    status.copied().unwrap_or(SwStatus::SW_ERROR_PANIC)
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -301,6 +345,7 @@ impl fmt::Display for Error {
             Error::Targets(e) => e.fmt(f),
             Error::Orders(e) => e.fmt(f),
             Error::Resource(e) => e.fmt(f),
+            Error::Exact(e) => e.fmt(f),
             Error::Internal(what) => write!(f, "internal error: {what}"),
             Error::Panic(what) => write!(f, "internal panic: {what}"),
         }

@@ -34,6 +34,9 @@ impl Display for Why {
             Why::OneOrderListPerPortfolio => f.write_str("one order list per portfolio, plus one"),
             Why::Bonds(p, b) => write!(f, "{p} portfolios x {b} bonds"),
             Why::Cells(p, s) => write!(f, "{p} portfolios x {s} sectors"),
+            Why::SavedPartial => {
+                f.write_str("the saved partial's size: query it with buf = NULL and len = 0")
+            }
         }
     }
 }
@@ -64,6 +67,9 @@ impl Display for Buffer {
             Buffer::Overlap { output, other } => write!(f, "output {output} overlaps {other}"),
             Buffer::MissingColumn { buffer } => {
                 write!(f, "{buffer} is NULL but a column must be given")
+            }
+            Buffer::NullHandle { buffer } => {
+                write!(f, "{buffer} is NULL but must point to a partial result (SwPartial)")
             }
         }
     }

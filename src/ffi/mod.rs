@@ -5,6 +5,8 @@
 //!   length), validated with all the others, and turned into a slice — the one `unsafe` argument;
 //! - `weights.rs`: the drop-in `calculate_sector_weights` and the checked sector sums;
 //! - `pm.rs`: targets and tolerance bands, order lists;
+//! - `columns.rs`: typed columns (`SwColumn`) and the grouped layout;
+//! - `partial.rs`: partial results (`SwPartial`): exact sums built from rows, merged, saved;
 //! - `runtime.rs`: threads, status names and messages, the last error, the version.
 
 // In the order the header lists them (cbindgen follows the modules' order).
@@ -13,6 +15,8 @@ mod weights;
 mod pm;
 // Typed columns: native code and float types, the grouped layout.
 mod columns;
+// Partial results: exact sums merged in any order, saved as bytes.
+mod partial;
 // Threads, statuses, errors, version.
 mod runtime;
 
@@ -25,6 +29,7 @@ use crate::error::{Error, Result, SwStatus};
 use crate::validate::{self, RawBuf};
 
 pub use columns::*;
+pub use partial::*;
 pub use pm::*;
 pub use runtime::*;
 pub use weights::*;

@@ -34,6 +34,12 @@ C_TYPES = {
     "const int64_t *": _lib.const_int64_p,
     "uint8_t *": _lib.uint8_p,
     "const SwColumn *": _lib.const_SwColumn_p,
+    "const uint8_t *": _lib.const_uint8_p,
+    "size_t *": _lib.size_t_p,
+    "const SwPartial *": _lib.const_SwPartial_p,
+    "SwPartial *": _lib.SwPartial_p,
+    "SwPartial **": _lib.SwPartial_pp,
+    "void": None,  # sw_partial_free returns nothing
     "char *": ctypes.c_char_p,
     "const char *": ctypes.c_char_p,
     "size_t": ctypes.c_size_t,
