@@ -78,9 +78,10 @@ def exact_weights(
     )
 
 
-def has_exact_holdings() -> bool:
-    """Whether this package's Holdings has exact sums (``weights(exact=True)``, issue 16 §1)."""
-    return "exact" in inspect.signature(sw.Holdings.weights).parameters
+def has_exact_holdings(method: str = "weights") -> bool:
+    """Whether this package's Holdings method has exact sums (``weights(exact=True)``, issue 16
+    §1: the table API's methods take ``exact=``)."""
+    return "exact" in inspect.signature(getattr(sw.Holdings, method)).parameters
 
 
 def same_bits(a: pd.DataFrame, b: pd.DataFrame) -> None:

@@ -77,7 +77,8 @@ def test_weights_equal_holdings_exact_on_the_whole_table(client, pdf):
     for ddf, split_every in partitionings(pdf):
         h = swd.Holdings(ddf, **COLUMNS, split_every=split_every)
         same_bits(h.weights(), whole.weights(exact=True))
-        same_bits(h.exposures("dur"), whole.exposures("dur", exact=True))
+        if has_exact_holdings("exposures"):
+            same_bits(h.exposures("dur"), whole.exposures("dur", exact=True))
 
 
 def test_exposures_equal_the_one_machine_result(client, pdf):
@@ -130,12 +131,11 @@ def test_evaluate_orders_as_pandas_or_dask(client, pdf):
     assert first.order_counts == {f: int((orders.fund == f).sum()) for f in first.portfolios}
 
 
-@pytest.mark.skipif(not has_exact_holdings(), reason="Holdings(...).evaluate with exact sums is not in this build yet (issue 16 §1)")
+@pytest.mark.skipif(not has_exact_holdings("evaluate"), reason="Holdings(...).evaluate(exact=True) is not in this build yet (issue 16 §1)")
 def test_evaluate_equals_holdings_exact(client, pdf):
     orders = orders_for(pdf)
-    whole = sw.Holdings(pdf, **COLUMNS, exact=True)
     got = swd.evaluate(partitionings(pdf)[2][0], orders, **COLUMNS)
-    want = whole.evaluate(orders)
+    want = sw.Holdings(pdf, **COLUMNS).evaluate(orders, exact=True)
     for key in ("before", "orders", "after"):
         same_bits(getattr(got, key), getattr(want, key))
 
