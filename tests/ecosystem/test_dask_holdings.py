@@ -93,6 +93,8 @@ def test_holdings_answers_many_questions_from_one_read(client, pdf):
     assert h.portfolios == sorted(pdf.fund.unique()) and h.sectors == sorted(pdf.sector.unique())
     assert h.num_rows == len(pdf) and h.dropped == 0
     assert repr(h).startswith("dask.Holdings(13 portfolios x 17 sectors, 20,000 rows")
+    with pytest.raises(ValueError, match="always exact"):
+        h.weights(exact=False)
     same_bits(h.weights(), exact_weights(pdf))
     c = h.compare({s: 1 / 17 for s in h.sectors}, 0.01)
     np.testing.assert_array_equal(c.active.to_numpy(), h.weights().to_numpy() - 1 / 17)

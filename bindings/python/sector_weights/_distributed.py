@@ -24,23 +24,18 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import SectorWeightsError
+from . import Partial, SectorWeightsError
+from .holdings import Holdings
 from ._rows import NA, missing_error, missing_rows, read_labels, unknown_sector_error
 from ._table import Codes, Table
 
 __all__ = [
-    "Codebook", "Plan", "Summary", "Sums", "check_na", "merge", "merge_all", "piece_sums",
-    "summarize",
+    "Codebook", "EngineHoldings", "Plan", "Summary", "Sums", "check_na", "merge", "merge_all",
+    "piece_sums", "summarize",
 ]  # fmt: skip
 
 Names = Tuple[Any, Any, Any]  # the portfolio, sector and value columns
 RowNamer = Callable[["Summary", int], str]  # a piece's row (its position in the piece) as named
-
-
-def _partial_type() -> Any:
-    from . import Partial  # the C ABI's exact partial sums (issue 16 section 2)
-
-    return Partial
 
 
 def check_na(na: str) -> None:
@@ -159,8 +154,6 @@ class Plan:
         name: RowNamer,
         what: str = "holdings",
     ) -> None:
-        from .holdings import Holdings  # the table API's own label sorting
-
         self.summaries = sorted(summaries, key=lambda x: x.piece)
         self.names, self._name = names, name
         self.num_rows = sum(x.num_rows for x in self.summaries) - sum(
@@ -337,7 +330,6 @@ def piece_sums(frame: Any, book: Codebook, metric: Any, piece: int) -> Sums:
             f"changed between the two passes (piece {piece})"
         )
     P, S = len(book.p_index), len(book.s_index)
-    Partial = _partial_type()
     v = v.astype(np.float64, copy=False)
     try:
         if m is not None:
@@ -361,3 +353,47 @@ def _index_label(t: Table, i: int) -> Any:
 def _at(keep: Optional[np.ndarray], i: int) -> int:
     return i if keep is None else int(keep[i])
 
+
+
+# ---------------------------------------------------------------------------------------------
+# The table API on an engine's frame
+
+
+def _only_exact(exact: bool) -> None:
+    if not exact:
+        raise ValueError(
+            "results computed on a cluster are always exact sums (exact=False would depend on "
+            "how the rows are split); compute the frame on one machine for ordinary sums"
+        )
+
+
+class EngineHoldings(Holdings):
+    """A :class:`~sector_weights.holdings.Holdings` whose exact sums an engine computed (Dask,
+    Spark): subclasses set the table API's state (``_set_axes``, ``_set_sums``) from a
+    :class:`Plan` and provide ``_reduce(metric)`` (pass 2 on the engine) and ``_local(orders)``
+    (an order table of the engine's kind as a local frame). ``compare``, reports, plots and
+    notebook display are the table API's own."""
+
+    def _reduce(self, metric: Any) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+        raise NotImplementedError
+
+    def _local(self, orders: Any) -> Any:
+        return orders
+
+    def weights(self, exact: bool = True) -> Any:
+        """Each portfolio's share of its own total per sector (exact sums), as a pandas frame."""
+        _only_exact(exact)
+        return super().weights()
+
+    def exposures(self, column: Any, exact: bool = True) -> Any:
+        """Per portfolio and sector, the exact sum of value x ``column`` over the portfolio's
+        total (one more pass over the engine's partitions); see
+        :meth:`sector_weights.Holdings.exposures`."""
+        _only_exact(exact)
+        sums, _ = self._reduce(column)
+        return self._frame(sums / self._totals[:, None])
+
+    def evaluate(self, orders: Any, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`sector_weights.Holdings.evaluate`; ``orders`` may also be a frame of the
+        engine's kind (brought to this process: order lists are small)."""
+        return super().evaluate(self._local(orders), *args, **kwargs)

@@ -37,8 +37,9 @@ from typing import Any, List, Optional, Sequence
 import dask
 import numpy as np
 
-from . import holdings as _holdings
-from ._distributed import Plan, Summary, Sums, check_na, merge_all, piece_sums, summarize
+from ._distributed import (
+    EngineHoldings, Plan, Summary, Sums, check_na, merge_all, piece_sums, summarize,
+)  # fmt: skip
 
 __all__ = ["Holdings", "weights", "exposures", "compare", "evaluate"]
 
@@ -75,7 +76,7 @@ def _tree(parts: List[Any], split_every: int) -> Any:
     return parts[0]
 
 
-class Holdings(_holdings.Holdings):
+class Holdings(EngineHoldings):
     """A holdings table held as a Dask DataFrame, read once on the cluster; answers like
     :class:`sector_weights.Holdings` (``weights``, ``exposures``, ``compare``, ``evaluate``,
     ``portfolios``, ``sectors``, ``dropped``), as pandas frames, from exact sums.
@@ -126,18 +127,9 @@ class Holdings(_holdings.Holdings):
         (merged,) = dask.compute(_tree(parts, self._split_every))
         return merged.rounded(self._plan, metric)
 
-    def exposures(self, column: Any) -> Any:
-        """Per portfolio and sector, the exact sum of value x ``column`` over the portfolio's
-        total (one more pass over the partitions); see :meth:`sector_weights.Holdings.exposures`."""
-        sums, _ = self._reduce(column)
-        return self._frame(sums / self._totals[:, None])
-
-    def evaluate(self, orders: Any, *args: Any, **kwargs: Any) -> Any:
-        """:meth:`sector_weights.Holdings.evaluate`; ``orders`` may also be a dask DataFrame
-        (it is computed: order lists are small)."""
-        if _is_dask_frame(orders):
-            orders = orders.compute()
-        return super().evaluate(orders, *args, **kwargs)
+    def _local(self, orders: Any) -> Any:
+        """An order list given as a dask DataFrame, computed (order lists are small)."""
+        return orders.compute() if _is_dask_frame(orders) else orders
 
     def __repr__(self) -> str:
         return "dask." + super().__repr__()

@@ -30,8 +30,9 @@ from __future__ import annotations
 import pickle
 from typing import Any, Callable, Iterator, List, Optional, Sequence
 
-from . import holdings as _holdings
-from ._distributed import Codebook, Plan, Summary, Sums, check_na, merge, piece_sums, summarize
+from ._distributed import (
+    Codebook, EngineHoldings, Plan, Summary, Sums, check_na, merge, piece_sums, summarize,
+)  # fmt: skip
 
 __all__ = ["Holdings", "weights", "exposures", "compare", "evaluate"]
 
@@ -81,7 +82,7 @@ def _sums(book: Codebook, metric: Any) -> Callable[[Iterator[Any]], Iterator[Any
     return run
 
 
-class Holdings(_holdings.Holdings):
+class Holdings(EngineHoldings):
     """A holdings table held as a PySpark DataFrame, read once by two Spark jobs; answers like
     :class:`sector_weights.Holdings` (``weights``, ``exposures``, ``compare``, ``evaluate``,
     ``portfolios``, ``sectors``, ``dropped``), as pandas frames, from exact sums."""
@@ -130,18 +131,9 @@ class Holdings(_holdings.Holdings):
         merged = rdd.treeAggregate(Sums(), merge, merge, depth=TREE_DEPTH)  # Sums(): no rows
         return merged.rounded(self._plan, metric)
 
-    def exposures(self, column: Any) -> Any:
-        """Per portfolio and sector, the exact sum of value x ``column`` over the portfolio's
-        total (one more Spark job); see :meth:`sector_weights.Holdings.exposures`."""
-        sums, _ = self._reduce(column)
-        return self._frame(sums / self._totals[:, None])
-
-    def evaluate(self, orders: Any, *args: Any, **kwargs: Any) -> Any:
-        """:meth:`sector_weights.Holdings.evaluate`; ``orders`` may also be a pyspark DataFrame
-        (collected with ``toPandas()``: order lists are small)."""
-        if _is_spark_frame(orders):
-            orders = orders.toPandas()
-        return super().evaluate(orders, *args, **kwargs)
+    def _local(self, orders: Any) -> Any:
+        """An order list given as a pyspark DataFrame, collected (order lists are small)."""
+        return orders.toPandas() if _is_spark_frame(orders) else orders
 
     def __repr__(self) -> str:
         return "spark." + super().__repr__()
