@@ -46,6 +46,7 @@ def spark():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .config("spark.executorEnv.SECTOR_WEIGHTS_NUM_THREADS", "2")
         .getOrCreate()
     )
     s.sparkContext.setLogLevel("ERROR")
@@ -106,11 +107,19 @@ def test_python_workers_honour_spark_task_cpus(spark):
     def threads(_):
         import sector_weights as sw
 
+        sw.set_num_threads(0)  # the default: the environment decides
+        given = sw.get_num_threads()
+        mine = os.environ.pop("SECTOR_WEIGHTS_NUM_THREADS")
         sw.set_num_threads(0)
-        yield (os.environ.get("OMP_NUM_THREADS"), sw.get_num_threads())
+        without = sw.get_num_threads()
+        os.environ["SECTOR_WEIGHTS_NUM_THREADS"] = mine
+        sw.set_num_threads(0)
+        yield (os.environ.get("OMP_NUM_THREADS"), mine, given, without)
 
     got = set(spark.sparkContext.parallelize(range(2), 2).mapPartitions(threads).collect())
-    assert got == {("1", 1)}  # spark.task.cpus is 1
+    # spark.task.cpus is 1: OMP_NUM_THREADS=1 sizes the pool, unless SECTOR_WEIGHTS_NUM_THREADS
+    # (here spark.executorEnv.SECTOR_WEIGHTS_NUM_THREADS=2) says otherwise.
+    assert got == {("1", "2", 2, 1)}
 
 
 def test_example_on_the_running_session(spark, capsys):
