@@ -116,24 +116,21 @@ fn blame(input: &Input, stop: Stop) -> Error {
 }
 
 /// The first bad row (portfolio code, sector code, weight, value: checked in that order, as the
-/// kernel does), else the first product that overflows.
+/// kernel does), else the overflowing product of the least cell (portfolio, then sector): the
+/// kernel's first sum that overflows.
 #[cold]
 fn first_bad(input: &Input) -> Option<Error> {
     let n = input.weights.len();
     if let Some((i, bad)) = (0..n).find_map(|i| bad_row(input, i).map(|bad| (i, bad))) {
         return Some(element(input, i, bad));
     }
-    (0..n).find_map(|i| {
+    let overflows = (0..n).filter_map(|i| {
         let term = float_at(input.weights, i) * input.values.map_or(1.0, |v| float_at(v, i));
-        let (p, _) = position(input, i);
-        let sector = code_at(input.codes, i) as usize;
-        (!term.is_finite()).then_some(Error::Data(Data::SumOverflow {
-            sector,
-            group: p,
-            sum: term,
-            rows: Rows::Bonds,
-        }))
-    })
+        let cell = (position(input, i).0, code_at(input.codes, i) as usize);
+        (!term.is_finite()).then_some((cell, term))
+    });
+    let ((group, sector), sum) = overflows.min_by_key(|&(cell, _)| cell)?;
+    Some(Error::Data(Data::SumOverflow { sector, group, sum, rows: Rows::Bonds }))
 }
 
 /// What is wrong with row `i`, if anything.

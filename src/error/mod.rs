@@ -157,6 +157,10 @@ pub enum Argument {
     UnknownFlags {
         flags: u32,
     },
+    /// `flags` of a function that defines none (reserved: must be 0).
+    ReservedFlags {
+        flags: u32,
+    },
     NoSectors {
         items: usize,
         rows: Rows,

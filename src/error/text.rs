@@ -129,6 +129,9 @@ impl Display for Argument {
             Argument::UnknownFlags { flags } => {
                 write!(f, "flags = {flags:#x} has bits other than SW_NORMALIZE (1)")
             }
+            Argument::ReservedFlags { flags } => {
+                write!(f, "flags = {flags:#x} but this function defines no flags: pass 0")
+            }
             Argument::NoSectors { items, rows } => {
                 write!(f, "num_sectors is 0 but there are {items} {}s to group", rows.item())
             }

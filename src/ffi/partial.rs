@@ -44,7 +44,7 @@ fn partial<'a>(h: &In<'a, SwPartial>, ok: &Checked) -> &'a Partial {
 fn no_flags(flags: u32) -> Result<()> {
     match flags {
         0 => Ok(()),
-        _ => Err(Error::Argument(Argument::UnknownFlags { flags })),
+        _ => Err(Error::Argument(Argument::ReservedFlags { flags })),
     }
 }
 

@@ -38,7 +38,7 @@ C_TYPES = {
     "size_t *": _lib.size_t_p,
     "const SwPartial *": _lib.const_SwPartial_p,
     "SwPartial *": _lib.SwPartial_p,
-    "SwPartial **": _lib.SwPartial_pp,
+    "SwPartial * *": _lib.SwPartial_pp,  # SwPartial **, as c_type() spells it
     "void": None,  # sw_partial_free returns nothing
     "char *": ctypes.c_char_p,
     "const char *": ctypes.c_char_p,
