@@ -71,6 +71,21 @@ def test_weights_equal_the_one_machine_result_for_every_partitioning(client, pdf
     assert (got["S17"] == 0).all()
 
 
+def test_label_columns_of_every_kind(client, pdf):
+    """Categorical labels (codes per partition, unused categories), integer fund ids and
+    Arrow-backed strings: the labels and bits of the string table."""
+    reference = exact_weights(pdf)
+    cat = pdf.astype({"fund": "category", "sector": pd.CategoricalDtype(SECTORS)})
+    got = swd.weights(dd.from_pandas(shuffled(cat, 3), npartitions=5, sort=False), **COLUMNS)
+    same_bits(got, reference)
+    ids = pdf.assign(fund=pdf.fund.str[1:].astype("int64") * 1000 + 7)
+    got = swd.weights(dd.from_pandas(ids, npartitions=3, sort=False), **COLUMNS)
+    assert list(got.index) == sorted(ids.fund.unique())
+    np.testing.assert_array_equal(got.to_numpy(), reference.to_numpy())
+    arrow = pdf.astype({"fund": "string[pyarrow]", "sector": "string[pyarrow]"})
+    same_bits(swd.weights(dd.from_pandas(arrow, npartitions=4, sort=False), **COLUMNS), reference)
+
+
 @pytest.mark.skipif(not has_exact_holdings(), reason="Holdings(...).weights(exact=True) is not in this build yet (issue 16 §1)")
 def test_weights_equal_holdings_exact_on_the_whole_table(client, pdf):
     whole = sw.Holdings(pdf, **COLUMNS)
