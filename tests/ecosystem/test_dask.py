@@ -29,6 +29,7 @@ def test_generated_rows_do_not_depend_on_the_partitioning():
     whole = dp.generate(7, 0, 5000, 40, 18)
     assert list(whole.columns) == ["fund", "sector", "market_value"]
     assert whole.fund.nunique() == 40 and whole.sector.nunique() == 18
+    assert list(whole.fund.cat.categories[:2]) == ["F0000", "F0001"]
     v = whole.market_value.to_numpy()
     assert np.isfinite(v).all() and (v < 0).any() and v.max() / np.abs(v).min() > 1e10
     part = dp.generate(7, 1234, 4321, 40, 18)
@@ -52,6 +53,6 @@ def test_script_on_a_local_cluster_of_two_workers():
     lines = run.stdout.strip().splitlines()
     assert re.match(r"cluster: LocalCluster of 2 process workers; sector_weights ", lines[0])
     assert lines[1] == "data: 30,001 rows, 37 funds x 18 sectors, generated on the workers"
-    assert re.match(r"split 1: 5 partitions, .* M rows/s", lines[2])
-    assert re.match(r"split 2: 3 partitions, .* M rows/s", lines[3])
+    assert re.match(r"split 1: 5 partitions \(generated and persisted in .* s\), weights in .* M rows/s", lines[2])
+    assert re.match(r"split 2: 3 partitions \(.*\), weights in .* M rows/s", lines[3])
     assert lines[-1].startswith("result: match: bit-identical (split 1 = split 2; split 1 = one piece")
