@@ -121,7 +121,10 @@ impl Display for Argument {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match *self {
             Argument::UnknownFlags { flags } => {
-                write!(f, "flags = {flags:#x} has bits other than SW_NORMALIZE (1)")
+                write!(
+                    f,
+                    "flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)"
+                )
             }
             Argument::NoSectors { items, rows } => {
                 write!(f, "num_sectors is 0 but there are {items} {}s to group", rows.item())
