@@ -5,7 +5,7 @@ use std::ffi::c_void;
 
 use super::{boundary, Buffers, Checked, Flags};
 use crate::error::{Argument, Buffer, Error, Result, SwStatus};
-use crate::kernel::{self, Codes, Floats, Input, Layout};
+use crate::kernel::{Codes, Floats, Input, Layout};
 
 /// Element type of an int8 column (for SwColumn.dtype).
 pub const SW_INT8: i32 = 1;
