@@ -367,33 +367,98 @@ def _only_exact(exact: bool) -> None:
         )
 
 
+class _Rounded:
+    """The exact sums, totals and weights in result order (what ``Holdings._exact()`` gives)."""
+
+    __slots__ = ("sums", "totals", "weights")
+
+    def __init__(self, sums: np.ndarray, totals: np.ndarray, weights: np.ndarray) -> None:
+        self.sums, self.totals, self.weights = sums, totals, weights
+
+
 class EngineHoldings(Holdings):
     """A :class:`~sector_weights.holdings.Holdings` whose exact sums an engine computed (Dask,
-    Spark): subclasses set the table API's state (``_set_axes``, ``_set_sums``) from a
-    :class:`Plan` and provide ``_reduce(metric)`` (pass 2 on the engine) and ``_local(orders)``
-    (an order table of the engine's kind as a local frame). ``compare``, reports, plots and
-    notebook display are the table API's own."""
+    Spark). A subclass provides ``_reduce(metric)`` (pass 2 on the engine: the merged
+    :class:`Sums`) and ``_local(orders)`` (an order table of the engine's kind as a local
+    frame), and calls :meth:`_start` with the :class:`Plan` of pass 1. Every answer is exact
+    (``exact=False`` is refused); ``compare``, reports, plots and notebook display are the table
+    API's own; order lists merge their exact partials with the holdings' unrounded ones."""
 
-    def _reduce(self, metric: Any) -> Tuple[np.ndarray, Optional[np.ndarray]]:
+    _plan: Plan
+    _parts: Sums
+
+    def _reduce(self, metric: Any) -> Sums:
         raise NotImplementedError
 
     def _local(self, orders: Any) -> Any:
         return orders
 
+    def _start(self, plan: Plan, names: Names, na: str) -> None:
+        """The table API's state from pass 1 (labels) and pass 2 (sums, run here)."""
+        self._kind, self._names, self._na = "pandas", names, na
+        self._plan, self.dropped, self._num_rows = plan, plan.dropped, plan.num_rows
+        self._set_axes(plan.portfolios, plan.sectors)
+        self._parts = self._reduce(None)
+        sums, totals = self._parts.rounded(plan, None)
+        self._set_sums(sums, totals, plan.rows_of)
+        self._exact_sums = _Rounded(self._sum, self._totals, self._weights)
+
+    def _exact(self) -> Any:
+        return self._exact_sums
+
+    def _partial(self, v: np.ndarray, s: Optional[np.ndarray], op: np.ndarray) -> Any:
+        """The exact partial of rows ``v`` at result positions ``op`` (and sectors ``s``; None:
+        per portfolio, one column)."""
+        P, S = len(self._axes.portfolios), len(self._axes.sectors)
+        if s is None:
+            s, S = np.zeros(v.shape[0], np.int8), 1
+        return Partial.from_rows(v.astype(np.float64, copy=False), s.astype(np.int32),
+                                 S, portfolios=op.astype(np.int32), num_portfolios=P)  # fmt: skip
+
+    def _held(self, which: str) -> Any:
+        """The holdings' unrounded partial (``'sums'`` or ``'totals'``): zeros for no rows."""
+        held = getattr(self._parts, which)
+        if held is None:
+            none = np.zeros(0, np.intp)
+            held = self._partial(np.zeros(0), None if which == "totals" else none, none)
+        return held
+
+    def _proforma_totals(self, v: np.ndarray, op: np.ndarray) -> np.ndarray:
+        out = self._held("totals").merge(self._partial(v, None, op)).result()
+        return np.asarray(out, dtype=np.float64)[:, 0]
+
+    def _exact_orders(self, o: Any) -> Tuple[np.ndarray, np.ndarray]:
+        """``orders`` = exact signed order sums / exact gross; ``after`` = the exact sums of
+        holdings and orders per sector / their exact total: the holdings' partials merged with
+        the orders' (what one machine computes over both tables' rows)."""
+        v = o.v.astype(np.float64, copy=False)
+        placed = self._partial(v, o.os, o.op)
+        after = self._held("sums").merge(placed).result()
+        after = after / self._proforma_totals(v, o.op)[:, None]
+        with np.errstate(divide="ignore", invalid="ignore"):  # funds without orders: not used
+            mix = placed.result() / self._partial(np.abs(v), None, o.op).result()
+        return mix[o.funds], after[o.funds]
+
     def weights(self, exact: bool = True) -> Any:
         """Each portfolio's share of its own total per sector (exact sums), as a pandas frame."""
         _only_exact(exact)
-        return super().weights()
+        return super().weights(exact=True)
 
     def exposures(self, column: Any, exact: bool = True) -> Any:
         """Per portfolio and sector, the exact sum of value x ``column`` over the portfolio's
-        total (one more pass over the engine's partitions); see
+        exact total (one more pass over the engine's partitions); see
         :meth:`sector_weights.Holdings.exposures`."""
         _only_exact(exact)
-        sums, _ = self._reduce(column)
+        sums, _ = self._reduce(column).rounded(self._plan, column)
         return self._frame(sums / self._totals[:, None])
 
-    def evaluate(self, orders: Any, *args: Any, **kwargs: Any) -> Any:
-        """:meth:`sector_weights.Holdings.evaluate`; ``orders`` may also be a frame of the
-        engine's kind (brought to this process: order lists are small)."""
-        return super().evaluate(self._local(orders), *args, **kwargs)
+    def compare(self, targets: Any, tolerance: Any = 0.0, exact: bool = True) -> Any:
+        """:meth:`sector_weights.Holdings.compare` of the exact weights."""
+        _only_exact(exact)
+        return super().compare(targets, tolerance, exact=True)
+
+    def evaluate(self, orders: Any, *args: Any, exact: bool = True, **kwargs: Any) -> Any:
+        """:meth:`sector_weights.Holdings.evaluate` with exact sums; ``orders`` may also be a
+        frame of the engine's kind (brought to this process: order lists are small)."""
+        _only_exact(exact)
+        return super().evaluate(self._local(orders), *args, exact=True, **kwargs)

@@ -104,28 +104,22 @@ class Holdings(EngineHoldings):
             )
         if int(split_every) < 2:
             raise ValueError(f"split_every must be at least 2, got {split_every!r}")
-        self._kind, self._names, self._na = "pandas", (portfolio, sector, value), na
-        self._parts, self._split_every = ddf.to_delayed(), int(split_every)
+        names = (portfolio, sector, value)
+        self._pieces, self._split_every = ddf.to_delayed(), int(split_every)
         listed = None if sectors is None else self._listed(sectors)
         task = dask.delayed(summarize, pure=True)
-        summaries = dask.compute(
-            *[task(part, self._names, na, k) for k, part in enumerate(self._parts)]
-        )
-        plan = Plan(summaries, self._names, listed, na, _row_namer(summaries))
-        self._plan, self.dropped, self._num_rows = plan, plan.dropped, plan.num_rows
-        self._set_axes(plan.portfolios, plan.sectors)
-        sums, totals = self._reduce(None)
-        self._set_sums(sums, totals, plan.rows_of)
+        summaries = dask.compute(*[task(part, names, na, k) for k, part in enumerate(self._pieces)])
+        self._start(Plan(summaries, names, listed, na, _row_namer(summaries)), names, na)
 
-    def _reduce(self, metric: Any) -> Any:
+    def _reduce(self, metric: Any) -> Sums:
         """Pass 2 on the cluster: exact partial sums per partition, merged in a tree."""
-        if not self._parts:
-            return Sums().rounded(self._plan, metric)
+        if not self._pieces:
+            return Sums()
         book = dask.delayed(self._plan.book, pure=True)  # sent once to each worker
         task = dask.delayed(piece_sums, pure=True)
-        parts = [task(part, book, metric, k) for k, part in enumerate(self._parts)]
+        parts = [task(part, book, metric, k) for k, part in enumerate(self._pieces)]
         (merged,) = dask.compute(_tree(parts, self._split_every))
-        return merged.rounded(self._plan, metric)
+        return merged  # type: ignore[no-any-return]
 
     def _local(self, orders: Any) -> Any:
         """An order list given as a dask DataFrame, computed (order lists are small)."""

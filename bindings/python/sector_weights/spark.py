@@ -102,15 +102,11 @@ class Holdings(EngineHoldings):
                 f"spark_df must be a pyspark DataFrame, got {type(sdf).__name__} (for a pandas, "
                 "polars or Arrow table use sector_weights.Holdings)"
             )
-        self._kind, self._names, self._na, self._sdf = "pandas", (portfolio, sector, value), na, sdf
+        self._names, self._sdf = (portfolio, sector, value), sdf
         listed = None if sectors is None else self._listed(sectors)
         rows = self._select([]).mapInArrow(_summaries(self._names, na), "summary binary").collect()
         summaries = [pickle.loads(r[0]) for r in rows]
-        plan = Plan(summaries, self._names, listed, na, _name)
-        self._plan, self.dropped, self._num_rows = plan, plan.dropped, plan.num_rows
-        self._set_axes(plan.portfolios, plan.sectors)
-        sums, totals = self._reduce(None)
-        self._set_sums(sums, totals, plan.rows_of)
+        self._start(Plan(summaries, self._names, listed, na, _name), self._names, na)
 
     def _select(self, more: List[Any]) -> Any:
         """The DataFrame's columns the passes read (an unknown name is named with the columns)."""
@@ -123,13 +119,12 @@ class Holdings(EngineHoldings):
                 raise ValueError(f"the holdings has {problem} {c!r} (its columns: {shown})")
         return self._sdf.select(*[self._sdf[c] for c in dict.fromkeys(wanted)])
 
-    def _reduce(self, metric: Any) -> Any:
+    def _reduce(self, metric: Any) -> Sums:
         """Pass 2: exact partial sums per partition, merged by treeAggregate on the executors."""
         df = self._select([] if metric is None else [metric])
         parts = df.mapInArrow(_sums(self._plan.book, metric), "sums binary")
         rdd = parts.rdd.map(lambda row: pickle.loads(row[0]))
-        merged = rdd.treeAggregate(Sums(), merge, merge, depth=TREE_DEPTH)  # Sums(): no rows
-        return merged.rounded(self._plan, metric)
+        return rdd.treeAggregate(Sums(), merge, merge, depth=TREE_DEPTH)  # type: ignore[no-any-return]
 
     def _local(self, orders: Any) -> Any:
         """An order list given as a pyspark DataFrame, collected (order lists are small)."""
