@@ -79,7 +79,9 @@ def test_weights_and_exposures_equal_the_one_machine_result(frames, pdf):
     got = sws.weights(frames[0], **COLUMNS, sectors=listed)
     same_bits(got, exact_weights(pdf, sectors=listed))
     if has_exact_holdings():  # once Holdings has exact sums (issue 16 §1)
-        same_bits(h.weights(), sw.Holdings(pdf, **COLUMNS).weights(exact=True))
+        whole = sw.Holdings(pdf, **COLUMNS)
+        same_bits(h.weights(), whole.weights(exact=True))
+        same_bits(h.exposures("dur"), whole.exposures("dur", exact=True))
 
 
 def test_evaluate_and_errors(spark, frames, pdf):
@@ -89,6 +91,10 @@ def test_evaluate_and_errors(spark, frames, pdf):
     e = sws.evaluate(sdf, spark.createDataFrame(orders), **COLUMNS)
     same_bits(e.before, exact_weights(pdf))
     assert e.order_counts["F03"] == 2 and e.orders.loc["F01"].isna().all()
+    if has_exact_holdings("evaluate"):
+        want = sw.Holdings(pdf, **COLUMNS).evaluate(orders, exact=True)
+        for key in ("before", "orders", "after"):
+            same_bits(getattr(e, key), getattr(want, key))
     bad = pdf.reset_index(drop=True)
     bad.loc[5_000, "mv"] = np.nan
     bad_sdf = spark.createDataFrame(bad).repartition(2).cache()
