@@ -8,6 +8,7 @@
  *   ragged.c    sw_sector_weights_ragged and sw_sector_exposures: every failure
  *   results.c   valid edge values, every entry point against a naive reference on random data,
  *               bit-identical results for thread counts 1, 2, 3 and the default, wide outputs
+ *   exact.c     exact mode (SW_EXACT): exact sums, row order and thread counts, errors
  *   threads.c   the default thread count, sw_set_num_threads, 8 threads calling at once while
  *               another resizes the pool, SW_ERROR_THREAD_POOL / SW_ERROR_OUT_OF_MEMORY in forked
  *               children under RLIMIT_AS
@@ -22,7 +23,7 @@
  *   --quick    fewer stress iterations (for valgrind)
  *   --verbose  also print what the forked resource-failure children observed
  *   --only     run the parts of these areas only (messages, dropin, checked, ragged, results,
- *              threads), e.g. `build/c/test_api --only ragged`
+ *              exact, threads), e.g. `build/c/test_api --only ragged`
  * Prints "N passed, 0 failed" last and exits non-zero on any failure.
  */
 #include "helpers.h"
@@ -47,6 +48,7 @@ static const struct {
     {"results", "random data vs reference", test_random_correctness},
     {"results", "determinism across thread counts", test_determinism},
     {"results", "wide output", test_wide_output},
+    {"exact", "exact mode (SW_EXACT)", test_exact},
     {"threads", "concurrency", test_concurrency},
 };
 #define NPARTS (sizeof PARTS / sizeof PARTS[0])
