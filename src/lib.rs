@@ -60,7 +60,7 @@ pub mod internals {
     #[cfg(feature = "panic-hook")]
     pub use crate::kernel::FORCE_PANIC;
     pub use crate::kernel::{
-        chunk_len, compute, scatter, screen, Input, Layout, OneTable, BASE_CHUNK,
+        chunk_len, compute, compute_exact, scatter, screen, Input, Layout, OneTable, BASE_CHUNK,
         PARALLEL_MIN_BONDS,
     };
 

@@ -326,9 +326,12 @@ fn sixty_five_thousand_sectors() {
     assert_eq!(bits(&out), bits(&reference(&w, None, &c, &off, s, false).unwrap()));
 }
 
+/// Weights, codes, offsets, flags.
+type Case<'a> = (&'a [f64], &'a [i32], &'a [i64], u32);
+
 #[test]
 fn errors_leave_the_output_untouched_and_read_as_the_default_modes() {
-    let cases: [(&[f64], &[i32], &[i64], u32); 6] = [
+    let cases: [Case; 6] = [
         // The exact sum overflows.
         (&[1e308, 1e308, 1.0], &[0, 0, 1], &[0, 3], EXACT),
         // A bad code in a later portfolio outranks the overflow of an earlier one.
