@@ -9,7 +9,7 @@
 #                     (Spark starts a JVM); SKIPPED with a message where java is missing
 #
 # Both install what they need into the venv of mk/python.mk when it lacks it: dask[distributed] and
-# pyspark are heavy (pyspark is about 450 MB) and only these targets use them, so they are not in
+# pyspark are heavy (pyspark is about 490 MB installed) and only these targets use them, so they are not in
 # PY_REQUIREMENTS. Spark's Python workers run the venv's python (PYSPARK_PYTHON).
 .PHONY: test-dask test-spark
 
