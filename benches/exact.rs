@@ -10,10 +10,9 @@
 //!   call's small fixed cost); "exact" is `exact::scan` into a row of accumulators plus
 //!   `round_row`. Codes uniform at random, and sorted by sector (every bond of a sector in a
 //!   row, the worst case for a scatter's store-to-load chains).
-//! - `call`: a whole call of `portfolios × bonds` on 2 threads. "default" is `kernel::compute`
-//!   (the library's pool set to 2 threads); "exact" is what exact mode will do until the kernel
-//!   runs it: a 2-thread rayon pool, each portfolio's chunks scanned into one row of
-//!   accumulators, then rounded into the output.
+//! - `call`: a whole call of `portfolios × bonds` (18 sectors) on 1 and 2 threads: "default" is
+//!   `kernel::compute`, "exact" is `kernel::compute_exact` (what `SW_EXACT` runs), both on the
+//!   library's pool set to the case's thread count: 20×50,000, 500×50,000 and 1×20,000,000.
 //!
 //! Prints a Markdown table: min and median per call, ns per bond, and exact/default as the
 //! median over rounds of each round's ratio. `SW_EXACT_ROUNDS` sets the rounds (default 31),
@@ -27,9 +26,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use rayon::prelude::*;
 use sector_weights::internals::exact::{round_row, scan, Acc};
-use sector_weights::internals::{chunk_len, compute, Input, Layout};
+use sector_weights::internals::{chunk_len, compute, compute_exact, Input, Layout};
 use sector_weights::testkit::Rng;
 
 /// At least this long per sample (repeating short calls).
@@ -55,7 +53,7 @@ fn cases() -> Vec<Case> {
         }
     }
     for threads in [1, 2] {
-        for (portfolios, bonds) in [(20, 50_000), (500, 50_000)] {
+        for (portfolios, bonds) in [(20, 50_000), (500, 50_000), (1, 20_000_000)] {
             let name = format!("call {portfolios}x{bonds}x18 {threads} threads");
             v.push(Case { name, portfolios, bonds, sectors: 18, threads, sorted: false });
         }
@@ -75,24 +73,20 @@ fn data(case: &Case) -> (Vec<f64>, Vec<i32>) {
     (w, c)
 }
 
-/// Exact mode over the whole input: portfolios in parallel (on the calling thread when one
-/// thread), chunks of a portfolio into one row.
+/// One chunk in exact mode: scanned into a row of accumulators, rounded.
+#[inline(never)]
+fn exact_chunk(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
+    let mut row = vec![Acc::zero(); case.sectors];
+    scan::<false, f64, i32>(w, &[], c, &mut row).expect("valid input");
+    round_row(&row, out).expect("finite sums");
+}
+
+/// A whole call in exact mode (`SW_EXACT`).
 #[inline(never)]
 fn exact_call(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
-    let (b, s) = (case.bonds, case.sectors);
-    let one = |p: usize, dst: &mut [f64]| {
-        let mut row = vec![Acc::zero(); s];
-        let (wp, cp) = (&w[p * b..(p + 1) * b], &c[p * b..(p + 1) * b]);
-        for (wc, cc) in wp.chunks(chunk_len(s)).zip(cp.chunks(chunk_len(s))) {
-            scan::<false, f64, i32>(wc, &[], cc, &mut row).expect("valid input");
-        }
-        round_row(&row, dst).expect("finite sums");
-    };
-    if case.threads == 1 {
-        out.chunks_mut(s).enumerate().for_each(|(p, dst)| one(p, dst));
-    } else {
-        out.par_chunks_mut(s).enumerate().for_each(|(p, dst)| one(p, dst));
-    }
+    let layout =
+        Layout::Uniform { num_portfolios: case.portfolios, bonds_per_portfolio: case.bonds };
+    compute_exact(&Input::new(w, c, layout, case.sectors), false, out).expect("compute");
 }
 
 #[inline(never)]
@@ -113,7 +107,6 @@ fn main() {
     let rounds: usize =
         std::env::var("SW_EXACT_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(31);
     let filter = std::env::var("SW_EXACT_CASES").unwrap_or_default();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().expect("pool");
     println!("{rounds} interleaved rounds; per call: min / median; ns per bond (median)\n");
     println!("| case | default | exact | exact / default (median of per-round ratios) |");
     println!("|---|---:|---:|---:|");
@@ -130,10 +123,10 @@ fn main() {
         let run = |which: usize, out: &mut [f64]| {
             if which == 0 {
                 default_call(black_box(&w), black_box(&c), &case, out)
-            } else if case.threads == 1 {
-                exact_call(black_box(&w), black_box(&c), &case, out)
+            } else if case.portfolios == 1 && case.bonds == chunk_len(case.sectors) {
+                exact_chunk(black_box(&w), black_box(&c), &case, out)
             } else {
-                pool.install(|| exact_call(black_box(&w), black_box(&c), &case, out))
+                exact_call(black_box(&w), black_box(&c), &case, out)
             }
         };
         // Exact and default agree within the default's rounding (weights in [0, 1): no

@@ -28,6 +28,16 @@
 // one) is an error, SW_ERROR_ZERO_TOTAL.
 #define SW_NORMALIZE 1
 
+// Flag for the `flags` argument: exact mode. Each sector sum is the correctly rounded value of
+// the exact sum of its terms (the double Python's math.fsum returns for them; a term is a
+// weight, or weight * value rounded once for exposures), so results are identical for every
+// thread count, every row order and every split of the rows. With SW_NORMALIZE, each exact sum
+// rounded once is divided by the portfolio's exact total rounded once. Same checks and errors
+// as the default mode; a sum whose exact value rounds beyond the doubles is SW_ERROR_NON_FINITE.
+// Costs up to about 2x the default mode (docs/guarantees.md), plus 24 bytes per sector and
+// thread (24 per portfolio x sector and thread for sw_grouped_sums up to 2^15 cells).
+#define SW_EXACT 2
+
 // Element type of an int8 column (for SwColumn.dtype).
 #define SW_INT8 1
 
@@ -218,6 +228,9 @@ SwStatus calculate_sector_weights(const double *portfolios_bond_weights,
 // SW_ERROR_SIZE_OVERFLOW, SW_ERROR_OVERLAP, SW_ERROR_SECTOR_OUT_OF_RANGE, SW_ERROR_NON_FINITE,
 // SW_ERROR_INVALID_ARGUMENT, SW_ERROR_OUT_OF_MEMORY, SW_ERROR_THREAD_POOL or SW_ERROR_PANIC.
 //
+// Exact mode: this function has no flags; pass offsets 0, B, 2B, ... and SW_EXACT to
+// sw_sector_weights_ragged (or sw_ragged_sums) for the same sums computed exactly.
+//
 // Thread safety: may be called from many threads at once.
 //
 // # Safety
@@ -243,7 +256,8 @@ SwStatus sw_sector_weights(const double *weights,
 //   offsets, offsets_len   num_portfolios + 1 offsets (offsets_len >= 1).
 //   num_sectors            number of sectors.
 //   flags                  0, or SW_NORMALIZE to divide each row by the portfolio's total
-//                          (SW_ERROR_ZERO_TOTAL if that total is 0); other bits: SW_ERROR_INVALID_ARGUMENT.
+//                          (SW_ERROR_ZERO_TOTAL if that total is 0), or'd with SW_EXACT for
+//                          exact sums; other bits: SW_ERROR_INVALID_ARGUMENT.
 //   out, out_len           output, (offsets_len - 1) * num_sectors doubles; untouched on error.
 //
 // Returns SW_OK or any SW_ERROR_* status (see sw_sector_weights), plus SW_ERROR_BAD_OFFSETS and
@@ -276,7 +290,8 @@ SwStatus sw_sector_weights_ragged(const double *weights,
 //   sectors, sectors_len   one code per bond, in [0, num_sectors).
 //   offsets, offsets_len   num_portfolios + 1 offsets.
 //   num_sectors            number of sectors.
-//   flags                  0 or SW_NORMALIZE (divide each row by its total exposure).
+//   flags                  0 or SW_NORMALIZE (divide each row by its total exposure), or'd
+//                          with SW_EXACT for exact sums (each product rounded once).
 //   out, out_len           output, (offsets_len - 1) * num_sectors doubles; untouched on error.
 //
 // Returns SW_OK or any SW_ERROR_* status of sw_sector_weights_ragged.
@@ -410,7 +425,8 @@ SwStatus sw_evaluate_orders(const double *portfolio_values,
 //   num_sectors     number of sectors.
 //   portfolios      an integer column, one portfolio code per row, in [0, num_portfolios).
 //   num_portfolios  number of portfolios (rows of the output).
-//   flags           0, or SW_NORMALIZE to divide each portfolio's row by its total.
+//   flags           0, or SW_NORMALIZE to divide each portfolio's row by its total, or'd
+//                   with SW_EXACT for exact sums (identical for any order of the rows).
 //   out, out_len    output, num_portfolios * num_sectors doubles; untouched on error.
 //
 // Errors name rows: "portfolio code 25 at row 1043 is outside 0..20", "sector code -1 at row 7

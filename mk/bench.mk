@@ -4,6 +4,9 @@
 #                          BENCH_ARGS='-- 20x50000' filters, SW_BENCH_HUGE=1 adds 500 x 50,000
 #   make bench-parts       benches/parts.rs: one small portfolio with many sectors taken apart (check,
 #                          zero + add, both, kernel::compute) against the plain loop, interleaved
+#   make bench-exact       benches/exact.rs: exact mode (SW_EXACT) against the default mode, interleaved
+#                          in one process (EXACT_CASES=call selects the whole calls, EXACT_ROUNDS the
+#                          rounds; docs/guarantees.md quotes it)
 #   make bench-compare     benches/compare.py: this library against C, C++, OpenMP C, numba, numpy,
 #                          polars, pandas, duckdb, boost-histogram and the true read floor, in runs
 #                          A, B and N; writes docs/benchmarks/ (COMPARE_ARGS='--huge' adds
@@ -13,7 +16,7 @@
 #                          (in make test: no large install, well under a minute)
 #   make test-bench-peers  the same with numba, duckdb and boost-histogram required too (make check;
 #                          installs them)
-.PHONY: bench bench-parts bench-deps bench-deps-core bench-compare test-bench-smoke test-bench-peers
+.PHONY: bench bench-exact bench-parts bench-deps bench-deps-core bench-compare test-bench-smoke test-bench-peers
 
 BENCH_ARGS ?=
 COMPARE_ARGS ?=
@@ -26,6 +29,11 @@ bench:
 
 bench-parts:
 	$(CARGO) bench --bench parts
+
+EXACT_CASES ?=
+EXACT_ROUNDS ?= 31
+bench-exact:
+	SW_EXACT_CASES='$(EXACT_CASES)' SW_EXACT_ROUNDS='$(EXACT_ROUNDS)' $(CARGO) bench --bench exact
 
 # The package (python-install, mk/python.mk) plus the frame libraries and matplotlib in its venv.
 bench-deps-core: python-install

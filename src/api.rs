@@ -25,6 +25,22 @@ pub fn sector_weights(
     sums(weights, None, sectors, layout, num_sectors, false)
 }
 
+/// [`sector_weights`] in exact mode: each sum is the correctly rounded value of the exact sum
+/// of its weights (see [`sector_weights_ragged_exact`]).
+///
+/// ```
+/// let sums = sector_weights::sector_weights_exact(&[0.1, 0.2, 0.3, 0.3, 0.2, 0.1], &[0; 6], 2, 1)?;
+/// assert_eq!(sums, [0.6, 0.6]); // in order, 0.1 + 0.2 + 0.3 is 0.6000000000000001
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn sector_weights_exact(
+    weights: &[f64], sectors: &[i32], num_portfolios: usize, num_sectors: usize,
+) -> Result<Vec<f64>> {
+    let bonds_per_portfolio = weights.len().checked_div(num_portfolios).unwrap_or(0);
+    let layout = Layout::Uniform { num_portfolios, bonds_per_portfolio };
+    run(&Input::new(weights, sectors, layout, num_sectors), Mode { normalize: false, exact: true })
+}
+
 /// Per-sector sums of portfolios of different sizes: portfolio `p` is bonds
 /// `offsets[p]..offsets[p + 1]`. With `normalize`, each row is divided by the portfolio's total
 /// (market values in, weights out).
@@ -63,12 +79,69 @@ fn sums(
     weights: &[f64], values: Option<&[f64]>, codes: &[i32], layout: Layout, num_sectors: usize,
     normalize: bool,
 ) -> Result<Vec<f64>> {
-    let p = layout.num_portfolios();
-    let mut out = vec![0.0; validate::mul(p, num_sectors, "num_portfolios * num_sectors")?];
     let values = values.map(Floats::F64);
     let input = Input { values, ..Input::new(weights, codes, layout, num_sectors) };
-    kernel::compute(&input, normalize, &mut out)?;
+    run(&input, Mode { normalize, exact: false })
+}
+
+/// How a computation is run: normalised or not, exact or not.
+#[derive(Clone, Copy)]
+struct Mode {
+    normalize: bool,
+    exact: bool,
+}
+
+/// Allocates the output and runs the kernel in `mode`.
+fn run(input: &Input, mode: Mode) -> Result<Vec<f64>> {
+    let p = input.layout.num_portfolios();
+    let cells = validate::mul(p, input.num_sectors, "num_portfolios * num_sectors")?;
+    let mut out = vec![0.0; cells];
+    if mode.exact {
+        kernel::compute_exact(input, mode.normalize, &mut out)?;
+    } else {
+        kernel::compute(input, mode.normalize, &mut out)?;
+    }
     Ok(out)
+}
+
+/// [`sector_weights_ragged`] in exact mode: each sum is the correctly rounded value of the exact
+/// sum of its weights (what Python's `math.fsum` returns for them), so no thread count and no
+/// order of a portfolio's bonds changes a bit; normalised rows are the exact sums divided by the
+/// exact total, each rounded once. For equal-sized portfolios pass offsets `0, B, 2B, ...`.
+///
+/// ```
+/// // 1e16 + 1 - 1e16 in the default mode is 0 (1e16 + 1 rounds to 1e16): exactly, it is 1.
+/// let w = [1e16, 1.0, -1e16];
+/// let exact = sector_weights::sector_weights_ragged_exact(&w, &[0, 0, 0], &[0, 3], 1, false)?;
+/// assert_eq!(exact, [1.0]);
+/// let shuffled = sector_weights::sector_weights_ragged_exact(&[1.0, -1e16, 1e16], &[0, 0, 0], &[0, 3], 1, false)?;
+/// assert_eq!(shuffled, exact);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn sector_weights_ragged_exact(
+    weights: &[f64], sectors: &[i32], offsets: &[i64], num_sectors: usize, normalize: bool,
+) -> Result<Vec<f64>> {
+    let input = Input::new(weights, sectors, Layout::Ragged(offsets), num_sectors);
+    run(&input, Mode { normalize, exact: true })
+}
+
+/// [`sector_exposures`] in exact mode: each product `weights[i] * values[i]` is rounded once
+/// (as in the default mode) and their sums are exact (see [`sector_weights_ragged_exact`]).
+///
+/// ```
+/// let e = sector_weights::sector_exposures_exact(&[1e300, 1.0, -1e300], &[1.0, 1e-300, 1.0], &[0, 0, 0], &[0, 3], 1, false)?;
+/// assert_eq!(e, [1e-300]);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn sector_exposures_exact(
+    weights: &[f64], values: &[f64], sectors: &[i32], offsets: &[i64], num_sectors: usize,
+    normalize: bool,
+) -> Result<Vec<f64>> {
+    let input = Input {
+        values: Some(Floats::F64(values)),
+        ..Input::new(weights, sectors, Layout::Ragged(offsets), num_sectors)
+    };
+    run(&input, Mode { normalize, exact: true })
 }
 
 /// Per-sector sums of a table whose rows name their portfolio, rows in any order (the grouped
@@ -89,12 +162,32 @@ pub fn grouped_sums(
     weights: Floats, values: Option<Floats>, sectors: Codes, num_sectors: usize, portfolios: Codes,
     num_portfolios: usize, normalize: bool,
 ) -> Result<Vec<f64>> {
-    let cells = validate::mul(num_portfolios, num_sectors, "num_portfolios * num_sectors")?;
-    let mut out = vec![0.0; cells];
     let layout = Layout::Grouped { portfolios, num_portfolios };
     let input = Input { weights, values, codes: sectors, layout, num_sectors };
-    kernel::compute(&input, normalize, &mut out)?;
-    Ok(out)
+    run(&input, Mode { normalize, exact: false })
+}
+
+/// [`grouped_sums`] in exact mode: the same bits for any order of the rows (and any thread
+/// count), each sum correctly rounded from its exact value (see
+/// [`sector_weights_ragged_exact`]).
+///
+/// ```
+/// use sector_weights::{grouped_sums_exact, Codes, Floats};
+/// let (mv, sector, fund) = ([0.1, 0.2, 0.3, 1.0], [0i32, 0, 0, 1], [0u8, 0, 0, 0]);
+/// let a = grouped_sums_exact(Floats::F64(&mv), None, Codes::I32(&sector), 2, Codes::U8(&fund), 1, false)?;
+/// assert_eq!(a, [0.6, 1.0]); // math.fsum([0.1, 0.2, 0.3]) == 0.6; 0.1 + 0.2 + 0.3 is 0.6000000000000001
+/// let (mv, sector) = ([1.0, 0.3, 0.2, 0.1], [1i32, 0, 0, 0]);
+/// let b = grouped_sums_exact(Floats::F64(&mv), None, Codes::I32(&sector), 2, Codes::U8(&fund), 1, false)?;
+/// assert_eq!(a, b);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+pub fn grouped_sums_exact(
+    weights: Floats, values: Option<Floats>, sectors: Codes, num_sectors: usize, portfolios: Codes,
+    num_portfolios: usize, normalize: bool,
+) -> Result<Vec<f64>> {
+    let layout = Layout::Grouped { portfolios, num_portfolios };
+    let input = Input { weights, values, codes: sectors, layout, num_sectors };
+    run(&input, Mode { normalize, exact: true })
 }
 
 /// A partial result: the exact per-portfolio, per-sector sums of some of a table's rows, which

@@ -59,7 +59,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[doc(hidden)]
 pub mod internals {
     pub use crate::kernel::{
-        chunk_len, compute, scatter, screen, Input, Layout, OneTable, BASE_CHUNK,
+        chunk_len, compute, compute_exact, scatter, screen, Input, Layout, OneTable, BASE_CHUNK,
         PARALLEL_MIN_BONDS,
     };
     #[cfg(feature = "panic-hook")]

@@ -5,6 +5,9 @@
 //! all-negative terms, 65,536 sectors), for shuffled rows and arbitrary splits merged in any
 //! order, through the chunk scan and the byte format, and against CPython's `math.fsum`.
 
+mod common;
+
+use common::exact_ref::{big, round_big};
 use num_bigint::BigInt;
 use proptest::prelude::*;
 use sector_weights::internals::exact::{
@@ -17,35 +20,9 @@ use sector_weights::Bad;
 // ---------------------------------------------------------------------------------------------
 // The reference.
 
-/// `x` in units of 2^-1074, exactly.
-fn big(x: f64) -> BigInt {
-    assert!(x.is_finite());
-    let b = x.to_bits();
-    let e = (b >> 52) & 0x7ff;
-    let m = (b & ((1 << 52) - 1)) | if e > 0 { 1 << 52 } else { 0 };
-    let n = BigInt::from(m) << (e.max(1) - 1);
-    if b >> 63 == 1 {
-        -n
-    } else {
-        n
-    }
-}
-
-/// The double nearest to `n · 2^-1074` (ties to even), through its exact decimal expansion
-/// `n · 5^1074 · 10^-1074` and Rust's correctly rounded parser; zero is `+0.0`.
+/// The reference (`common/exact_ref.rs`), with the library's overflow type.
 fn reference(n: &BigInt) -> Result<f64, Overflow> {
-    static FIVES: std::sync::OnceLock<num_bigint::BigUint> = std::sync::OnceLock::new();
-    let fives = FIVES.get_or_init(|| num_bigint::BigUint::from(5u32).pow(1074));
-    let negative = n.sign() == num_bigint::Sign::Minus;
-    let digits = (n.magnitude() * fives).to_string();
-    let x: f64 = format!("{digits}e-1074").parse().expect("a decimal");
-    if x.is_infinite() {
-        Err(Overflow { negative })
-    } else if negative {
-        Ok(-x)
-    } else {
-        Ok(x)
-    }
+    round_big(n).map_err(|o| Overflow { negative: o.negative })
 }
 
 fn reference_sum(xs: &[f64]) -> Result<f64, Overflow> {

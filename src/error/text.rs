@@ -129,7 +129,10 @@ impl Display for Argument {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match *self {
             Argument::UnknownFlags { flags } => {
-                write!(f, "flags = {flags:#x} has bits other than SW_NORMALIZE (1)")
+                write!(
+                    f,
+                    "flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)"
+                )
             }
             Argument::ReservedFlags { flags } => {
                 write!(f, "flags = {flags:#x} but this function defines no flags: pass 0")

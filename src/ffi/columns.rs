@@ -3,9 +3,9 @@
 
 use std::ffi::c_void;
 
-use super::{boundary, normalize_flag, Buffers, Checked};
+use super::{boundary, Buffers, Checked, Flags};
 use crate::error::{Argument, Buffer, Error, Result, SwStatus};
-use crate::kernel::{self, Codes, Floats, Input, Layout};
+use crate::kernel::{Codes, Floats, Input, Layout};
 
 /// Element type of an int8 column (for SwColumn.dtype).
 pub const SW_INT8: i32 = 1;
@@ -143,7 +143,8 @@ impl<'a> Column<'a> {
 ///   num_sectors     number of sectors.
 ///   portfolios      an integer column, one portfolio code per row, in [0, num_portfolios).
 ///   num_portfolios  number of portfolios (rows of the output).
-///   flags           0, or SW_NORMALIZE to divide each portfolio's row by its total.
+///   flags           0, or SW_NORMALIZE to divide each portfolio's row by its total, or'd
+///                   with SW_EXACT for exact sums (identical for any order of the rows).
 ///   out, out_len    output, num_portfolios * num_sectors doubles; untouched on error.
 ///
 /// Errors name rows: "portfolio code 25 at row 1043 is outside 0..20", "sector code -1 at row 7
@@ -167,7 +168,7 @@ pub unsafe extern "C" fn sw_grouped_sums(
     out: *mut f64, out_len: usize,
 ) -> SwStatus {
     boundary(|| {
-        let normalize = normalize_flag(flags)?;
+        let flags = Flags::parse(flags)?;
         let mut bufs = Buffers::<5>::new();
         // SAFETY: this function's arguments, valid by its contract.
         let (w, v, c, p, out) = unsafe {
@@ -183,7 +184,7 @@ pub unsafe extern "C" fn sw_grouped_sums(
         let portfolios = required(p).codes(&ok);
         let layout = Layout::Grouped { portfolios, num_portfolios };
         let input = typed_input(&ok, required(w), v, required(c), layout, num_sectors);
-        kernel::compute(&input, normalize, out.slice(&ok))
+        flags.compute(&input, out.slice(&ok))
     })
 }
 
@@ -209,7 +210,7 @@ pub unsafe extern "C" fn sw_ragged_sums(
     out_len: usize,
 ) -> SwStatus {
     boundary(|| {
-        let normalize = normalize_flag(flags)?;
+        let flags = Flags::parse(flags)?;
         let mut bufs = Buffers::<5>::new();
         // SAFETY: this function's arguments, valid by its contract.
         let (w, v, c, offsets, out) = unsafe {
@@ -224,7 +225,7 @@ pub unsafe extern "C" fn sw_ragged_sums(
         let ok = bufs.check()?;
         let layout = Layout::Ragged(offsets.slice(&ok));
         let input = typed_input(&ok, required(w), v, required(c), layout, num_sectors);
-        kernel::compute(&input, normalize, out.slice(&ok))
+        flags.compute(&input, out.slice(&ok))
     })
 }
 

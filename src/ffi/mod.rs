@@ -43,6 +43,16 @@ pub use weights::*;
 /// one) is an error, SW_ERROR_ZERO_TOTAL.
 pub const SW_NORMALIZE: u32 = 1;
 
+/// Flag for the `flags` argument: exact mode. Each sector sum is the correctly rounded value of
+/// the exact sum of its terms (the double Python's math.fsum returns for them; a term is a
+/// weight, or weight * value rounded once for exposures), so results are identical for every
+/// thread count, every row order and every split of the rows. With SW_NORMALIZE, each exact sum
+/// rounded once is divided by the portfolio's exact total rounded once. Same checks and errors
+/// as the default mode; a sum whose exact value rounds beyond the doubles is SW_ERROR_NON_FINITE.
+/// Costs up to about 2x the default mode (docs/guarantees.md), plus 24 bytes per sector and
+/// thread (24 per portfolio x sector and thread for sw_grouped_sums up to 2^15 cells).
+pub const SW_EXACT: u32 = 2;
+
 thread_local! {
     /// The calling thread's last error detail (empty after a successful call).
     static LAST_ERROR: RefCell<String> = const { RefCell::new(String::new()) };
@@ -120,12 +130,37 @@ fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
     LAST_ERROR.with(|m| f(&m.borrow()))
 }
 
-/// The `normalize` bit of a `flags` argument; other bits are an error.
+/// The `flags` of a call whose only flag is SW_NORMALIZE (`sw_partial_result`: a partial's sums
+/// are exact anyway); any other bit is an error.
 fn normalize_flag(flags: u32) -> Result<bool> {
     if flags & !SW_NORMALIZE != 0 {
         return Err(Error::Argument(crate::error::Argument::UnknownFlags { flags }));
     }
     Ok(flags & SW_NORMALIZE != 0)
+}
+
+/// What a `flags` argument asks for; bits other than SW_NORMALIZE and SW_EXACT are an error.
+#[derive(Clone, Copy)]
+struct Flags {
+    normalize: bool,
+    exact: bool,
+}
+
+impl Flags {
+    fn parse(flags: u32) -> Result<Flags> {
+        if flags & !(SW_NORMALIZE | SW_EXACT) != 0 {
+            return Err(Error::Argument(crate::error::Argument::UnknownFlags { flags }));
+        }
+        Ok(Flags { normalize: flags & SW_NORMALIZE != 0, exact: flags & SW_EXACT != 0 })
+    }
+
+    /// Runs the kernel in the mode the flags ask for.
+    fn compute(self, input: &crate::kernel::Input, out: &mut [f64]) -> Result<()> {
+        match self.exact {
+            false => crate::kernel::compute(input, self.normalize, out),
+            true => crate::kernel::compute_exact(input, self.normalize, out),
+        }
+    }
 }
 
 /// A call's caller buffers, each stated once (the handles and the [`Checked`] proof are used

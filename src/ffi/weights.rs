@@ -1,7 +1,7 @@
 //! The sector sums: the article's drop-in `calculate_sector_weights`, the checked uniform
 //! `sw_sector_weights`, and the ragged `sw_sector_weights_ragged` / `sw_sector_exposures`.
 
-use super::{boundary, normalize_flag, Buffers};
+use super::{boundary, Buffers, Flags};
 use crate::error::{Error, Shape, SwStatus};
 use crate::kernel::{self, Codes, Floats, Input, Layout};
 use crate::validate;
@@ -82,6 +82,9 @@ pub unsafe extern "C" fn calculate_sector_weights(
 /// SW_ERROR_SIZE_OVERFLOW, SW_ERROR_OVERLAP, SW_ERROR_SECTOR_OUT_OF_RANGE, SW_ERROR_NON_FINITE,
 /// SW_ERROR_INVALID_ARGUMENT, SW_ERROR_OUT_OF_MEMORY, SW_ERROR_THREAD_POOL or SW_ERROR_PANIC.
 ///
+/// Exact mode: this function has no flags; pass offsets 0, B, 2B, ... and SW_EXACT to
+/// sw_sector_weights_ragged (or sw_ragged_sums) for the same sums computed exactly.
+///
 /// Thread safety: may be called from many threads at once.
 ///
 /// # Safety
@@ -131,7 +134,8 @@ pub unsafe extern "C" fn sw_sector_weights(
 ///   offsets, offsets_len   num_portfolios + 1 offsets (offsets_len >= 1).
 ///   num_sectors            number of sectors.
 ///   flags                  0, or SW_NORMALIZE to divide each row by the portfolio's total
-///                          (SW_ERROR_ZERO_TOTAL if that total is 0); other bits: SW_ERROR_INVALID_ARGUMENT.
+///                          (SW_ERROR_ZERO_TOTAL if that total is 0), or'd with SW_EXACT for
+///                          exact sums; other bits: SW_ERROR_INVALID_ARGUMENT.
 ///   out, out_len           output, (offsets_len - 1) * num_sectors doubles; untouched on error.
 ///
 /// Returns SW_OK or any SW_ERROR_* status (see sw_sector_weights), plus SW_ERROR_BAD_OFFSETS and
@@ -148,7 +152,7 @@ pub unsafe extern "C" fn sw_sector_weights_ragged(
     out_len: usize,
 ) -> SwStatus {
     boundary(|| {
-        let normalize = normalize_flag(flags)?;
+        let flags = Flags::parse(flags)?;
         let mut bufs = Buffers::<4>::new();
         // SAFETY: this function's arguments, valid for their lengths by its contract.
         let (weights, codes, offsets, out) = unsafe {
@@ -167,7 +171,7 @@ pub unsafe extern "C" fn sw_sector_weights_ragged(
             layout: Layout::Ragged(offsets.slice(&ok)),
             num_sectors,
         };
-        kernel::compute(&input, normalize, out.slice(&ok))
+        flags.compute(&input, out.slice(&ok))
     })
 }
 
@@ -183,7 +187,8 @@ pub unsafe extern "C" fn sw_sector_weights_ragged(
 ///   sectors, sectors_len   one code per bond, in [0, num_sectors).
 ///   offsets, offsets_len   num_portfolios + 1 offsets.
 ///   num_sectors            number of sectors.
-///   flags                  0 or SW_NORMALIZE (divide each row by its total exposure).
+///   flags                  0 or SW_NORMALIZE (divide each row by its total exposure), or'd
+///                          with SW_EXACT for exact sums (each product rounded once).
 ///   out, out_len           output, (offsets_len - 1) * num_sectors doubles; untouched on error.
 ///
 /// Returns SW_OK or any SW_ERROR_* status of sw_sector_weights_ragged.
@@ -199,7 +204,7 @@ pub unsafe extern "C" fn sw_sector_exposures(
     num_sectors: usize, flags: u32, out: *mut f64, out_len: usize,
 ) -> SwStatus {
     boundary(|| {
-        let normalize = normalize_flag(flags)?;
+        let flags = Flags::parse(flags)?;
         let mut bufs = Buffers::<5>::new();
         // SAFETY: this function's arguments, valid for their lengths by its contract.
         let (weights, values, codes, offsets, out) = unsafe {
@@ -219,6 +224,6 @@ pub unsafe extern "C" fn sw_sector_exposures(
             layout: Layout::Ragged(offsets.slice(&ok)),
             num_sectors,
         };
-        kernel::compute(&input, normalize, out.slice(&ok))
+        flags.compute(&input, out.slice(&ok))
     })
 }

@@ -24,12 +24,12 @@ const PART_ROWS: usize = 1 << 16;
 
 /// How portfolios are grouped into buckets.
 #[derive(Clone, Copy)]
-struct Plan {
-    s: usize,
+pub(super) struct Plan {
+    pub s: usize,
     num_portfolios: usize,
     /// Portfolios per bucket: a power of two, so a row's bucket is a shift.
     shift: u32,
-    buckets: usize,
+    pub buckets: usize,
 }
 
 impl Plan {
@@ -39,7 +39,7 @@ impl Plan {
         Plan { s, num_portfolios, shift, buckets: num_portfolios.div_ceil(1 << shift) }
     }
     /// Portfolios `first..end` of bucket `b`.
-    fn portfolios(&self, b: usize) -> std::ops::Range<usize> {
+    pub fn portfolios(&self, b: usize) -> std::ops::Range<usize> {
         (b << self.shift)..((b + 1) << self.shift).min(self.num_portfolios)
     }
 }
@@ -57,6 +57,28 @@ struct ChunkScan {
 /// Fills `out` with the grouped sums; errors in the job's terms (a bad row as a bad code of
 /// "bond `row` of portfolio 0", an overflowing sum by its global cell), mapped by `grouped.rs`.
 pub fn sums(input: &Input, exec: Exec, out: &mut [f64]) -> Result<()> {
+    let parts = partitioned(input, exec)?;
+    scratch::with(out.len(), exec, |rows| {
+        sum_buckets(parts.plan, &parts.starts, &parts.cells, &parts.terms, exec, rows)?;
+        exec.copy(rows, out);
+        Ok(())
+    })
+}
+
+/// The rows checked (passes 1 and 2) and partitioned into buckets: what pass 3 sums (also in
+/// exact mode, `exact_grouped.rs`).
+pub(super) struct Parts {
+    pub plan: Plan,
+    /// Where each bucket's rows start (`buckets + 1` offsets into `cells` and `terms`).
+    pub starts: Vec<usize>,
+    /// Each row's cell within its bucket.
+    pub cells: Vec<u32>,
+    /// Each row's term: its weight, or `fl(weight × value)`.
+    pub terms: Vec<f64>,
+}
+
+/// Passes 1 and 2; a bad row is an error in the job's terms (see [`sums`]).
+pub(super) fn partitioned(input: &Input, exec: Exec) -> Result<Parts> {
     let Layout::Grouped { portfolios, num_portfolios } = input.layout else {
         unreachable!("grouped inputs only")
     };
@@ -80,11 +102,7 @@ pub fn sums(input: &Input, exec: Exec, out: &mut [f64]) -> Result<()> {
     }
     let (mut cells, mut terms) = (alloc::<u32>(n)?, alloc::<f64>(n)?);
     let starts = partition(input, portfolios, plan, &scans, exec, &mut cells, &mut terms);
-    scratch::with(out.len(), exec, |rows| {
-        sum_buckets(plan, &starts, &cells, &terms, exec, rows)?;
-        exec.copy(rows, out);
-        Ok(())
-    })
+    Ok(Parts { plan, starts, cells, terms })
 }
 
 fn alloc<T: Default + Clone>(n: usize) -> Result<Vec<T>> {

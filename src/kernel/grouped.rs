@@ -81,7 +81,7 @@ fn normalise(input: &Input, rows: &mut [f64]) -> Result<()> {
 }
 
 /// The job sees one range of rows and a table of cells; errors name rows and portfolios.
-fn in_table_terms(input: &Input, e: Error) -> Error {
+pub(super) fn in_table_terms(input: &Input, e: Error) -> Error {
     let s = input.num_sectors;
     match e {
         Error::Data(Data::Element { bad, item, .. }) => element(input, item, bad),
@@ -99,7 +99,7 @@ fn in_table_terms(input: &Input, e: Error) -> Error {
 
 /// The error for row `row`, where the job found `bad` (a bad cell is a bad portfolio code or a
 /// bad sector code: the portfolio code is checked first).
-fn element(input: &Input, row: usize, bad: Bad) -> Error {
+pub(super) fn element(input: &Input, row: usize, bad: Bad) -> Error {
     let Layout::Grouped { portfolios, num_portfolios } = input.layout else {
         unreachable!("grouped inputs only")
     };
@@ -121,7 +121,7 @@ fn code_at(codes: Codes, i: usize) -> i64 {
 }
 
 /// How many rows portfolio `p` has (for a message).
-fn rows_of(input: &Input, p: usize) -> usize {
+pub(super) fn rows_of(input: &Input, p: usize) -> usize {
     let Layout::Grouped { portfolios, .. } = input.layout else { return 0 };
     each_code!(portfolios, |c| c.iter().filter(|x| x.value() == p as i64).count())
 }

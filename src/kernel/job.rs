@@ -23,7 +23,7 @@ use crate::error::{Data, Error, Resource, Result, Rows};
 
 /// Portfolios are handed to threads in groups of about this many bonds (a quarter per output
 /// double counted as a bond) each.
-const TASK_BONDS: usize = 1 << 15;
+pub(super) const TASK_BONDS: usize = 1 << 15;
 
 /// What is reported when several things fail: the least rank.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]

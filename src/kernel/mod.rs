@@ -24,6 +24,8 @@ mod buckets;
 mod check;
 mod chunk;
 pub(crate) mod columns;
+mod exact;
+mod exact_grouped;
 pub(crate) mod exec;
 mod grouped;
 mod job;
@@ -197,6 +199,18 @@ impl<'a> Input<'a> {
 /// Fills `out` (`num_portfolios * num_sectors`, row-major) with each portfolio's per-sector sums,
 /// divided by the portfolio's total when `normalize`. On error `out` is unchanged.
 pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
+    compute_in(input, normalize, false, out)
+}
+
+/// [`compute`] in exact mode (`SW_EXACT`): each sum is the correctly rounded value of the exact
+/// sum of its terms (each term a weight, or `fl(weight × value)`), normalised rows are those
+/// sums divided by the exact total rounded once — the same bits for every thread count, row
+/// order and layout. Same checks, errors and ranking as [`compute`]. On error `out` is unchanged.
+pub fn compute_exact(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
+    compute_in(input, normalize, true, out)
+}
+
+fn compute_in(input: &Input, normalize: bool, exact: bool, out: &mut [f64]) -> Result<()> {
     input.check(out.len())?;
     let p_count = input.layout.num_portfolios();
     if input.num_sectors == 0 {
@@ -206,10 +220,12 @@ pub fn compute(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
             _ => Ok(()),
         };
     }
-    if let Layout::Grouped { .. } = input.layout {
-        return grouped::compute(input, normalize, out);
+    match (input.layout, exact) {
+        (Layout::Grouped { .. }, false) => grouped::compute(input, normalize, out),
+        (Layout::Grouped { .. }, true) => exact_grouped::compute(input, normalize, out),
+        (_, false) => run(input, normalize, out),
+        (_, true) => exact::portfolios(input, normalize, out),
     }
-    run(input, normalize, out)
 }
 
 /// Runs a checked job in the mode its size calls for. A job in the pool runs inline instead

@@ -18,3 +18,4 @@ pub fn last_error() -> String {
     assert_eq!(buf[n], 0, "NUL-terminated");
     String::from_utf8(buf[..n].to_vec()).expect("UTF-8 message")
 }
+pub mod exact_ref;

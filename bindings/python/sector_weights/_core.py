@@ -78,7 +78,9 @@ def _compute_grouped(inputs: Inputs, out: np.ndarray, flags: int) -> None:
     check(status)
 
 
-def _compute(inputs: Inputs, out: Optional[np.ndarray], normalize: bool) -> FloatArray:
+def _compute(
+    inputs: Inputs, out: Optional[np.ndarray], normalize: bool, exact: bool = False
+) -> FloatArray:
     """The result of converted inputs, into ``out`` or a new array (see the module docstring
     for which entry point)."""
     try:
@@ -87,7 +89,7 @@ def _compute(inputs: Inputs, out: Optional[np.ndarray], normalize: bool) -> Floa
         if out is None and inputs.inferred:
             raise inputs.too_many_portfolios(e) from None
         raise
-    flags = _lib.SW_NORMALIZE if normalize else 0
+    flags = (_lib.SW_NORMALIZE if normalize else 0) | (_lib.SW_EXACT if exact else 0)
     wt, st, v = inputs.weights.dtype, inputs.sectors.dtype, inputs.values
     if inputs.portfolios is not None:
         _compute_grouped(inputs, result, flags)
@@ -97,8 +99,8 @@ def _compute(inputs: Inputs, out: Optional[np.ndarray], normalize: bool) -> Floa
         or (v is not None and v.dtype != F64)
     ):
         _compute_typed(inputs, result, flags)
-    elif inputs.offsets is None and v is None and not normalize:
-        _compute_uniform(inputs, result)
+    elif inputs.offsets is None and v is None and not flags:
+        _compute_uniform(inputs, result)  # (sw_sector_weights has no flags)
     else:
         _compute_ragged(inputs, result, flags)
     return result
@@ -113,6 +115,7 @@ def sector_weights(
     portfolios: Optional[ArrayLike] = None,
     num_portfolios: Optional[int] = None,
     normalize: bool = False,
+    exact: bool = False,
     out: Optional[np.ndarray] = None,
 ) -> FloatArray:
     """Per-portfolio, per-sector sums of bond weights.
@@ -145,6 +148,12 @@ def sector_weights(
     normalize
         Divide each portfolio's sums by its total, so each row adds up to 1 (market values in,
         weights out). A portfolio whose total is 0 (also an empty one) is an error.
+    exact
+        Exact mode: each sum is the correctly rounded value of the exact sum of its weights (the
+        double ``math.fsum`` returns for them), so the result is the same, bit for bit, for any
+        order of the bonds (with ``portfolios``, of the rows), any thread count and any split of
+        the data; with ``normalize``, the exact sums are divided by the exact total, each rounded
+        once. Costs up to about twice the default mode (see docs/guarantees.md).
     out
         Optional float64 C-contiguous array of the result's shape, filled in place and returned.
         On any error it is left untouched.
@@ -178,6 +187,7 @@ def sector_weights(
         and portfolios is None
         and num_portfolios is None
         and normalize is False
+        and exact is False
         and fast is not None
     ):
         done = fast(weights, sectors, num_sectors, out)
@@ -189,7 +199,7 @@ def sector_weights(
         weights, None, sectors, num_sectors, offsets,
         native=True, portfolios=portfolios, num_portfolios=num_portfolios,
     )  # fmt: skip
-    return _compute(inputs, out, normalize)
+    return _compute(inputs, out, normalize, bool(exact))
 
 
 def sector_exposures(
@@ -202,6 +212,7 @@ def sector_exposures(
     portfolios: Optional[ArrayLike] = None,
     num_portfolios: Optional[int] = None,
     normalize: bool = False,
+    exact: bool = False,
     out: Optional[np.ndarray] = None,
 ) -> FloatArray:
     """Per-portfolio, per-sector sums of ``weights * values`` (e.g. contributions to duration,
@@ -213,6 +224,8 @@ def sector_exposures(
     one is float32 and the other float64, the float32 one is widened to float64 first).
     ``normalize=True`` divides each row by its total exposure (a zero total is an error).
     Returns float64 of shape ``(S,)`` or ``(P, S)``; ``out`` as in :func:`sector_weights`.
+    ``exact=True``: each product is rounded once and their sums are exact (the double
+    ``math.fsum`` returns for the products), as in :func:`sector_weights`.
 
     >>> sector_exposures([0.5, 0.5], [4.0, 6.0], [1, 1], 2)
     array([0., 5.])
@@ -221,7 +234,7 @@ def sector_exposures(
         weights, values, sectors, num_sectors, offsets,
         native=True, portfolios=portfolios, num_portfolios=num_portfolios,
     )  # fmt: skip
-    return _compute(inputs, out, normalize)
+    return _compute(inputs, out, normalize, bool(exact))
 
 
 def set_num_threads(n: int) -> None:

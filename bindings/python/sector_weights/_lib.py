@@ -120,6 +120,9 @@ def _declare(name: str, restype: Any, **params: Any) -> Any:
 # #define SW_NORMALIZE 1
 SW_NORMALIZE = 1  # the `flags` bit: divide each portfolio's sums by its total
 
+# #define SW_EXACT 2
+SW_EXACT = 2  # the `flags` bit: exact sums (correctly rounded, independent of order and threads)
+
 # #define SW_INT8 1 ... #define SW_FLOAT64 9: the element type of a column (SwColumn.dtype)
 SW_INT8 = 1
 SW_INT16 = 2

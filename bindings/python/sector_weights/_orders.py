@@ -23,7 +23,14 @@ class OrderTable:
     with orders, and the library call for them."""
 
     def __init__(
-        self, h: "Holdings", orders: Any, portfolio: Any, sector: Any, value: Any, na: str
+        self,
+        h: "Holdings",
+        orders: Any,
+        portfolio: Any,
+        sector: Any,
+        value: Any,
+        na: str,
+        exact: bool = False,
     ) -> None:
         if na not in NA:
             raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
@@ -56,7 +63,10 @@ class OrderTable:
         self.counts = np.bincount(self.op, minlength=P)
         self.funds = np.flatnonzero(self.counts)
         gross = np.bincount(self.op, weights=np.abs(v), minlength=P)
-        net = np.bincount(self.op, weights=v, minlength=P)
+        if exact:  # the exact pro-forma totals (see _exact)
+            proforma = h._proforma_totals(v.astype(np.float64, copy=False), self.op)
+        else:
+            proforma = h._totals + np.bincount(self.op, weights=v, minlength=P)
         for i in self.funds:
             if gross[i] == 0:
                 first = int(np.argmax(self.op == i))
@@ -65,7 +75,7 @@ class OrderTable:
                     f"the orders of portfolio {axes.portfolios[i]!r} all have {names[2]!r} 0 "
                     f"(first at {rows.name(first)}): their mix is undefined",
                 )
-            if h._totals[i] + net[i] == 0:
+            if proforma[i] == 0:
                 raise SectorWeightsError(
                     Status.ERROR_ZERO_TOTAL,
                     f"the orders of portfolio {axes.portfolios[i]!r} sell its whole value "

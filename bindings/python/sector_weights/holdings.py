@@ -21,18 +21,23 @@ This module ties them together.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 # Of the package, only its public names (imported by __init__ before this module).
-from . import SectorWeightsError, Status, _display, compare_to_targets
+from . import SectorWeightsError, _display, compare_to_targets
 from ._bands import Axes, band
 from ._frames import result_frame
+from . import _exact
 from ._core import sector_exposures, sector_weights
+from ._exact import ExactSums
 from ._orders import OrderTable
 from ._results import Labelled, TableComparison, TableEvaluation
-from ._rows import NA, Rows, bounded, missing_rows, plural, read_labels, some
+from ._rows import (
+    NA, Rows, bounded, missing_rows, plural, read_labels, some, unknown_sector_error,
+    zero_total_error,
+)  # fmt: skip
 from ._table import Codes, Table
 
 __all__ = ["Holdings", "TableComparison", "TableEvaluation"]
@@ -103,15 +108,25 @@ class Holdings(Labelled):
             self._check_listed(listed)
         raw = self._sums(None, value)
         self._order(raw, listed)
-        self._sum = self._arrange(raw)
-        self._totals = self._sum.sum(axis=1)
-        self._check_totals()
+        self._num_rows = int(v.shape[0])
+        self._exact_sums: Optional[ExactSums] = None
+        sums = self._arrange(raw)
+        self._set_sums(sums, sums.sum(axis=1), self._portfolio_rows)
+
+    def _set_sums(self, sums: np.ndarray, totals: np.ndarray, rows_of: Any) -> None:
+        """The per-portfolio, per-sector sums and totals, in result order, every later answer
+        starts from; a zero total is an error naming the portfolio's rows (``rows_of(i)``:
+        result portfolio i's row count and the name of its first row). Also the way in for
+        sums computed elsewhere (``sector_weights.dask``, ``sector_weights.spark``)."""
+        self._sum, self._totals = sums, totals
+        self._check_totals(totals, rows_of)
         self._weights = self._sum / self._totals[:, None]
 
     # -----------------------------------------------------------------------------------------
     # Construction
 
-    def _listed(self, sectors: Sequence[Any]) -> List[Any]:
+    @staticmethod
+    def _listed(sectors: Sequence[Any]) -> List[Any]:
         if isinstance(sectors, (str, bytes)):
             raise TypeError("sectors must be a list of sector labels, not one string")
         listed = list(sectors)
@@ -139,27 +154,28 @@ class Holdings(Labelled):
             return
         c = used[0]
         hits = codes == c
-        n = int(np.count_nonzero(hits))
-        others = f"; also {some([s.labels[k] for k in used[1:]])}" if len(used) > 1 else ""
-        raise SectorWeightsError(
-            Status.ERROR_SECTOR_OUT_OF_RANGE,
-            f"sector {s.labels[c]!r} (column {self._names[1]!r}) is not in sectors=: "
-            f"{plural(n, 'row')}, first at {self._rows.name(int(np.argmax(hits)))}{others}",
-        )
+        raise unknown_sector_error(
+            s.labels[c], self._names[1], int(np.count_nonzero(hits)),
+            self._rows.name(int(np.argmax(hits))), [s.labels[k] for k in used[1:]],
+        )  # fmt: skip
 
-    def _grouped(self, weights: np.ndarray, metric: Optional[np.ndarray]) -> np.ndarray:
+    def _grouped(
+        self, weights: np.ndarray, metric: Optional[np.ndarray], exact: bool = False
+    ) -> np.ndarray:
         """The library's grouped sums: one call over the rows, in their order, read in place."""
         p, s = self._p, self._s
-        where = dict(portfolios=p.codes, num_portfolios=len(p.labels))
+        where = dict(portfolios=p.codes, num_portfolios=len(p.labels), exact=exact)
         if metric is None:
             return sector_weights(weights, s.codes, len(s.labels), **where)
         return sector_exposures(weights, metric, s.codes, len(s.labels), **where)
 
-    def _sums(self, metric: Optional[np.ndarray], metric_name: Any) -> np.ndarray:
+    def _sums(
+        self, metric: Optional[np.ndarray], metric_name: Any, exact: bool = False
+    ) -> np.ndarray:
         """Sums of value (x metric) per (portfolio code, sector code); missing data named."""
         p, s, v = self._p, self._s, self._v
         try:
-            return self._grouped(v, metric)
+            return self._grouped(v, metric, exact)
         except SectorWeightsError as e:
             for codes, name in ((p.codes, self._names[0]), (s.codes, self._names[1])):
                 if codes.dtype.kind == "i" and codes.size and codes.min() < 0:
@@ -191,7 +207,10 @@ class Holdings(Labelled):
             where = {x: c for c, x in enumerate(s.labels)}
             self._scol = np.array([where.get(x, -1) for x in listed], dtype=np.intp)
             sectors = listed
-        portfolios = [p.labels[c] for c in self._prow]
+        self._set_axes([p.labels[c] for c in self._prow], sectors)
+
+    def _set_axes(self, portfolios: List[Any], sectors: List[Any]) -> None:
+        """The result labels, in result order."""
         self._axes = Axes(
             portfolios, sectors,
             {x: i for i, x in enumerate(portfolios)}, {x: j for j, x in enumerate(sectors)},
@@ -216,18 +235,19 @@ class Holdings(Labelled):
             rows = np.concatenate([rows, np.zeros((rows.shape[0], 1))], axis=1)
         return np.take(rows, scol, axis=1)  # (numpy's rows[:, scol] is 5x slower)
 
-    def _check_totals(self) -> None:
-        zero = np.flatnonzero(self._totals == 0)
+    def _portfolio_rows(self, i: int) -> Tuple[int, str]:
+        """Result portfolio i's row count and the name of its first row."""
+        hits = self._p.codes == self._prow[i]
+        return int(np.count_nonzero(hits)), self._rows.name(int(np.argmax(hits)))
+
+    def _check_totals(self, totals: np.ndarray, rows_of: Any = None) -> None:
+        """A zero total is an error naming the portfolio and its rows (``rows_of``, default
+        :meth:`_portfolio_rows`)."""
+        zero = np.flatnonzero(totals == 0)
         if zero.size:
             i = int(zero[0])
-            hits = self._p.codes == self._prow[i]
-            raise SectorWeightsError(
-                Status.ERROR_ZERO_TOTAL,
-                f"portfolio {self.portfolios[i]!r} (column {self._names[0]!r}) has a total "
-                f"{self._names[2]!r} of 0 over its {plural(int(np.count_nonzero(hits)), 'row')} "
-                f"(first at {self._rows.name(int(np.argmax(hits)))}): its weights are undefined"
-                + (f"; {zero.size - 1} more such portfolios" if zero.size > 1 else ""),
-            )
+            n, first = (rows_of or self._portfolio_rows)(i)
+            raise zero_total_error(self.portfolios[i], self._names, n, first, zero.size - 1)
 
     # -----------------------------------------------------------------------------------------
     # Questions
@@ -235,35 +255,58 @@ class Holdings(Labelled):
     @property
     def num_rows(self) -> int:
         """Rows read (after ``na='drop'``)."""
-        return int(self._v.shape[0])
+        return self._num_rows
 
     def _frame(self, data: np.ndarray) -> Any:
         return result_frame(self._kind, data, self._axes)
 
-    def weights(self) -> Any:
-        """Each portfolio's share of its own total per sector (rows sum to 1), as a frame."""
-        return self._frame(self._weights)
+    def _exact(self) -> ExactSums:
+        """The exact sums and totals, computed on first use (see ``_exact``)."""
+        if self._exact_sums is None:
+            self._exact_sums = ExactSums(self)
+        return self._exact_sums
 
-    def exposures(self, column: Any) -> Any:
+    def _proforma_totals(self, v: np.ndarray, op: np.ndarray) -> np.ndarray:
+        """Each fund's exact total of its holdings and the orders ``v`` (fund positions ``op``)."""
+        return _exact.proforma_totals(self, v, op)
+
+    def _exact_orders(self, o: OrderTable) -> Tuple[np.ndarray, np.ndarray]:
+        """The exact ``orders`` and ``after`` rows of the funds with orders (see ``_exact``)."""
+        return _exact.evaluate(self, o)
+
+    def _weights_of(self, exact: bool) -> np.ndarray:
+        return self._exact().weights if exact else self._weights
+
+    def weights(self, exact: bool = False) -> Any:
+        """Each portfolio's share of its own total per sector (rows sum to 1), as a frame.
+        ``exact=True``: the exact sum of each cell divided by the portfolio's exact total, each
+        rounded once (``math.fsum(cell) / math.fsum(portfolio)``): the same bits for any order
+        of the rows, any thread count and any split of the table."""
+        return self._frame(self._weights_of(exact))
+
+    def exposures(self, column: Any, exact: bool = False) -> Any:
         """Per portfolio and sector, the sum of (value / portfolio total) x ``column`` (e.g.
         contributions to duration); rows add up to the portfolio's exposure. A row without
         the metric is an error naming it, whatever ``na`` is (dropping it would understate the
-        exposure silently)."""
+        exposure silently). ``exact=True``: the exact sums of ``value x column`` (each product
+        rounded once) divided by the exact totals."""
         m = self._rows.table.floats(column)
         if self._rows.kept is not None:
             m = m[self._rows.kept]
-        raw = self._sums(m, column)
-        return self._frame(self._arrange(raw) / self._totals[:, None])
+        raw = self._arrange(self._sums(m, column, exact))
+        return self._frame(raw / (self._exact().totals if exact else self._totals)[:, None])
 
-    def compare(self, targets: Any, tolerance: Any = 0.0) -> TableComparison:
+    def compare(self, targets: Any, tolerance: Any = 0.0, exact: bool = False) -> TableComparison:
         """The weights against targets with a tolerance band (both matched by label: a number,
         a dict, a Series or a frame; see ``docs/tables.md``). Returns a
         :class:`TableComparison` with ``.active`` (weight - target) and ``.breaches``
-        (\\|active\\| > tolerance) frames."""
+        (\\|active\\| > tolerance) frames. ``exact=True``: of the exact weights (see
+        :meth:`weights`), so a breach at the edge of a band does not flip with the rows' order."""
+        w = self._weights_of(exact)
         t = band(targets, "targets", self._axes)
         tol = band(tolerance, "tolerance", self._axes, nonnegative=True)
-        r = compare_to_targets(self._weights, t, tol)
-        return TableComparison(self._kind, self._axes, self._weights, r.active, r.breaches, t, tol)
+        r = compare_to_targets(w, t, tol)
+        return TableComparison(self._kind, self._axes, w, r.active, r.breaches, t, tol)
 
     def evaluate(
         self,
@@ -275,6 +318,7 @@ class Holdings(Labelled):
         sector: Any = None,
         value: Any = None,
         na: Optional[str] = None,
+        exact: bool = False,
     ) -> TableEvaluation:
         """An order list (a table with signed values: buys > 0, sells < 0, in the holdings'
         units) against the holdings: ``.before`` (the weights), ``.orders`` (each fund's
@@ -283,14 +327,20 @@ class Holdings(Labelled):
         ``.after``. A fund without orders is valid: its ``.orders`` row is NaN, its
         ``.after`` equals its ``.before``. The order table's columns are named like the
         holdings' unless ``portfolio=``, ``sector=``, ``value=`` say otherwise; ``na``
-        defaults to the holdings'."""
+        defaults to the holdings'. ``exact=True``: every sum exact (``after`` = the exact
+        sums of holdings and orders per sector / their exact total; ``orders`` = exact signed
+        sums / the exact gross), so no answer depends on the order of either table's rows."""
         if tolerance is not None and targets is None:
             raise ValueError("tolerance was given without targets: a band needs a target")
-        o = OrderTable(self, orders, portfolio, sector, value, self._na if na is None else na)
-        before = self._weights
+        o = OrderTable(
+            self, orders, portfolio, sector, value, self._na if na is None else na, exact
+        )
+        before = self._weights_of(exact)
         mix = np.full(before.shape, np.nan)
         after = before.copy()
-        if o.funds.size:
+        if o.funds.size and exact:
+            mix[o.funds], after[o.funds] = self._exact_orders(o)
+        elif o.funds.size:
             r = o.evaluate()
             mix[o.funds] = r.orders
             after[o.funds] = r.after

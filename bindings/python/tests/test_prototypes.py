@@ -1,7 +1,7 @@
 """The package's copies of the C API against include/sector_weights.h, which they must mirror:
 the prototypes written above each declaration in _lib.py, the declarations themselves (names and
 ctypes types), the fast path's own prototype of sw_sector_weights in _fastcall.c, the status
-names, SW_NORMALIZE, the column dtype constants (SW_INT8 ... SW_FLOAT64) and the SwColumn struct.
+names, SW_NORMALIZE and SW_EXACT, the column dtype constants (SW_INT8 ... SW_FLOAT64) and the SwColumn struct.
 Any drift fails here (the compiler cannot see it: nothing is linked)."""
 
 from __future__ import annotations
@@ -168,9 +168,10 @@ def test_status_names_come_from_the_library_as_in_the_header():
     assert not _errors.status_name(-1).startswith("SW_")
 
 
-def test_sw_normalize_is_the_headers():
-    value = re.search(r"^#define SW_NORMALIZE (\d+)$", HEADER.read_text(), re.M)
-    assert value and int(value.group(1)) == _lib.SW_NORMALIZE
+def test_the_flags_are_the_headers():
+    for name in ("SW_NORMALIZE", "SW_EXACT"):
+        value = re.search(rf"^#define {name} (\d+)$", HEADER.read_text(), re.M)
+        assert value and int(value.group(1)) == getattr(_lib, name)
 
 
 def header_defines() -> Dict[str, int]:
@@ -186,7 +187,8 @@ def test_the_column_dtype_constants_are_the_headers():
     layouts = {n: v for n, v in defines.items() if n.endswith("UTF8") or n.endswith("UTF8_VIEW")}
     assert layouts == {"SW_UTF8": 1, "SW_LARGE_UTF8": 2, "SW_UTF8_VIEW": 3}
     assert {n: getattr(_lib, n) for n in layouts} == layouts
-    dtypes = {n: v for n, v in defines.items() if n != "SW_NORMALIZE" and n not in layouts}
+    flags = ("SW_NORMALIZE", "SW_EXACT")
+    dtypes = {n: v for n, v in defines.items() if n not in flags and n not in layouts}
     assert len(dtypes) == 9, defines  # SW_INT8 ... SW_FLOAT64
     assert {n: getattr(_lib, n) for n in dtypes} == dtypes
     # Each numpy type the package reads in place maps to the constant of its own name.

@@ -111,6 +111,7 @@ void test_last_error_message(void); /* messages.c */
 void test_dropin_errors(void);      /* dropin.c */
 void test_checked_errors(void);     /* checked.c */
 void test_ragged_errors(void);      /* ragged.c */
+void test_exact(void);              /* exact.c */
 void test_exposure_errors(void);    /* ragged.c */
 void test_num_threads_errors(void); /* threads.c */
 void test_valid_values(void);       /* results.c */

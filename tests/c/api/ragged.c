@@ -85,11 +85,11 @@ void test_ragged_errors(void)
 
     /* Flags. */
     arm(out, ob);
-    EXPECT_MSG("ragged flags = 2", call_ragged(&d, 2, out), SW_ERROR_INVALID_ARGUMENT,
-               "flags = 0x2 has bits other than SW_NORMALIZE (1)");
+    EXPECT_MSG("ragged flags = 4", call_ragged(&d, 4, out), SW_ERROR_INVALID_ARGUMENT,
+               "flags = 0x4 has bits other than SW_NORMALIZE (1) and SW_EXACT (2)");
     arm(out, ob);
     EXPECT_MSG("ragged flags = all bits", call_ragged(&d, 0xFFFFFFFFu, out), SW_ERROR_INVALID_ARGUMENT,
-               "flags = 0xffffffff has bits other than SW_NORMALIZE (1)");
+               "flags = 0xffffffff has bits other than SW_NORMALIZE (1) and SW_EXACT (2)");
 
     /* Zero totals. */
     arm(out, ob);
@@ -235,7 +235,7 @@ void test_exposure_errors(void)
     }
     arm(out, ob);
     EXPECT_MSG("exposures flags", call_expo(&d, 4, out), SW_ERROR_INVALID_ARGUMENT,
-               "flags = 0x4 has bits other than SW_NORMALIZE (1)");
+               "flags = 0x4 has bits other than SW_NORMALIZE (1) and SW_EXACT (2)");
     {
         /* Zero total from zero values (portfolio 0), and from an empty portfolio (1). */
         double *v0 = NEW(double, N);
