@@ -50,10 +50,19 @@ def _factorize_chunk(arr: Any) -> Tuple[np.ndarray, np.ndarray]:
     addrs = [0 if b is None else b.address for b in data] or [0]
     sizes = [0 if b is None else b.size for b in data] or [0]
     k = len(addrs)
+    offsets = (bufs[1].address + offset * width) if (n and bufs[1] is not None) else None
+    aligned = None
+    if offsets is not None and layout != _lib.SW_UTF8_VIEW and offsets % width:
+        # Arrow buffers rebuilt from bytes (a pickled or IPC-read partition, as Dask and Spark
+        # ship them) may start at any address; the library reads offsets aligned, so these few
+        # bytes (n + 1 offsets) are copied.
+        dtype = np.int32 if width == 4 else np.int64
+        aligned = np.frombuffer(bufs[1], dtype=dtype, count=n + 1, offset=offset * width).copy()
+        offsets = aligned.ctypes.data
     col = _lib.SwStrings(
         layout=layout,
         len=n,
-        offsets=(bufs[1].address + offset * width) if (n and bufs[1] is not None) else None,
+        offsets=offsets,
         buffers=(ctypes.c_void_p * k)(*addrs),
         buffer_lens=(ctypes.c_size_t * k)(*sizes),
         num_buffers=k,

@@ -92,3 +92,19 @@ def test_holdings_from_string_views_with_long_labels(rng):
     ref = pd.DataFrame({"fund": fund, "sector": sector, "mv": mv})
     want = ref.groupby(["fund", "sector"]).mv.sum() / ref.groupby("fund").mv.sum()
     np.testing.assert_allclose(w.stack().reindex(want.index).to_numpy(), want.to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("typ,width", [("string", 4), ("large_string", 8)])
+def test_offsets_at_an_unaligned_address(rng, typ, width):
+    """Arrow buffers rebuilt from bytes (pickled or IPC-read Dask and Spark partitions) may start
+    at any address: offsets not aligned to their width are read through an aligned copy."""
+    values = labels(rng, 1000, nulls=False)
+    arr = pa.array(values, getattr(pa, typ)())
+    validity, offsets, data = arr.buffers()
+    raw = bytearray(1) + offsets.to_pybytes()
+    shifted = pa.py_buffer(raw).slice(1)
+    assert shifted.address % width != 0
+    odd = pa.Array.from_buffers(arr.type, len(arr), [None, shifted, data])
+    codes, got = _strings.factorize_arrow(odd)
+    want_codes, want = reference(values)
+    assert got == want and np.array_equal(codes, want_codes)
