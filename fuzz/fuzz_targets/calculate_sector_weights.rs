@@ -42,7 +42,11 @@ fuzz_target!(|data: &[u8]| {
 
     let mut rng = SplitMix(ctx.u64());
     let nn = n.unwrap_or(0);
-    let faults = if large { faults(&mut ctx, nn) } else { Vec::new() };
+    let faults = if large {
+        faults(&mut ctx, nn)
+    } else {
+        Vec::new()
+    };
     let fault = |i: usize| faults.iter().find(|f| f.0 == i).map(|f| f.1);
     let mut gw = |u: &mut Unstructured<'_>, i: usize| match (large, fault(i)) {
         (false, _) => gen_f64(u),
@@ -119,7 +123,11 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, pf: u64, nb: u64, ns: u64) -> 
         return Expect::err(st, m);
     }
     if s == 0 {
-        return Expect { errors: Vec::new(), ok: Some(Vec::new()), overflow: false };
+        return Expect {
+            errors: Vec::new(),
+            ok: Some(Vec::new()),
+            overflow: false,
+        };
     }
     let (weights, codes) = (ctx.read::<f64>(w), ctx.read::<i32>(c));
     reference(

@@ -28,8 +28,13 @@ fuzz_target!(|data: &[u8]| {
         fixed: false,
         gen: &mut g,
     });
-    let targets =
-        ctx.buffer(Plan { name: "targets", output: false, natural: nt, fixed: false, gen: &mut g });
+    let targets = ctx.buffer(Plan {
+        name: "targets",
+        output: false,
+        natural: nt,
+        fixed: false,
+        gen: &mut g,
+    });
     // Tolerances: mostly non-negative small numbers, sometimes anything.
     let mut gt = |u: &mut Unstructured<'_>, _| {
         let x = gen_f64(u);
@@ -108,7 +113,10 @@ fuzz_target!(|data: &[u8]| {
                     let (x, y) = (a[k / 8].to_ne_bytes()[k % 8], b[k / 8].to_ne_bytes()[k % 8]);
                     let at = base + k;
                     let inside = ranges.iter().any(|r| (r.0..r.1).contains(&at));
-                    assert!(x == y || inside, "SW_OK but byte {at:#x} outside the outputs changed");
+                    assert!(
+                        x == y || inside,
+                        "SW_OK but byte {at:#x} outside the outputs changed"
+                    );
                 }
             }
             let got_active: Vec<f64> = ctx.read(&active);
@@ -125,7 +133,13 @@ type Outputs = (Vec<f64>, Vec<u8>);
 
 /// The contract of `sw_compare_to_targets`, in its documented order.
 fn expect(
-    ctx: &Ctx, actual: &Buf, targets: &Buf, tolerance: &Buf, s: usize, active: &Buf, breaches: &Buf,
+    ctx: &Ctx,
+    actual: &Buf,
+    targets: &Buf,
+    tolerance: &Buf,
+    s: usize,
+    active: &Buf,
+    breaches: &Buf,
 ) -> Result<Outputs, Vec<(i32, String)>> {
     let err = |st: i32, m: String| Err(vec![(st, m)]);
     if let Some((st, m)) = check_pointers(&[*actual, *targets, *tolerance, *active, *breaches]) {
@@ -209,6 +223,8 @@ fn expect(
             ),
         );
     }
-    let br = (0..n).map(|c| u8::from(act[c].abs() > spread[1][c])).collect();
+    let br = (0..n)
+        .map(|c| u8::from(act[c].abs() > spread[1][c]))
+        .collect();
     Ok((act, br))
 }

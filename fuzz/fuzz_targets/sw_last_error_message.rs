@@ -103,7 +103,11 @@ fuzz_target!(|data: &[u8]| {
         };
         let fill = ctx.byte();
         let mut buf = vec![fill; real];
-        let ptr = if null { std::ptr::null_mut() } else { buf.as_mut_ptr().cast() };
+        let ptr = if null {
+            std::ptr::null_mut()
+        } else {
+            buf.as_mut_ptr().cast()
+        };
         // SAFETY: ptr is NULL or valid for `real >= len` bytes.
         let got = unsafe { ffi::sw_last_error_message(ptr, len) };
         assert_eq!(got, expected.len(), "returned length");
@@ -126,7 +130,9 @@ fuzz_target!(|data: &[u8]| {
     // 3. Static strings.
     let code: i32 = ctx.u.arbitrary().unwrap_or(0);
     // SAFETY: documented as a static NUL-terminated string, never NULL.
-    let m = unsafe { CStr::from_ptr(ffi::sw_status_message(code)) }.to_str().unwrap();
+    let m = unsafe { CStr::from_ptr(ffi::sw_status_message(code)) }
+        .to_str()
+        .unwrap();
     if (0..=13).contains(&code) {
         assert_ne!(m, "unknown status");
         assert!(!m.is_empty());
@@ -134,6 +140,8 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(m, "unknown status");
     }
     // SAFETY: as above.
-    let v = unsafe { CStr::from_ptr(ffi::sw_version()) }.to_str().unwrap();
+    let v = unsafe { CStr::from_ptr(ffi::sw_version()) }
+        .to_str()
+        .unwrap();
     assert_eq!(v, sector_weights::VERSION);
 });

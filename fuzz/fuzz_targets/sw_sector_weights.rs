@@ -23,7 +23,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let n = p * b;
     let mut rng = SplitMix(ctx.u64());
-    let faults = if large { faults(&mut ctx, n) } else { Vec::new() };
+    let faults = if large {
+        faults(&mut ctx, n)
+    } else {
+        Vec::new()
+    };
     let fault = |i: usize| faults.iter().find(|f| f.0 == i).map(|f| f.1);
 
     let mut gw = |u: &mut Unstructured<'_>, i: usize| match (large, fault(i)) {
@@ -33,19 +37,34 @@ fuzz_target!(|data: &[u8]| {
         }
         (true, _) => rng.weight(),
     };
-    let weights =
-        ctx.buffer(Plan { name: "weights", output: false, natural: n, fixed: false, gen: &mut gw });
+    let weights = ctx.buffer(Plan {
+        name: "weights",
+        output: false,
+        natural: n,
+        fixed: false,
+        gen: &mut gw,
+    });
     let mut rng2 = SplitMix(rng.next());
     let mut gc = |u: &mut Unstructured<'_>, i: usize| match (large, fault(i)) {
         (false, _) => gen_code(u, s),
         (true, Some(k)) if k % 2 == 1 => [-1, s as i32, i32::MIN, i32::MAX][k as usize / 2 % 4],
         (true, _) => (rng2.next() % s as u64) as i32,
     };
-    let sectors =
-        ctx.buffer(Plan { name: "sectors", output: false, natural: n, fixed: false, gen: &mut gc });
+    let sectors = ctx.buffer(Plan {
+        name: "sectors",
+        output: false,
+        natural: n,
+        fixed: false,
+        gen: &mut gc,
+    });
     let mut go = |u: &mut Unstructured<'_>, _| gen_f64(u);
-    let out =
-        ctx.buffer(Plan { name: "out", output: true, natural: p * s, fixed: false, gen: &mut go });
+    let out = ctx.buffer(Plan {
+        name: "out",
+        output: true,
+        natural: p * s,
+        fixed: false,
+        gen: &mut go,
+    });
     let np = match ctx.byte() % 8 {
         0 => mutate_count(&mut ctx, p),
         _ => p,
@@ -81,7 +100,10 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, np: usize, ns: usize) -> Expec
     if np > 0 && !w.len.is_multiple_of(np) {
         return Expect::err(
             LENGTH_MISMATCH,
-            format!("weights has {} elements, not a multiple of num_portfolios = {np}", w.len),
+            format!(
+                "weights has {} elements, not a multiple of num_portfolios = {np}",
+                w.len
+            ),
         );
     }
     if let Some((st, m)) = check_shape(w.len, c.len, None, np, ns, out.len) {
@@ -90,11 +112,18 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, np: usize, ns: usize) -> Expec
     if np == 0 && w.len > 0 {
         return Expect::err(
             LENGTH_MISMATCH,
-            format!("weights has {} elements but must have 0 (0 portfolios x 0 bonds)", w.len),
+            format!(
+                "weights has {} elements but must have 0 (0 portfolios x 0 bonds)",
+                w.len
+            ),
         );
     }
     if ns == 0 {
-        return Expect { errors: Vec::new(), ok: Some(Vec::new()), overflow: false };
+        return Expect {
+            errors: Vec::new(),
+            ok: Some(Vec::new()),
+            overflow: false,
+        };
     }
     let b = w.len.checked_div(np).unwrap_or(0);
     let (weights, codes) = (ctx.read::<f64>(w), ctx.read::<i32>(c));

@@ -106,7 +106,11 @@ pub struct Plan<'g, T> {
 
 impl<'a> Ctx<'a> {
     pub fn new(data: &'a [u8]) -> Self {
-        Ctx { u: Unstructured::new(data), arenas: Vec::new(), regions: Vec::new() }
+        Ctx {
+            u: Unstructured::new(data),
+            arenas: Vec::new(),
+            regions: Vec::new(),
+        }
     }
 
     pub fn byte(&mut self) -> u8 {
@@ -174,7 +178,11 @@ impl<'a> Ctx<'a> {
         }
         let (addr, len) = match mode {
             10 => {
-                let len = if plan.fixed { plan.natural } else { self.null_len(plan.natural, size) };
+                let len = if plan.fixed {
+                    plan.natural
+                } else {
+                    self.null_len(plan.natural, size)
+                };
                 (0, len)
             }
             13 if !plan.fixed || plan.natural == 0 => (size * (1 + self.byte() as usize), 0),
@@ -198,19 +206,32 @@ impl<'a> Ctx<'a> {
                 }
             }
             11 if size > 1 => {
-                let len = if plan.fixed { plan.natural } else { self.own_len(plan.natural) };
+                let len = if plan.fixed {
+                    plan.natural
+                } else {
+                    self.own_len(plan.natural)
+                };
                 let skew = 1 + self.byte() as usize % (size - 1);
                 let vals = self.values(&mut plan, len);
                 (self.place(&vals, skew), len)
             }
             _ => {
-                let len =
-                    if plan.fixed || mode < 14 { plan.natural } else { self.own_len(plan.natural) };
+                let len = if plan.fixed || mode < 14 {
+                    plan.natural
+                } else {
+                    self.own_len(plan.natural)
+                };
                 let vals = self.values(&mut plan, len);
                 (self.place(&vals, 0), len)
             }
         };
-        Buf { name: plan.name, addr, len, size, output: plan.output }
+        Buf {
+            name: plan.name,
+            addr,
+            len,
+            size,
+            output: plan.output,
+        }
     }
 
     fn values<T: Elem>(&mut self, plan: &mut Plan<'_, T>, len: usize) -> Vec<T> {
@@ -315,7 +336,9 @@ pub fn faults(ctx: &mut Ctx, n: usize) -> Vec<(usize, u8)> {
     if n == 0 {
         return Vec::new();
     }
-    (0..k).map(|_| (ctx.u32() as usize % n, ctx.byte())).collect()
+    (0..k)
+        .map(|_| (ctx.u32() as usize % n, ctx.byte()))
+        .collect()
 }
 
 /// The sizes the fuzzer may pick for a "sector count" argument besides the natural one.
@@ -348,7 +371,11 @@ pub struct Expect {
 
 impl Expect {
     pub fn err(status: i32, msg: impl Into<String>) -> Self {
-        Expect { errors: vec![(status, msg.into())], ok: None, overflow: false }
+        Expect {
+            errors: vec![(status, msg.into())],
+            ok: None,
+            overflow: false,
+        }
     }
 }
 
@@ -375,7 +402,10 @@ pub fn check_pointers(bufs: &[Buf]) -> Option<(i32, String)> {
         if b.addr % b.size != 0 {
             return Some((
                 MISALIGNED,
-                format!("{} = {:#x} is not aligned to {} bytes", b.name, b.addr, b.size),
+                format!(
+                    "{} = {:#x} is not aligned to {} bytes",
+                    b.name, b.addr, b.size
+                ),
             ));
         }
         let bytes = b.len as u128 * b.size as u128;
@@ -399,11 +429,18 @@ pub fn check_pointers(bufs: &[Buf]) -> Option<(i32, String)> {
         }
     }
     // Each output against every input, and against every later output.
-    for (i, o) in bufs.iter().enumerate().filter(|(_, b)| b.output && b.len > 0) {
+    for (i, o) in bufs
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| b.output && b.len > 0)
+    {
         for (j, other) in bufs.iter().enumerate() {
             let candidate = j != i && other.len > 0 && (!other.output || j > i);
             if candidate && o.addr < other.end() && other.addr < o.end() {
-                return Some((OVERLAP, format!("output {} overlaps {}", o.name, other.name)));
+                return Some((
+                    OVERLAP,
+                    format!("output {} overlaps {}", o.name, other.name),
+                ));
             }
         }
     }
@@ -413,7 +450,12 @@ pub fn check_pointers(bufs: &[Buf]) -> Option<(i32, String)> {
 /// The shared shape checks: sectors/values lengths, the output's size, `num_sectors == 0` with
 /// bonds, the output's length.
 pub fn check_shape(
-    n: usize, codes_len: usize, values_len: Option<usize>, p: usize, s: usize, out_len: usize,
+    n: usize,
+    codes_len: usize,
+    values_len: Option<usize>,
+    p: usize,
+    s: usize,
+    out_len: usize,
 ) -> Option<(i32, String)> {
     if codes_len != n {
         return Some((
@@ -463,7 +505,7 @@ pub fn check_offsets(offsets: &[i64], n: usize) -> Option<(i32, String)> {
     let bad = |m: String| Some((BAD_OFFSETS, m));
     if offsets.is_empty() {
         return bad(
-            "offsets is empty but must hold num_portfolios + 1 elements, starting with 0".into()
+            "offsets is empty but must hold num_portfolios + 1 elements, starting with 0".into(),
         );
     }
     if offsets[0] != 0 {
@@ -479,7 +521,10 @@ pub fn check_offsets(offsets: &[i64], n: usize) -> Option<(i32, String)> {
             ));
         }
         if offsets[k] as i128 > n as i128 {
-            return bad(format!("offsets[{k}] = {} is past the end of the {n} bonds", offsets[k]));
+            return bad(format!(
+                "offsets[{k}] = {} is past the end of the {n} bonds",
+                offsets[k]
+            ));
         }
     }
     let last = offsets.len() - 1;
@@ -526,9 +571,10 @@ pub fn reference(d: &Data, normalize: bool) -> Expect {
 /// 2)"); `s` is the number of sectors.
 pub fn bad_element(bad: Bad, at: &str, s: usize) -> Expect {
     match bad {
-        Bad::Code(code) => {
-            Expect::err(SECTOR_OUT_OF_RANGE, format!("sector code {code} {at} is outside 0..{s}"))
-        }
+        Bad::Code(code) => Expect::err(
+            SECTOR_OUT_OF_RANGE,
+            format!("sector code {code} {at} is outside 0..{s}"),
+        ),
         Bad::Weight(w) => Expect::err(NON_FINITE, format!("weight {w} {at} is not finite")),
         Bad::Value(v) => Expect::err(NON_FINITE, format!("value {v} {at} is not finite")),
         Bad::Portfolio(p) => panic!("portfolio code {p}: not an element of a ragged layout"),
@@ -554,7 +600,11 @@ pub fn expect_sums(sums: &testkit::Sums, groups: &[Group], s: usize, normalize: 
     for (p, g) in groups.iter().enumerate() {
         // The naive per-sector sums in bond order, their magnitudes and term counts.
         let row = p * s..(p + 1) * s;
-        let (sum, mag, cnt) = (&sums.sum[row.clone()], &sums.abs[row.clone()], &sums.count[row]);
+        let (sum, mag, cnt) = (
+            &sums.sum[row.clone()],
+            &sums.abs[row.clone()],
+            &sums.count[row],
+        );
         let (total, total_mag, n) = (g.total, g.magnitude, g.rows);
         // Any summation order differs from the exact sum by at most gamma(terms-1) * sum|x|; the
         // library's and ours may both be off by that much (x 1.01: our own rounding of the bound).
@@ -566,7 +616,10 @@ pub fn expect_sums(sums: &testkit::Sums, groups: &[Group], s: usize, normalize: 
                     may_overflow = true;
                     Cell::Any
                 } else {
-                    Cell::Near { want: sum[k], tol: err(mag[k], cnt[k]) }
+                    Cell::Near {
+                        want: sum[k],
+                        tol: err(mag[k], cnt[k]),
+                    }
                 });
             }
             continue;
@@ -578,7 +631,11 @@ pub fn expect_sums(sums: &testkit::Sums, groups: &[Group], s: usize, normalize: 
         if total_mag == 0.0 {
             // Every term is +-0: the total is exactly zero whatever the order.
             errors.push((ZERO_TOTAL, zero_msg));
-            return Expect { errors, ok: None, overflow: may_overflow };
+            return Expect {
+                errors,
+                ok: None,
+                overflow: may_overflow,
+            };
         }
         if overflow(total_mag) || total.is_nan() || total.abs() <= 2.0 * dt {
             // Ill-conditioned: the total may or may not round to zero (or overflow).
@@ -601,7 +658,11 @@ pub fn expect_sums(sums: &testkit::Sums, groups: &[Group], s: usize, normalize: 
             });
         }
     }
-    Expect { errors, ok: Some(cells), overflow: may_overflow }
+    Expect {
+        errors,
+        ok: Some(cells),
+        overflow: may_overflow,
+    }
 }
 
 /// Whether a sum of `terms` terms whose magnitudes add up to `magnitude` may leave the double
@@ -633,7 +694,10 @@ pub fn verify(ctx: &Ctx, status: i32, exp: &Expect, before: &[Vec<u64>], out: &B
     let msg = last_error();
     if status == OK {
         let Some(cells) = &exp.ok else {
-            panic!("library returned SW_OK but the reference expects {:?}", exp.errors);
+            panic!(
+                "library returned SW_OK but the reference expects {:?}",
+                exp.errors
+            );
         };
         assert_eq!(msg, "", "last error must be empty after SW_OK");
         // Nothing outside out's range changed.
@@ -651,7 +715,10 @@ pub fn verify(ctx: &Ctx, status: i32, exp: &Expect, before: &[Vec<u64>], out: &B
         assert_eq!(got.len(), cells.len(), "reference cell count");
         // Every weight and value passed the checks, so SW_OK must come with finite numbers only
         // (an overflowing sum is SW_ERROR_NON_FINITE).
-        assert!(got.iter().all(|g| g.is_finite()), "SW_OK with a non-finite output: {got:?}");
+        assert!(
+            got.iter().all(|g| g.is_finite()),
+            "SW_OK with a non-finite output: {got:?}"
+        );
         for (i, (g, c)) in got.iter().zip(cells).enumerate() {
             if let Cell::Near { want, tol } = *c {
                 assert!(
@@ -725,15 +792,31 @@ pub fn ragged_shape(ctx: &mut Ctx) -> RaggedShape {
             _ => ctx.u64() as i64,
         };
     }
-    RaggedShape { large, s, p, n, offsets: natural_offsets }
+    RaggedShape {
+        large,
+        s,
+        p,
+        n,
+        offsets: natural_offsets,
+    }
 }
 
 /// One fuzz case of `sw_sector_weights_ragged` (`with_values == false`) or `sw_sector_exposures`.
 pub fn run_ragged(data: &[u8], with_values: bool) {
     let mut ctx = Ctx::new(data);
-    let RaggedShape { large, s, p, n, offsets: natural_offsets } = ragged_shape(&mut ctx);
+    let RaggedShape {
+        large,
+        s,
+        p,
+        n,
+        offsets: natural_offsets,
+    } = ragged_shape(&mut ctx);
     let mut rng = SplitMix(ctx.u64());
-    let faults = if large { faults(&mut ctx, n) } else { Vec::new() };
+    let faults = if large {
+        faults(&mut ctx, n)
+    } else {
+        Vec::new()
+    };
     let fault = |i: usize| faults.iter().find(|f| f.0 == i).map(|f| f.1);
     let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
 
@@ -742,8 +825,13 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
         (true, Some(k)) if k % 3 == 0 => bad[k as usize / 3 % 3],
         (true, _) => rng.weight(),
     };
-    let weights =
-        ctx.buffer(Plan { name: "weights", output: false, natural: n, fixed: false, gen: &mut gw });
+    let weights = ctx.buffer(Plan {
+        name: "weights",
+        output: false,
+        natural: n,
+        fixed: false,
+        gen: &mut gw,
+    });
     let mut rng_v = SplitMix(rng.next());
     let mut gv = |u: &mut Unstructured<'_>, i: usize| match (large, fault(i)) {
         (false, _) => gen_f64(u),
@@ -751,10 +839,22 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
         (true, _) => rng_v.weight() / 16.0,
     };
     let values = if with_values {
-        ctx.buffer(Plan { name: "values", output: false, natural: n, fixed: false, gen: &mut gv })
+        ctx.buffer(Plan {
+            name: "values",
+            output: false,
+            natural: n,
+            fixed: false,
+            gen: &mut gv,
+        })
     } else {
         // sw_sector_weights_ragged has no values argument: the library describes it as this.
-        Buf { name: "values", addr: 0, len: 0, size: 8, output: false }
+        Buf {
+            name: "values",
+            addr: 0,
+            len: 0,
+            size: 8,
+            output: false,
+        }
     };
     let mut rng_c = SplitMix(rng.next());
     let mut gc = |u: &mut Unstructured<'_>, i: usize| match (large, fault(i)) {
@@ -762,8 +862,13 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
         (true, Some(k)) if k % 3 == 2 => [-1, s as i32, i32::MIN, i32::MAX][k as usize / 3 % 4],
         (true, _) => (rng_c.next() % s as u64) as i32,
     };
-    let sectors =
-        ctx.buffer(Plan { name: "sectors", output: false, natural: n, fixed: false, gen: &mut gc });
+    let sectors = ctx.buffer(Plan {
+        name: "sectors",
+        output: false,
+        natural: n,
+        fixed: false,
+        gen: &mut gc,
+    });
     let mut go =
         |_: &mut Unstructured<'_>, i: usize| natural_offsets.get(i).copied().unwrap_or(n as i64);
     let offsets = ctx.buffer(Plan {
@@ -858,8 +963,13 @@ pub fn flags(ctx: &mut Ctx) -> u32 {
 /// any summation order's error bound) must also give the same bits with each portfolio's bonds
 /// reversed: exact sums do not depend on the order of their terms.
 fn same_reversed(
-    ctx: &Ctx, (w, v, c, off): (&Buf, Option<&Buf>, &Buf, &Buf), ns: usize, flags: u32, out: &Buf,
+    ctx: &Ctx,
+    bufs: (&Buf, Option<&Buf>, &Buf, &Buf),
+    ns: usize,
+    flags: u32,
+    out: &Buf,
 ) {
+    let (w, v, c, off) = bufs;
     let offsets = ctx.read::<i64>(off);
     let (mut rw, mut rc) = (ctx.read::<f64>(w), ctx.read::<i32>(c));
     let mut rv = v.map(|v| ctx.read::<f64>(v));
@@ -872,6 +982,7 @@ fn same_reversed(
         }
     }
     let mut again = vec![0.0f64; out.len];
+    let (o, n) = (again.as_mut_ptr(), again.len());
     // SAFETY: every pointer is into a live Vec of the stated length.
     let status = unsafe {
         match &rv {
@@ -884,8 +995,8 @@ fn same_reversed(
                 offsets.len(),
                 ns,
                 flags,
-                again.as_mut_ptr(),
-                again.len(),
+                o,
+                n,
             ),
             Some(rv) => sector_weights::ffi::sw_sector_exposures(
                 rw.as_ptr(),
@@ -898,12 +1009,17 @@ fn same_reversed(
                 offsets.len(),
                 ns,
                 flags,
-                again.as_mut_ptr(),
-                again.len(),
+                o,
+                n,
             ),
         }
     } as i32;
-    assert_eq!(status, OK, "exact mode failed on reversed rows: {}", last_error());
+    assert_eq!(
+        status,
+        OK,
+        "exact mode failed on reversed rows: {}",
+        last_error()
+    );
     let first: Vec<u64> = ctx.read::<f64>(out).iter().map(|x| x.to_bits()).collect();
     let second: Vec<u64> = again.iter().map(|x| x.to_bits()).collect();
     assert_eq!(first, second, "exact mode: reversed rows gave other bits");
@@ -912,7 +1028,14 @@ fn same_reversed(
 /// The contract of the ragged entry points, in their documented order.
 #[allow(clippy::too_many_arguments)]
 fn expect_ragged(
-    ctx: &Ctx, w: &Buf, v: Option<&Buf>, c: &Buf, off: &Buf, ns: usize, flags: u32, out: &Buf,
+    ctx: &Ctx,
+    w: &Buf,
+    v: Option<&Buf>,
+    c: &Buf,
+    off: &Buf,
+    ns: usize,
+    flags: u32,
+    out: &Buf,
 ) -> Expect {
     if flags & !3 != 0 {
         return Expect::err(
@@ -921,7 +1044,13 @@ fn expect_ragged(
         );
     }
     let normalize = flags & 1 != 0;
-    let none = Buf { name: "values", addr: 0, len: 0, size: 8, output: false };
+    let none = Buf {
+        name: "values",
+        addr: 0,
+        len: 0,
+        size: 8,
+        output: false,
+    };
     if let Some(e) = check_pointers(&[*w, *v.unwrap_or(&none), *c, *off, *out]) {
         return Expect::err(e.0, e.1);
     }
@@ -940,7 +1069,11 @@ fn expect_ragged(
                 "portfolio 0 (0 bonds) has a total of 0 and cannot be normalised",
             )
         } else {
-            Expect { errors: Vec::new(), ok: Some(Vec::new()), overflow: false }
+            Expect {
+                errors: Vec::new(),
+                ok: Some(Vec::new()),
+                overflow: false,
+            }
         };
     }
     let weights = ctx.read::<f64>(w);
@@ -951,7 +1084,10 @@ fn expect_ragged(
             weights: &weights,
             values: values.as_deref(),
             codes: &codes,
-            ranges: offsets.windows(2).map(|x| x[0] as usize..x[1] as usize).collect(),
+            ranges: offsets
+                .windows(2)
+                .map(|x| x[0] as usize..x[1] as usize)
+                .collect(),
             s: ns,
         },
         normalize,

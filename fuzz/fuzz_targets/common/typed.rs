@@ -81,7 +81,17 @@ pub struct Col {
 impl Col {
     /// A NULL `SwColumn` pointer.
     pub fn null(name: &'static str) -> Col {
-        Col { ptr: 0, dtype: 0, data: Buf { name, addr: 0, len: 0, size: 8, output: false } }
+        Col {
+            ptr: 0,
+            dtype: 0,
+            data: Buf {
+                name,
+                addr: 0,
+                len: 0,
+                size: 8,
+                output: false,
+            },
+        }
     }
     pub fn ptr(&self) -> *const SwColumn {
         self.ptr as *const SwColumn
@@ -190,7 +200,10 @@ impl Ctx<'_> {
     /// Places a float column's data as `dtype` (float64 for a type that is not a float type:
     /// the library refuses it before reading). `gen(u, i, float32)`.
     pub fn float_data(
-        &mut self, name: &'static str, dtype: i32, natural: usize,
+        &mut self,
+        name: &'static str,
+        dtype: i32,
+        natural: usize,
         gen: &mut dyn FnMut(&mut Unstructured, usize, bool) -> f64,
     ) -> Buf {
         match dtype {
@@ -214,7 +227,10 @@ impl Ctx<'_> {
     /// Places a code column's data as `dtype` (int32 for a type that is not a code type).
     /// `gen(u, i)` gives each code as an i64, stored with `as` (wrapping, like a C cast).
     pub fn code_data(
-        &mut self, name: &'static str, dtype: i32, natural: usize,
+        &mut self,
+        name: &'static str,
+        dtype: i32,
+        natural: usize,
         gen: &mut dyn FnMut(&mut Unstructured, usize) -> i64,
     ) -> Buf {
         macro_rules! place {
@@ -242,7 +258,13 @@ impl Ctx<'_> {
     /// Places `vals` in its own aligned allocation: large cases test sizes, strategies and
     /// faults; the small ones test placement.
     fn plain<T: Elem>(&mut self, name: &'static str, vals: &[T]) -> Buf {
-        Buf { name, addr: self.place(vals, 0), len: vals.len(), size: T::SIZE, output: false }
+        Buf {
+            name,
+            addr: self.place(vals, 0),
+            len: vals.len(),
+            size: T::SIZE,
+            output: false,
+        }
     }
 
     /// A large case's float column as `dtype` (float64 for a type that is not a float type).
@@ -284,8 +306,16 @@ impl Ctx<'_> {
         if (may_be_null && mode.is_multiple_of(2)) || mode >= 252 {
             return Col::null(data.name);
         }
-        let skew = if mode % 8 == 1 { 1 + self.byte() as usize % 7 } else { 0 };
-        let col = SwColumn { data: data.addr as *const std::ffi::c_void, len: data.len, dtype };
+        let skew = if mode % 8 == 1 {
+            1 + self.byte() as usize % 7
+        } else {
+            0
+        };
+        let col = SwColumn {
+            data: data.addr as *const std::ffi::c_void,
+            len: data.len,
+            dtype,
+        };
         let bytes = std::mem::size_of::<SwColumn>() + skew;
         let mut arena = vec![0u64; bytes.div_ceil(8)];
         let base = arena.as_mut_ptr() as *mut u8;
@@ -293,13 +323,21 @@ impl Ctx<'_> {
         unsafe { std::ptr::write_unaligned(base.add(skew) as *mut SwColumn, col) };
         self.regions.push((base as usize, arena.len() * 8));
         self.arenas.push(arena);
-        Col { ptr: base as usize + skew, dtype, data }
+        Col {
+            ptr: base as usize + skew,
+            dtype,
+            data,
+        }
     }
 
     /// A float column's elements as f64 (float32 converts exactly).
     pub fn floats(&self, c: &Col) -> Vec<f64> {
         match c.dtype {
-            FLOAT32 => self.read::<f32>(&c.data).into_iter().map(f64::from).collect(),
+            FLOAT32 => self
+                .read::<f32>(&c.data)
+                .into_iter()
+                .map(f64::from)
+                .collect(),
             _ => self.read::<f64>(&c.data),
         }
     }
@@ -362,7 +400,14 @@ fn float_name(dtype: i32) -> &'static str {
 /// shape check (the portfolio codes' length, or the offsets). Returns the error, or None.
 #[allow(clippy::too_many_arguments)]
 fn expect_typed_shapes(
-    w: &Col, v: &Col, c: &Col, fourth: (Col, bool), p: usize, ns: usize, flags: u32, out: &Buf,
+    w: &Col,
+    v: &Col,
+    c: &Col,
+    fourth: (Col, bool),
+    p: usize,
+    ns: usize,
+    flags: u32,
+    out: &Buf,
     layout: &mut dyn FnMut() -> Option<(i32, String)>,
 ) -> Option<Expect> {
     if flags & !3 != 0 {
@@ -412,7 +457,11 @@ fn expect_typed_shapes(
                 "portfolio 0 (0 bonds) has a total of 0 and cannot be normalised",
             )
         } else {
-            Expect { errors: Vec::new(), ok: Some(Vec::new()), overflow: false }
+            Expect {
+                errors: Vec::new(),
+                ok: Some(Vec::new()),
+                overflow: false,
+            }
         });
     }
     None
@@ -421,7 +470,15 @@ fn expect_typed_shapes(
 /// The contract of `sw_grouped_sums`.
 #[allow(clippy::too_many_arguments)]
 pub fn expect_grouped(
-    ctx: &Ctx, w: &Col, v: &Col, c: &Col, ns: usize, p: &Col, np: usize, flags: u32, out: &Buf,
+    ctx: &Ctx,
+    w: &Col,
+    v: &Col,
+    c: &Col,
+    ns: usize,
+    p: &Col,
+    np: usize,
+    flags: u32,
+    out: &Buf,
 ) -> Expect {
     let n = w.data.len;
     let mut layout = || {
@@ -445,7 +502,10 @@ pub fn expect_grouped(
     // The first bad row: its portfolio code first, then testkit's order (sector code, weight,
     // value) over all rows as one range. Codes only need their validity there.
     let first_bad_portfolio = portfolios.iter().position(|&q| !valid(q, np));
-    let validity: Vec<i32> = codes.iter().map(|&k| if valid(k, ns) { 0 } else { -1 }).collect();
+    let validity: Vec<i32> = codes
+        .iter()
+        .map(|&k| if valid(k, ns) { 0 } else { -1 })
+        .collect();
     // All rows as one range (a one-element list on purpose).
     #[allow(clippy::single_range_in_vec_init)]
     let all_rows = [0..n];
@@ -454,7 +514,10 @@ pub fn expect_grouped(
         (Some(row), b) if b.is_none_or(|(_, i, _)| row <= i) => {
             return Expect::err(
                 SECTOR_OUT_OF_RANGE,
-                format!("portfolio code {} at row {row} is outside 0..{np}", portfolios[row]),
+                format!(
+                    "portfolio code {} at row {row} is outside 0..{np}",
+                    portfolios[row]
+                ),
             );
         }
         (_, Some((_, row, bad))) => {
@@ -486,12 +549,23 @@ pub fn expect_grouped(
 /// The contract of `sw_ragged_sums`.
 #[allow(clippy::too_many_arguments)]
 pub fn expect_typed_ragged(
-    ctx: &Ctx, w: &Col, v: &Col, c: &Col, ns: usize, off: &Buf, flags: u32, out: &Buf,
+    ctx: &Ctx,
+    w: &Col,
+    v: &Col,
+    c: &Col,
+    ns: usize,
+    off: &Buf,
+    flags: u32,
+    out: &Buf,
 ) -> Expect {
     let p = off.len.saturating_sub(1);
     let n = w.data.len;
     let mut layout = || check_offsets(&ctx.read::<i64>(off), n);
-    let offsets_col = Col { ptr: 0, dtype: 0, data: *off };
+    let offsets_col = Col {
+        ptr: 0,
+        dtype: 0,
+        data: *off,
+    };
     let fourth = (offsets_col, false);
     if let Some(e) = expect_typed_shapes(w, v, c, fourth, p, ns, flags, out, &mut layout) {
         return e;
@@ -500,18 +574,34 @@ pub fn expect_typed_ragged(
     let values = (v.ptr != 0).then(|| ctx.floats(v));
     let codes = ctx.codes(c);
     let offsets = ctx.read::<i64>(off);
-    let ranges: Vec<_> = offsets.windows(2).map(|x| x[0] as usize..x[1] as usize).collect();
+    let ranges: Vec<_> = offsets
+        .windows(2)
+        .map(|x| x[0] as usize..x[1] as usize)
+        .collect();
     // Valid codes fit i32 (with bonds, num_sectors <= out_len); an invalid one is reported with
     // its own value.
-    let small: Vec<i32> = codes.iter().map(|&k| if valid(k, ns) { k as i32 } else { -1 }).collect();
+    let small: Vec<i32> = codes
+        .iter()
+        .map(|&k| if valid(k, ns) { k as i32 } else { -1 })
+        .collect();
     if let Some((q, i, Bad::Code(_))) =
         testkit::first_bad(&weights, values.as_deref(), &small, &ranges, ns)
     {
         let code = codes[ranges[q].start + i];
-        return bad_element(Bad::Code(code), &format!("at bond {i} of portfolio {q}"), ns);
+        return bad_element(
+            Bad::Code(code),
+            &format!("at bond {i} of portfolio {q}"),
+            ns,
+        );
     }
     reference(
-        &Data { weights: &weights, values: values.as_deref(), codes: &small, ranges, s: ns },
+        &Data {
+            weights: &weights,
+            values: values.as_deref(),
+            codes: &small,
+            ranges,
+            s: ns,
+        },
         flags & 1 != 0,
     )
 }
@@ -576,7 +666,11 @@ fn out_buffer(ctx: &mut Ctx, cells: usize) -> Buf {
 /// A large case's weights or values: exact small numbers from `rng` (times `scale`), with NaN or
 /// +-Inf at the faults of kind `kind` (0 weights, 1 values).
 fn large_floats(
-    rng: &mut SplitMix, n: usize, faults: &[(usize, u8)], kind: u8, scale: f64,
+    rng: &mut SplitMix,
+    n: usize,
+    faults: &[(usize, u8)],
+    kind: u8,
+    scale: f64,
 ) -> Vec<f64> {
     const BAD: [f64; 3] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
     let mut v: Vec<f64> = (0..n).map(|_| rng.weight() * scale).collect();
@@ -590,7 +684,12 @@ fn large_floats(
 /// hold (or sorted runs, `sorted`), with a bad code at the faults of kind `kind` (2 sectors,
 /// 3 portfolios).
 fn large_codes(
-    rng: &mut SplitMix, n: usize, limit: usize, dtype: i32, faults: &[(usize, u8)], kind: u8,
+    rng: &mut SplitMix,
+    n: usize,
+    limit: usize,
+    dtype: i32,
+    faults: &[(usize, u8)],
+    kind: u8,
     sorted: bool,
 ) -> Vec<i64> {
     let cap = representable(limit, dtype).max(1);
@@ -614,7 +713,12 @@ struct TypedColumns {
 
 /// Places the weights, values and sector-code data (not yet their `SwColumn` structs).
 fn typed_data(
-    ctx: &mut Ctx, large: bool, n: usize, s: usize, faults: &[(usize, u8)], rng: &mut SplitMix,
+    ctx: &mut Ctx,
+    large: bool,
+    n: usize,
+    s: usize,
+    faults: &[(usize, u8)],
+    rng: &mut SplitMix,
 ) -> (Buf, Option<Buf>, Buf, [i32; 3]) {
     let wt = float_dtype(ctx);
     let with_values = ctx.byte().is_multiple_of(2);
@@ -654,14 +758,22 @@ fn typed_columns(ctx: &mut Ctx, data: (Buf, Option<Buf>, Buf, [i32; 3])) -> Type
     let weights = ctx.column(w, wt, false);
     let values = match v {
         // The same struct for both: exposures of the squared weights.
-        Some(_) if weights.ptr != 0 && ctx.byte().is_multiple_of(16) => {
-            Col { data: Buf { name: "values", ..weights.data }, ..weights }
-        }
+        Some(_) if weights.ptr != 0 && ctx.byte().is_multiple_of(16) => Col {
+            data: Buf {
+                name: "values",
+                ..weights.data
+            },
+            ..weights
+        },
         Some(v) => ctx.column(v, vt, false),
         None => Col::null("values"),
     };
     let sectors = ctx.column(c, ct, false);
-    TypedColumns { weights, values, sectors }
+    TypedColumns {
+        weights,
+        values,
+        sectors,
+    }
 }
 
 /// The flags argument (see `super::flags`).
@@ -685,7 +797,11 @@ pub fn run_grouped(data: &[u8]) {
     };
     let flags = gen_flags(&mut ctx);
     let mut rng = SplitMix(ctx.u64());
-    let faults = if large { faults(&mut ctx, n) } else { Vec::new() };
+    let faults = if large {
+        faults(&mut ctx, n)
+    } else {
+        Vec::new()
+    };
     let data = typed_data(&mut ctx, large, n, s, &faults, &mut rng);
     let pt = code_dtype(&mut ctx);
     // Rows in any order: random portfolio codes, or (sometimes) sorted runs.
@@ -699,9 +815,13 @@ pub fn run_grouped(data: &[u8]) {
     let cols = typed_columns(&mut ctx, data);
     let portfolios = match ctx.byte() % 16 {
         // The same struct as the sector codes: portfolio code = sector code.
-        0 if cols.sectors.ptr != 0 => {
-            Col { data: Buf { name: "portfolios", ..cols.sectors.data }, ..cols.sectors }
-        }
+        0 if cols.sectors.ptr != 0 => Col {
+            data: Buf {
+                name: "portfolios",
+                ..cols.sectors.data
+            },
+            ..cols.sectors
+        },
         _ => ctx.column(portfolios, pt, false),
     };
     let out = out_buffer(&mut ctx, np * s);
@@ -730,7 +850,13 @@ pub fn run_grouped(data: &[u8]) {
 /// One fuzz case of `sw_ragged_sums`.
 pub fn run_typed_ragged(data: &[u8]) {
     let mut ctx = Ctx::new(data);
-    let RaggedShape { large, s, p, n, offsets: natural_offsets } = ragged_shape(&mut ctx);
+    let RaggedShape {
+        large,
+        s,
+        p,
+        n,
+        offsets: natural_offsets,
+    } = ragged_shape(&mut ctx);
     // The count and flags before the data: once the fuzz data runs out, the rest is natural.
     let ns = match ctx.byte() % 8 {
         7 => mutate_count(&mut ctx, s),
@@ -738,7 +864,11 @@ pub fn run_typed_ragged(data: &[u8]) {
     };
     let flags = gen_flags(&mut ctx);
     let mut rng = SplitMix(ctx.u64());
-    let faults = if large { faults(&mut ctx, n) } else { Vec::new() };
+    let faults = if large {
+        faults(&mut ctx, n)
+    } else {
+        Vec::new()
+    };
     let data = typed_data(&mut ctx, large, n, s, &faults, &mut rng);
     let offsets = ctx.buffer(Plan {
         name: "offsets",
