@@ -303,13 +303,22 @@ def _polars_strings(s: Any, name: str) -> Codes:
     return _arrow_codes(pa.chunked_array([arr]), name)
 
 
+def _polars_category_list(s: Any) -> Any:
+    """The strings a Categorical's physical codes index: `dtype.categories.to_series()` from
+    polars 2 on, `cat.get_categories()` before (polars 1.x, the newest on Python 3.9)."""
+    categories = s.dtype.categories
+    if hasattr(categories, "to_series"):
+        return categories.to_series()
+    return s.cat.get_categories()
+
+
 def _polars_categorical(s: Any) -> Codes:
     """A Categorical's physical codes index the process-wide category list, which holds the
     strings of every categorical the process made: the codes are shifted to start at this
     column's smallest (one pass; a column's codes are usually close together, e.g. when it was
     cast from strings), and a range still long is cut to the codes present."""
     codes = _polars_physical(s)
-    categories = s.dtype.categories.to_series()
+    categories = _polars_category_list(s)
     valid = codes[codes >= 0] if codes.dtype.kind == "i" else codes
     if valid.size == 0:
         return Codes(np.full(codes.shape[0], -1, np.int32), [], True)

@@ -114,6 +114,7 @@ def test_plot_renders_png_with_breaches_marked(h, orders):
 def test_frames_benchmark_smoke():
     """benches/frames.py runs end to end (tiny sizes) and checks its results against pandas."""
     pytest.importorskip("polars")
+    pytest.importorskip("pyarrow")  # the benchmark's string cases and its polars-to-pandas check
     r = subprocess.run(
         [sys.executable, str(REPO_ROOT / "benches" / "frames.py"), "--smoke"],
         capture_output=True, text=True, timeout=600,

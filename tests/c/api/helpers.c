@@ -324,15 +324,30 @@ int under_valgrind(void)
     return p != NULL && strstr(p, "vgpreload") != NULL;
 }
 
+/* The first of the environment variables the library reads for its default pool size, in its
+ * order (docs/guarantees.md, "Threads: how many"): a positive integer, for OMP_NUM_THREADS the
+ * first entry of a list ("4,2" is 4); anything else is ignored, as the library ignores it. */
+static size_t env_threads(const char *name, int first_of_list)
+{
+    const char *env = getenv(name);
+    if (!env || !*env)
+        return 0;
+    char *end;
+    unsigned long v = strtoul(env, &end, 10);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (end == env || v == 0 || v > 4096 || (*end != '\0' && !(first_of_list && *end == ',')))
+        return 0;
+    return (size_t)v;
+}
+
 size_t default_threads_expected(void)
 {
-    const char *env = getenv("RAYON_NUM_THREADS");
-    if (env && *env) {
-        char *end;
-        unsigned long v = strtoul(env, &end, 10);
-        if (*end == '\0' && v > 0)
-            return (size_t)v;
-    }
-    return 0; /* "all CPUs": checked as 1..online CPUs */
+    size_t n = env_threads("SECTOR_WEIGHTS_NUM_THREADS", 0);
+    if (!n)
+        n = env_threads("RAYON_NUM_THREADS", 0);
+    if (!n)
+        n = env_threads("OMP_NUM_THREADS", 1);
+    return n; /* 0: "all CPUs", checked as 1..online CPUs */
 }
 

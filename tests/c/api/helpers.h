@@ -118,6 +118,7 @@ void test_valid_values(void);       /* results.c */
 void test_random_correctness(void); /* results.c */
 void test_determinism(void);        /* results.c */
 void test_wide_output(void);        /* results.c */
+void test_typed(void);              /* typed.c */
 void test_concurrency(void);        /* threads.c */
 
 #endif

@@ -8,6 +8,9 @@
  *   ragged.c    sw_sector_weights_ragged and sw_sector_exposures: every failure
  *   results.c   valid edge values, every entry point against a naive reference on random data,
  *               bit-identical results for thread counts 1, 2, 3 and the default, wide outputs
+ *   typed.c     sw_grouped_sums and sw_ragged_sums: shuffled rows vs the reference (one table and
+ *               buckets), every code and weight type bit-identical to int32/float64, thread counts,
+ *               errors that name rows
  *   exact.c     exact mode (SW_EXACT): exact sums, row order and thread counts, errors
  *   threads.c   the default thread count, sw_set_num_threads, 8 threads calling at once while
  *               another resizes the pool, SW_ERROR_THREAD_POOL / SW_ERROR_OUT_OF_MEMORY in forked
@@ -22,7 +25,7 @@
  * Usage: test_api [--quick] [--verbose] [--only AREA[,AREA...]]
  *   --quick    fewer stress iterations (for valgrind)
  *   --verbose  also print what the forked resource-failure children observed
- *   --only     run the parts of these areas only (messages, dropin, checked, ragged, results,
+ *   --only     run the parts of these areas only (messages, dropin, checked, ragged, results, typed,
  *              exact, threads), e.g. `build/c/test_api --only ragged`
  * Prints "N passed, 0 failed" last and exits non-zero on any failure.
  */
@@ -48,6 +51,7 @@ static const struct {
     {"results", "random data vs reference", test_random_correctness},
     {"results", "determinism across thread counts", test_determinism},
     {"results", "wide output", test_wide_output},
+    {"typed", "sw_grouped_sums and sw_ragged_sums", test_typed},
     {"exact", "exact mode (SW_EXACT)", test_exact},
     {"threads", "concurrency", test_concurrency},
 };

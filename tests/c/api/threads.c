@@ -20,7 +20,7 @@ void test_default_threads(void)
 {
     size_t want = default_threads_expected(), got = sw_get_num_threads();
     if (want)
-        CHECK(got == want, "default pool: %zu threads, RAYON_NUM_THREADS asks for %zu", got, want);
+        CHECK(got == want, "default pool: %zu threads, the environment asks for %zu", got, want);
     else
         CHECK(got >= 1, "default pool: %zu threads", got);
 }
