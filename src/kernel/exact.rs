@@ -215,6 +215,9 @@ impl ExactJob<'_, '_, '_> {
 
     /// Portfolios `ps` into `rows`, in order, reusing one row of accumulators.
     fn block(&self, ps: Range<usize>, rows: &mut [f64], normalize: bool) -> Option<Failure> {
+        if ps.is_empty() {
+            return None; // (No portfolios: the sector count may be anything, and is not allocated.)
+        }
         let mut acc = match new_row(self.s) {
             Ok(acc) => acc,
             Err(error) => return Some(Failure { rank: Rank::Fatal(ps.start), error }),
