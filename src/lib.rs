@@ -56,12 +56,12 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The kernel's internals, for the benchmarks and tests only: not part of the API.
 #[doc(hidden)]
 pub mod internals {
-    #[cfg(feature = "panic-hook")]
-    pub use crate::kernel::FORCE_PANIC;
     pub use crate::kernel::{
         chunk_len, compute, compute_exact, scatter, screen, Input, Layout, OneTable, BASE_CHUNK,
         PARALLEL_MIN_BONDS,
     };
+    #[cfg(feature = "panic-hook")]
+    pub use crate::kernel::{FORCE_PANIC, FORCE_POOL};
 
     /// Exact sums (issue 16): the accumulator, the chunk scan, tables and their bytes.
     pub mod exact {

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Mutex, MutexGuard, Once};
 
 use sector_weights::ffi;
-use sector_weights::internals::{FORCE_PANIC, PARALLEL_MIN_BONDS};
+use sector_weights::internals::{FORCE_PANIC, FORCE_POOL, PARALLEL_MIN_BONDS};
 
 const SW_OK: i32 = 0;
 const SW_ERROR_PANIC: i32 = 13;
@@ -142,6 +142,9 @@ fn panic_then_recover(entry: Entry, d: &Data) -> String {
     let _turn = serial();
     PANIC_THREADS.lock().unwrap().clear();
     let mut out = vec![SENTINEL; d.p * d.s];
+    // A job of the pool's mode runs inline when the pool's workers were last seen starting late
+    // (a loaded machine): these tests want the pool, to see panics on its threads.
+    FORCE_POOL.store(true, Ordering::SeqCst);
     FORCE_PANIC.store(true, Ordering::SeqCst);
     let status = call(entry, d, &mut out);
     let forced = FORCE_PANIC.swap(false, Ordering::SeqCst);

@@ -47,10 +47,12 @@ pub enum Stop {
 /// Overwrites `acc` with the sums of one chunk (`w[i]`, times `v[i]` when `VALUES`, into
 /// `acc[c[i]]`), in a fixed order that depends only on the chunk's length and `acc.len()`.
 /// `prechecked`: every element was already checked, so the sums need no finiteness check.
-/// Errors name the first bad element's index in the chunk.
+/// Errors name the first bad element's index in the chunk (`acc` then holds garbage).
+/// `Ok(true)`: every sum in `acc` was found finite here, so the caller need not look for an
+/// overflow again; `Ok(false)`: not checked, or a sum of valid terms overflowed.
 pub fn scan<const VALUES: bool, W: Weight, C: Code>(
     w: &[W], v: &[W], c: &[C], acc: &mut [f64], prechecked: bool,
-) -> std::result::Result<(), Stop> {
+) -> std::result::Result<bool, Stop> {
     let s = acc.len();
     if !uses_lanes(w.len(), s) {
         return one_table::<VALUES, W, C>(w, v, c, acc, prechecked);
@@ -69,45 +71,46 @@ pub fn scan<const VALUES: bool, W: Weight, C: Code>(
 /// Every bond, in order, into one table: `acc` itself.
 fn one_table<const VALUES: bool, W: Weight, C: Code>(
     w: &[W], v: &[W], c: &[C], acc: &mut [f64], prechecked: bool,
-) -> std::result::Result<(), Stop> {
+) -> std::result::Result<bool, Stop> {
     let s = acc.len();
     let vs = VALUES.then_some(v);
     acc.fill(0.0);
     let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, &mut OneTable(acc));
-    // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input.
-    // Check whichever is shorter, the sums or the terms.
+    // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input (and
+    // no overflow). Check whichever is shorter, the sums or the terms.
+    let sums = s <= w.len();
     let finite = prechecked
-        || if s <= w.len() { all_finite(acc) } else { all_finite(w) && vs.is_none_or(all_finite) };
+        || if sums { all_finite(acc) } else { all_finite(w) && vs.is_none_or(all_finite) };
     if codes_ok && finite {
-        Ok(())
+        Ok(sums && !prechecked)
     } else {
         locate(w, vs, c, s)
     }
 }
 
-/// Four lane-major tables of `N >= acc.len()` doubles on the stack; writes `acc` only on success.
+/// Four lane-major tables of `N >= acc.len()` doubles on the stack.
 fn stack_lanes<const VALUES: bool, W: Weight, C: Code, const N: usize>(
     w: &[W], v: &[W], c: &[C], acc: &mut [f64],
-) -> std::result::Result<(), Stop> {
+) -> std::result::Result<bool, Stop> {
     let s = acc.len().min(N);
     let acc = &mut acc[..s];
     let mut lanes = [[0.0f64; N]; 4];
     let table = &mut StackLanes { lanes: &mut lanes, s };
     let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, table);
-    if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(&l[..s])) {
-        locate(w, VALUES.then_some(v), c, s)?;
+    if !codes_ok {
+        return locate(w, VALUES.then_some(v), c, s);
     }
     let [l0, l1, l2, l3] = &lanes;
     for k in 0..s {
         acc[k] = (l0[k] + l1[k]) + (l2[k] + l3[k]);
     }
-    Ok(())
+    lanes_result(true, acc, w, VALUES.then_some(v), c)
 }
 
 /// Four lanes per sector on the heap (more sectors than the stack tables hold).
 fn heap_lanes<const VALUES: bool, W: Weight, C: Code>(
     w: &[W], v: &[W], c: &[C], acc: &mut [f64],
-) -> std::result::Result<(), Stop> {
+) -> std::result::Result<bool, Stop> {
     let s = acc.len();
     let mut lanes = Vec::new();
     lanes
@@ -115,24 +118,33 @@ fn heap_lanes<const VALUES: bool, W: Weight, C: Code>(
         .map_err(|_| Stop::Fatal(Error::Resource(Resource::Lanes { sectors: s })))?;
     lanes.resize(s, [0.0; 4]);
     let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, &mut HeapLanes(&mut lanes));
-    // A NaN or infinity never leaves an accumulator finite, so finite lanes prove finite input.
-    if !codes_ok || !lanes.iter().fold(true, |ok, l| ok & all_finite(l)) {
-        locate(w, VALUES.then_some(v), c, s)?;
-    }
     for (a, l) in acc.iter_mut().zip(&lanes) {
         *a = (l[0] + l[1]) + (l[2] + l[3]);
     }
-    Ok(())
+    lanes_result(codes_ok, acc, w, VALUES.then_some(v), c)
+}
+
+/// The result of a scan into lanes, once they are added into `acc`. A NaN or an infinity in any
+/// lane leaves its sector's sum of lanes non-finite (an infinity plus anything is infinite or
+/// NaN), so finite sums prove every term finite and no sum overflowed: one table is checked,
+/// not four.
+fn lanes_result<W: Weight, C: Code>(
+    codes_ok: bool, acc: &[f64], w: &[W], v: Option<&[W]>, c: &[C],
+) -> std::result::Result<bool, Stop> {
+    if codes_ok && all_finite(acc) {
+        return Ok(true);
+    }
+    locate(w, v, c, acc.len())
 }
 
 /// After a chunk failed a check: the first bad element, or `Ok` if every element is valid (then
 /// a sum of finite values overflowed, which the job reports).
 fn locate<W: Weight, C: Code>(
     w: &[W], v: Option<&[W]>, c: &[C], s: usize,
-) -> std::result::Result<(), Stop> {
+) -> std::result::Result<bool, Stop> {
     match find_bad(w, v, c, s) {
         Some((i, bad)) => Err(Stop::Bad(i, bad)),
-        None => Ok(()),
+        None => Ok(false),
     }
 }
 

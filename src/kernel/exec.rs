@@ -7,6 +7,8 @@ use std::sync::Mutex;
 use rayon::prelude::*;
 use rayon::ThreadPool;
 
+use super::wake;
+
 /// Scratch copies above this many doubles are split into blocks of this size over the threads.
 const PAR_COPY: usize = 1 << 16;
 
@@ -127,10 +129,16 @@ pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
 }
 
 /// Runs `f(t, item)` on every item, on the calling thread and on the pool's workers at once:
-/// each claims the next unclaimed item until none is left, so a worker that wakes late simply
-/// takes fewer. Only one worker is woken per extra thread and the caller never waits idle for the
-/// first one, which matters for jobs of a few hundred microseconds (waking a sleeping thread
-/// costs tens of microseconds on a virtual machine).
+/// each claims the next unclaimed item until none is left, so a worker that starts late simply
+/// takes fewer.
+///
+/// The workers are first sent `'static` pings (see `wake.rs`) and the caller starts on the items
+/// alone; one helper job is handed to the pool per ping answered, i.e. per worker seen awake with
+/// a core, as they come. Handed-over work must be waited for (it borrows the caller's data), so a
+/// worker kept off its core — asleep on a virtual CPU that takes long to wake, or displaced by a
+/// neighbour library's spinning OpenMP threads — would make the call wait for it; with the pings
+/// it only means the caller finishes alone, at one-thread speed. The pings cost the pool one
+/// empty job per extra thread and the caller at most one item's delay in noticing an answer.
 fn share<T, E, F>(pool: &ThreadPool, items: Vec<T>, f: F) -> Option<E>
 where
     T: Send,
@@ -140,21 +148,32 @@ where
     let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|x| Mutex::new(Some(x))).collect();
     let next = AtomicUsize::new(0);
     let failure = Mutex::new(None);
-    let work = || loop {
+    // Runs the next unclaimed item; false when none is left.
+    let one = || {
         let t = next.fetch_add(1, Ordering::Relaxed);
-        let Some(slot) = slots.get(t) else { break };
+        let Some(slot) = slots.get(t) else { return false };
         // Each index is claimed once, so the slot is full and its lock free.
         let taken = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(e) = taken.and_then(|x| f(t, x)) {
             let mut first = failure.lock().unwrap_or_else(|p| p.into_inner());
             *first = least(first.take(), Some(e));
         }
+        true
     };
+    let extra = pool.current_num_threads() - 1;
+    let pings = wake::Pings::send(pool, extra.min(slots.len().saturating_sub(1)));
     pool.in_place_scope(|scope| {
-        for _ in 1..pool.current_num_threads().min(slots.len()) {
-            scope.spawn(|_| work());
+        let mut helpers = 0;
+        loop {
+            let awake = pings.answered().min(extra);
+            while helpers < awake && next.load(Ordering::Relaxed) < slots.len() {
+                scope.spawn(|_| while one() {});
+                helpers += 1;
+            }
+            if !one() {
+                break;
+            }
         }
-        work();
     });
     failure.into_inner().unwrap_or_else(|p| p.into_inner())
 }

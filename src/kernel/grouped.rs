@@ -20,7 +20,7 @@ use super::buckets;
 use super::columns::{each_code, Code, Codes};
 use super::exec::Exec;
 use super::job::check_row;
-use super::{run, scratch, Input, Layout, PARALLEL_MIN_BONDS};
+use super::{in_pool_or_inline, run, scratch, wake, Input, Layout, PARALLEL_MIN_BONDS};
 use crate::error::{Bad, Data, Error, Result, Rows};
 use crate::pool;
 
@@ -57,7 +57,8 @@ fn sums(input: &Input, out: &mut [f64]) -> Result<()> {
         buckets::sums(input, Exec::Inline, out)
     } else {
         let pool = pool::current()?;
-        pool.install(|| buckets::sums(input, Exec::InPool, out))
+        let work = wake::work_ns(input.weights.len(), out.len());
+        in_pool_or_inline(&pool, work, |exec| buckets::sums(input, exec, out))
     };
     res.map_err(|e| in_table_terms(input, e))
 }

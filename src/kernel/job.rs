@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::check::{find_bad, screen, SAFE_MAGNITUDE};
 use super::chunk::{self, allocates, chunk_len, Stop};
-use super::columns::{combine, with_columns, Floats, RangeCodes};
+use super::columns::{combine, with_columns, Code, Floats, RangeCodes, Weight};
 use super::exec::{Exec, Ranked};
 use super::scratch;
 use super::{Input, Layout};
@@ -145,17 +145,68 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         // After a check pass that found every sum bounded, no row can overflow: do not re-read
         // rows (65,536 doubles each with issuer-level sectors) to look.
         let may_overflow = !self.prechecked || self.near_overflow.load(Ordering::Relaxed);
+        if let Layout::Uniform { bonds_per_portfolio: b, .. } = self.input.layout {
+            if b <= chunk_len(self.s) {
+                let at = OneChunkRows { ps, b, normalize, may_overflow };
+                return self.sum_one_chunk_rows(at, rows);
+            }
+        }
         for (p, row) in ps.zip(rows.chunks_mut(self.s)) {
             let r = self.input.layout.range(p);
             if r.start > self.first_bad.load(Ordering::Relaxed) {
                 break;
             }
-            if let Err(stop) = self.portfolio_sums(p, r.clone(), row) {
-                return Some(self.stopped(stop, p, r.start));
-            }
+            let finite = match self.portfolio_sums(p, r.clone(), row) {
+                Ok(finite) => finite,
+                Err(stop) => return Some(self.stopped(stop, p, r.start)),
+            };
             // Bad elements anywhere outrank a row failure, so later rows are still summed.
             let normalize = normalize && row_failure.is_none();
-            let failure = check_row(row, p, r.len(), may_overflow, normalize);
+            let failure = check_row(row, p, r.len(), may_overflow && !finite, normalize);
+            row_failure =
+                row_failure.or(failure.map(|error| Failure { rank: Rank::Row(p), error }));
+        }
+        row_failure
+    }
+
+    /// [`Job::sum_block`] for equal portfolios of one chunk each (many small portfolios): the
+    /// typed columns are sliced once for the block, not per portfolio (about 120 instructions a
+    /// portfolio, against about 650 to sum one of 100 bonds; `benches/c/calls.c`,
+    /// `calls 100000 100 18 1 1 1` under callgrind). The same scans, in the same order.
+    fn sum_one_chunk_rows(&self, at: OneChunkRows, rows: &mut [f64]) -> Option<Failure> {
+        let start = at.ps.start * at.b;
+        let (w, v, c) = match self.columns(start..at.ps.end * at.b) {
+            Ok(columns) => columns,
+            Err(stop) => return Some(self.stopped(stop, at.ps.start, start)),
+        };
+        with_columns!(w, v, c.codes(), |w, v, c, VALUES| {
+            self.one_chunk_rows::<VALUES, _, _>(w, v, c, &at, rows)
+        })
+    }
+
+    fn one_chunk_rows<const VALUES: bool, W: Weight, C: Code>(
+        &self, w: &[W], v: &[W], c: &[C], at: &OneChunkRows, rows: &mut [f64],
+    ) -> Option<Failure> {
+        let mut row_failure = None;
+        for (q, row) in rows.chunks_mut(self.s).enumerate().take(at.ps.len()) {
+            let (p, start) = (at.ps.start + q, (at.ps.start + q) * at.b);
+            if start > self.first_bad.load(Ordering::Relaxed) {
+                break;
+            }
+            #[cfg(feature = "panic-hook")]
+            if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
+                panic!("forced panic (test hook) in portfolio {p}");
+            }
+            let r = q * at.b..(q + 1) * at.b;
+            let vr = if VALUES { &v[r.clone()] } else { v };
+            let prechecked = self.prechecked;
+            let finite =
+                match chunk::scan::<VALUES, W, C>(&w[r.clone()], vr, &c[r], row, prechecked) {
+                    Ok(finite) => finite,
+                    Err(stop) => return Some(self.stopped(global(stop, start), p, start)),
+                };
+            let normalize = at.normalize && row_failure.is_none();
+            let failure = check_row(row, p, at.b, at.may_overflow && !finite, normalize);
             row_failure =
                 row_failure.or(failure.map(|error| Failure { rank: Rank::Row(p), error }));
         }
@@ -185,9 +236,10 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     }
 
     /// Overwrites `row` with the sums of portfolio `p` (bonds `r`). On error `row` holds garbage.
+    /// `Ok(true)`: every sum was found finite (see [`chunk::scan`]).
     fn portfolio_sums(
         &self, p: usize, r: Range<usize>, row: &mut [f64],
-    ) -> std::result::Result<(), Stop> {
+    ) -> std::result::Result<bool, Stop> {
         #[cfg(feature = "panic-hook")]
         if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
             panic!("forced panic (test hook) in portfolio {p}");
@@ -201,7 +253,8 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         // One partial table per inner node of the tree: O(chunks x sectors).
         let mut spare =
             scratch::zeroed_for((parts - 1) * self.s, self.exec).map_err(Stop::Fatal)?;
-        self.tree(&r, chunk, 0..parts, row, &mut spare)
+        // The tree's additions may overflow: its sums are left to the caller's check.
+        self.tree(&r, chunk, 0..parts, row, &mut spare).map(|()| false)
     }
 
     /// Sums chunks `js` of the portfolio at `r` into `acc` along a fixed binary tree: the left
@@ -214,7 +267,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             if lo > self.first_bad.load(Ordering::Relaxed) {
                 return Err(Stop::Skipped);
             }
-            let res = self.scan(lo..(lo + chunk).min(r.end), acc);
+            let res = self.scan(lo..(lo + chunk).min(r.end), acc).map(|_| ());
             if let Err(Stop::Bad(g, _)) = &res {
                 self.first_bad.fetch_min(*g, Ordering::Relaxed);
             }
@@ -261,16 +314,30 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     }
 
     /// Overwrites `acc` with the sums of bonds `r` (one chunk); a bad element's index is global.
-    fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<(), Stop> {
+    /// `Ok(true)`: every sum was found finite.
+    fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<bool, Stop> {
         let (w, v, c) = self.columns(r.clone())?;
         let prechecked = self.prechecked;
         let res = with_columns!(w, v, c.codes(), |w, v, c, VALUES| {
             chunk::scan::<VALUES, _, _>(w, v, c, acc, prechecked)
         });
-        res.map_err(|stop| match stop {
-            Stop::Bad(i, b) => Stop::Bad(r.start + i, b),
-            other => other,
-        })
+        res.map_err(|stop| global(stop, r.start))
+    }
+}
+
+/// Portfolios `ps` of `b` bonds each (at most one chunk), and what [`Job::sum_block`] was asked.
+struct OneChunkRows {
+    ps: Range<usize>,
+    b: usize,
+    normalize: bool,
+    may_overflow: bool,
+}
+
+/// A stop in a range of bonds starting at `start`, its bad element's index made global.
+fn global(stop: Stop, start: usize) -> Stop {
+    match stop {
+        Stop::Bad(i, b) => Stop::Bad(start + i, b),
+        other => other,
     }
 }
 

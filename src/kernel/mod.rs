@@ -37,6 +37,7 @@ mod stream;
 mod tests;
 #[cfg(test)]
 mod tests_grouped;
+mod wake;
 
 use std::ops::Range;
 
@@ -57,6 +58,19 @@ pub const PARALLEL_MIN_BONDS: usize = 1 << 15;
 #[cfg(feature = "panic-hook")]
 /// Test-only: when set, the next unit of work panics (to prove panics become `SW_ERROR_PANIC`).
 pub static FORCE_PANIC: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[cfg(feature = "panic-hook")]
+/// Test-only: when set, jobs of the pool's mode run in the pool even when its workers were last
+/// seen starting late (so that a test can make a worker thread panic).
+pub static FORCE_POOL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether [`FORCE_POOL`] is set (never, without the test-only feature).
+fn pool_forced() -> bool {
+    #[cfg(feature = "panic-hook")]
+    return FORCE_POOL.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(feature = "panic-hook"))]
+    false
+}
 
 /// How bonds are split into portfolios.
 #[derive(Debug, Clone, Copy)]
@@ -216,19 +230,36 @@ fn compute_in(input: &Input, normalize: bool, exact: bool, out: &mut [f64]) -> R
     }
 }
 
-/// Runs a checked job in the mode its size calls for.
+/// Runs a checked job in the mode its size calls for. A job in the pool runs inline instead
+/// when the pool's workers were last seen starting too late to help (see `wake.rs`; shared
+/// jobs start inline anyway and wait for a sign of life before handing out work).
 fn run(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
-    match mode(input) {
-        Mode::Inline => Job::new(input, Exec::Inline).run(normalize, out),
-        Mode::Shared => {
-            let pool = pool::current()?;
-            Job::new(input, Exec::Shared(&pool)).run(normalize, out)
-        }
-        Mode::InPool => {
-            let pool = pool::current()?;
-            pool.install(|| Job::new(input, Exec::InPool).run(normalize, out))
-        }
+    let mode = mode(input);
+    if let Mode::Inline = mode {
+        return Job::new(input, Exec::Inline).run(normalize, out);
     }
+    let pool = pool::current()?;
+    if let Mode::Shared = mode {
+        return Job::new(input, Exec::Shared(&pool)).run(normalize, out);
+    }
+    let work = wake::work_ns(input.weights.len(), input.layout.ranges() * input.width());
+    in_pool_or_inline(&pool, work, |exec| Job::new(input, exec).run(normalize, out))
+}
+
+/// Runs `f(Exec::InPool)` inside `pool` (noting how late a worker started it), or
+/// `f(Exec::Inline)` on the calling thread when the workers were last seen starting too late
+/// for work of `work_ns` (see `wake.rs`).
+fn in_pool_or_inline<R: Send>(
+    pool: &rayon::ThreadPool, work_ns: u64, f: impl FnOnce(Exec<'static>) -> R + Send,
+) -> R {
+    if !wake::worth_waking(pool, work_ns) && !pool_forced() {
+        return f(Exec::Inline);
+    }
+    let sent = wake::now_ns();
+    pool.install(|| {
+        wake::started(sent);
+        f(Exec::InPool)
+    })
 }
 
 /// How a job runs (see [`Exec`]); chosen by size only, so it never changes a result.

@@ -271,3 +271,43 @@ fn native_code_and_float_types_match_int32_and_float64() {
         "values are float32 but weights are float64: give both the same float type"
     );
 }
+
+/// Every worker of the pool is busy elsewhere (as when a neighbour's spinning threads hold the
+/// cores): a call of the shared mode must not wait for them, but finish on the calling thread.
+#[test]
+fn a_shared_call_finishes_alone_while_every_worker_is_busy() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{mpsc, Arc};
+    use std::time::Duration;
+
+    let _turn = THREADS.lock().unwrap_or_else(|p| p.into_inner());
+    let pool = crate::pool::current().unwrap();
+    let threads = pool.current_num_threads();
+    let (busy, release) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicBool::new(false)));
+    for _ in 0..threads {
+        let (busy, release) = (Arc::clone(&busy), Arc::clone(&release));
+        pool.spawn(move || {
+            busy.fetch_add(1, Ordering::SeqCst);
+            while !release.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+    }
+    while busy.load(Ordering::SeqCst) < threads {
+        std::thread::yield_now();
+    }
+    // 20 x 50,000 x 18: many portfolios of one chunk each, the shared mode.
+    let (p, b, s) = (20, 50_000, 18);
+    let (w, c) = data(&mut Rng::new(15), p * b, s);
+    let (done, finished) = mpsc::channel();
+    let caller = std::thread::spawn(move || {
+        let (res, out) = uniform(&w, &c, p, s);
+        let offsets: Vec<usize> = (0..=p).map(|q| q * b).collect();
+        let want = naive(&w, None, &c, &offsets, s);
+        let _ = done.send(res.is_ok() && bits(&out) == bits(&want));
+    });
+    let alone = finished.recv_timeout(Duration::from_secs(60));
+    release.store(true, Ordering::SeqCst);
+    caller.join().unwrap();
+    assert_eq!(alone, Ok(true), "the call waited for busy workers (or summed wrongly)");
+}
