@@ -65,6 +65,15 @@
 // Element type of a float64 column.
 #define SW_FLOAT64 9
 
+// Layout of an SwStrings: Arrow `utf8` (or `binary`), int32 offsets.
+#define SW_UTF8 1
+
+// Layout of an SwStrings: Arrow `large_utf8` (or `large_binary`), int64 offsets.
+#define SW_LARGE_UTF8 2
+
+// Layout of an SwStrings: Arrow `utf8_view` (or `binary_view`), 16-byte views.
+#define SW_UTF8_VIEW 3
+
 // The most worker threads a pool may have, set or from the environment.
 #define MAX_THREADS 4096
 
@@ -122,6 +131,31 @@ typedef struct {
   size_t len;
   int32_t dtype;
 } SwColumn;
+
+// A string column read in place, laid out as Arrow lays it out (the buffers of a pyarrow,
+// polars, pandas or duckdb string array; the bytes are compared as bytes, never decoded):
+//   layout           SW_UTF8, SW_LARGE_UTF8 or SW_UTF8_VIEW.
+//   len              the number of rows.
+//   offsets          SW_UTF8: len + 1 int32 offsets, SW_LARGE_UTF8: len + 1 int64 offsets (row i
+//                    is bytes offsets[i] .. offsets[i+1] of the data buffer; start the pointer at
+//                    the array's offset); SW_UTF8_VIEW: len 16-byte views (Arrow's: int32 length,
+//                    then up to 12 bytes inline, or a 4-byte prefix, int32 buffer index, int32
+//                    offset). May be NULL when len is 0.
+//   buffers, buffer_lens, num_buffers   the data buffers and their sizes in bytes: exactly one
+//                    for SW_UTF8 and SW_LARGE_UTF8, any number for SW_UTF8_VIEW.
+//   validity         NULL (no null rows), or Arrow's validity bitmap: row i is null when bit
+//                    validity_offset + i (least significant bit first) is clear.
+//   validity_offset  the bitmap's first bit (the array's offset).
+typedef struct {
+  int32_t layout;
+  size_t len;
+  const void *offsets;
+  const uint8_t *const *buffers;
+  const size_t *buffer_lens;
+  size_t num_buffers;
+  const uint8_t *validity;
+  size_t validity_offset;
+} SwStrings;
 
 // Every status, in numeric order.
 #define SwStatus_ALL { SW_OK, SW_ERROR_NULL_POINTER, SW_ERROR_LENGTH_MISMATCH, SW_ERROR_SIZE_OVERFLOW, SW_ERROR_SECTOR_OUT_OF_RANGE, SW_ERROR_NON_FINITE, SW_ERROR_INVALID_ARGUMENT, SW_ERROR_OVERLAP, SW_ERROR_MISALIGNED, SW_ERROR_BAD_OFFSETS, SW_ERROR_ZERO_TOTAL, SW_ERROR_OUT_OF_MEMORY, SW_ERROR_THREAD_POOL, SW_ERROR_PANIC, }
@@ -434,6 +468,44 @@ SwStatus sw_ragged_sums(const SwColumn *weights,
                         uint32_t flags,
                         double *out,
                         size_t out_len);
+
+// Factorises a string column without sorting its rows: codes[i] is the number of row i's label,
+// labels numbered 0, 1, ... in order of first appearance (-1 for a null row), and
+// first_rows[k] is the first row of label k. No string is copied or returned: the caller takes
+// its labels from its own column at first_rows[0 .. *num_labels].
+//
+// Parameters:
+//   column                 the column (see SwStrings).
+//   codes, codes_len       output, one int32 code per row (codes_len == column->len).
+//   first_rows, first_rows_len   output, room for first_rows_len labels; column->len is always
+//                          enough (a label per row).
+//   num_labels             output: the number of distinct labels.
+//
+// The rows are hashed in blocks in parallel and the blocks' labels merged in block order, so the
+// results are identical for every thread count. Memory: a hash table per block in flight; when
+// first_rows_len < column->len, also 4 bytes per row of scratch codes.
+//
+// Returns SW_OK; SW_ERROR_NULL_POINTER, SW_ERROR_MISALIGNED, SW_ERROR_SIZE_OVERFLOW,
+// SW_ERROR_OVERLAP for buffers (offsets aligned to their type; views, bitmap and data need no
+// alignment); SW_ERROR_INVALID_ARGUMENT for an unknown layout, a wrong number of data buffers or
+// more than INT32_MAX rows; SW_ERROR_BAD_OFFSETS for offsets that are negative, decrease or pass
+// the data, and for a non-null row's view whose length is negative or that leaves its data
+// buffer ("the string view of row 5 names data buffer 3, but there are 2");
+// SW_ERROR_LENGTH_MISMATCH when codes_len != column->len or the labels outnumber
+// first_rows_len (the message gives their number).
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// column must point to a readable SwStrings whose buffers are valid for the sizes it states;
+// codes, first_rows and num_labels must be valid for their lengths (num_labels: one size_t);
+// for the whole call.
+SwStatus sw_factorize_strings(const SwStrings *column,
+                              int32_t *codes,
+                              size_t codes_len,
+                              int64_t *first_rows,
+                              size_t first_rows_len,
+                              size_t *num_labels);
 
 // Sets the number of worker threads for all later calls. Safe at any time, also while other
 // threads are computing (they finish on the pool they started with). Results do not depend on it.

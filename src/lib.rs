@@ -36,6 +36,7 @@ mod exact;
 #[allow(unsafe_code)]
 pub mod ffi;
 mod kernel;
+mod labels;
 mod orders;
 mod pool;
 mod targets;
@@ -46,7 +47,7 @@ mod validate;
 pub use api::*;
 pub use error::{
     Argument, Bad, BandProblem, Buffer, Data, Error, Offsets, Orders, Resource, Result, Rows,
-    Shape, SwStatus, Targets, Why,
+    Shape, Strings, SwStatus, Targets, Why,
 };
 pub use kernel::{Codes, Floats};
 

@@ -42,6 +42,7 @@ pub enum Why {
     OneValuePerWeight,
     OneCodePerHolding,
     OneCodePerOrder,
+    OneCodePerRow,
     OneOrderListPerPortfolio,
     /// `portfolios x bonds` (the uniform layout's weights).
     Bonds(usize, usize),
@@ -206,12 +207,49 @@ pub enum Orders {
     AllocationOverflow { portfolio: usize, sector: usize, value: f64, total: f64, net: f64 },
 }
 
+/// A string label column whose buffers do not describe strings (the Arrow layouts that
+/// `sw_factorize_strings` reads), or more distinct labels than the caller made room for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Strings {
+    /// The `layout` of an `SwStrings` is none of SW_UTF8, SW_LARGE_UTF8, SW_UTF8_VIEW.
+    UnknownLayout { layout: i32 },
+    /// An offsets layout (SW_UTF8, SW_LARGE_UTF8) needs exactly one data buffer.
+    DataBuffers { got: usize },
+    /// More rows than 32-bit codes can number.
+    TooManyRows { rows: usize },
+    /// `offsets[0]` is negative.
+    FirstOffsetNegative { value: i64 },
+    /// `offsets[at] < offsets[at - 1]`.
+    OffsetsDecrease { at: usize, value: i64, previous: i64 },
+    /// `offsets[at]`, the last one, passes the end of the data buffer.
+    OffsetsPastData { at: usize, value: i64, data_len: usize },
+    /// The view of row `row` has a negative length.
+    ViewLength { row: usize, len: i64 },
+    /// The view of row `row` names data buffer `buffer`, of `buffers`.
+    ViewBuffer { row: usize, buffer: i64, buffers: usize },
+    /// The view of row `row` reads `offset .. offset + len` of a buffer of `buffer_len` bytes.
+    ViewPastData { row: usize, buffer: usize, offset: i64, len: i64, buffer_len: usize },
+    /// The column has `labels` distinct labels; `first_rows` has room for `capacity`.
+    Capacity { labels: usize, capacity: usize },
+}
+
 /// Memory or threads the library could not get.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource {
-    Scratch { doubles: usize },
-    Lanes { sectors: usize },
-    ThreadPool { requested: usize, reason: String },
+    Scratch {
+        doubles: usize,
+    },
+    /// Scratch codes for a string column (4 bytes per row).
+    Codes {
+        rows: usize,
+    },
+    Lanes {
+        sectors: usize,
+    },
+    ThreadPool {
+        requested: usize,
+        reason: String,
+    },
 }
 
 /// A failure, with everything needed to say what and where.
@@ -223,6 +261,7 @@ pub enum Error {
     Data(Data),
     Targets(Targets),
     Orders(Orders),
+    Strings(Strings),
     Resource(Resource),
     /// A bug of this library, caught before it could do harm.
     Internal(&'static str),
@@ -238,7 +277,7 @@ macro_rules! from_kind {
         }
     )*};
 }
-from_kind!(Buffer, Shape, Argument, Data, Targets, Orders, Resource);
+from_kind!(Buffer, Shape, Argument, Data, Targets, Orders, Strings, Resource);
 
 impl Error {
     /// The status a C caller receives for this error.
@@ -274,6 +313,13 @@ impl Error {
                 SW_ERROR_NON_FINITE
             }
             Error::Orders(_) => SW_ERROR_ZERO_TOTAL,
+            Error::Strings(
+                Strings::UnknownLayout { .. }
+                | Strings::DataBuffers { .. }
+                | Strings::TooManyRows { .. },
+            ) => SW_ERROR_INVALID_ARGUMENT,
+            Error::Strings(Strings::Capacity { .. }) => SW_ERROR_LENGTH_MISMATCH,
+            Error::Strings(_) => SW_ERROR_BAD_OFFSETS,
             Error::Resource(Resource::ThreadPool { .. }) => SW_ERROR_THREAD_POOL,
             Error::Resource(_) => SW_ERROR_OUT_OF_MEMORY,
             Error::Internal(_) | Error::Panic(_) => SW_ERROR_PANIC,
@@ -300,6 +346,7 @@ impl fmt::Display for Error {
             Error::Data(e) => e.fmt(f),
             Error::Targets(e) => e.fmt(f),
             Error::Orders(e) => e.fmt(f),
+            Error::Strings(e) => e.fmt(f),
             Error::Resource(e) => e.fmt(f),
             Error::Internal(what) => write!(f, "internal error: {what}"),
             Error::Panic(what) => write!(f, "internal panic: {what}"),

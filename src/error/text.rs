@@ -4,7 +4,8 @@
 use std::fmt::{self, Display, Formatter};
 
 use super::{
-    Argument, Bad, BandProblem, Buffer, Data, Offsets, Orders, Resource, Rows, Shape, Targets, Why,
+    Argument, Bad, BandProblem, Buffer, Data, Offsets, Orders, Resource, Rows, Shape, Strings,
+    Targets, Why,
 };
 
 impl Rows {
@@ -31,6 +32,7 @@ impl Display for Why {
             Why::OneValuePerWeight => f.write_str("one value per weight"),
             Why::OneCodePerHolding => f.write_str("one code per holding"),
             Why::OneCodePerOrder => f.write_str("one code per order"),
+            Why::OneCodePerRow => f.write_str("one code per row of the column"),
             Why::OneOrderListPerPortfolio => f.write_str("one order list per portfolio, plus one"),
             Why::Bonds(p, b) => write!(f, "{p} portfolios x {b} bonds"),
             Why::Cells(p, s) => write!(f, "{p} portfolios x {s} sectors"),
@@ -285,11 +287,59 @@ impl Display for Orders {
     }
 }
 
+impl Display for Strings {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        match *self {
+            Strings::UnknownLayout { layout } => write!(
+                f,
+                "strings layout {layout} is not SW_UTF8 (1), SW_LARGE_UTF8 (2) or SW_UTF8_VIEW (3)"
+            ),
+            Strings::DataBuffers { got } => write!(
+                f,
+                "strings with offsets (SW_UTF8, SW_LARGE_UTF8) have 1 data buffer, got {got}"
+            ),
+            Strings::TooManyRows { rows } => {
+                write!(f, "{rows} rows are more than int32 codes can number")
+            }
+            Strings::FirstOffsetNegative { value } => {
+                write!(f, "string offsets[0] = {value} is negative")
+            }
+            Strings::OffsetsDecrease { at, value, previous } => write!(
+                f,
+                "string offsets[{at}] = {value} is less than offsets[{}] = {previous} (offsets must never decrease)",
+                at - 1
+            ),
+            Strings::OffsetsPastData { at, value, data_len } => write!(
+                f,
+                "string offsets[{at}] = {value} is past the end of the data buffer ({data_len} bytes)"
+            ),
+            Strings::ViewLength { row, len } => {
+                write!(f, "the string view of row {row} has length {len}")
+            }
+            Strings::ViewBuffer { row, buffer, buffers } => write!(
+                f,
+                "the string view of row {row} names data buffer {buffer}, but there are {buffers}"
+            ),
+            Strings::ViewPastData { row, buffer, offset, len, buffer_len } => write!(
+                f,
+                "the string view of row {row} reads {len} bytes at {offset} of data buffer {buffer}, which has {buffer_len}"
+            ),
+            Strings::Capacity { labels, capacity } => write!(
+                f,
+                "the column has {labels} distinct labels but first_rows has room for {capacity}"
+            ),
+        }
+    }
+}
+
 impl Display for Resource {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
             Resource::Scratch { doubles } => {
                 write!(f, "could not allocate {doubles} doubles of scratch")
+            }
+            Resource::Codes { rows } => {
+                write!(f, "could not allocate scratch codes for {rows} rows")
             }
             Resource::Lanes { sectors } => {
                 write!(f, "could not allocate {sectors} x 4 doubles of scratch")

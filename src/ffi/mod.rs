@@ -5,6 +5,7 @@
 //!   length), validated with all the others, and turned into a slice — the one `unsafe` argument;
 //! - `weights.rs`: the drop-in `calculate_sector_weights` and the checked sector sums;
 //! - `pm.rs`: targets and tolerance bands, order lists;
+//! - `columns.rs`: typed columns, the grouped layout; `labels.rs`: string label columns;
 //! - `runtime.rs`: threads, status names and messages, the last error, the version.
 
 // In the order the header lists them (cbindgen follows the modules' order).
@@ -13,6 +14,8 @@ mod weights;
 mod pm;
 // Typed columns: native code and float types, the grouped layout.
 mod columns;
+// String label columns: codes and first rows.
+mod labels;
 // Threads, statuses, errors, version.
 mod runtime;
 
@@ -25,6 +28,7 @@ use crate::error::{Error, Result, SwStatus};
 use crate::validate::{self, RawBuf};
 
 pub use columns::*;
+pub use labels::*;
 pub use pm::*;
 pub use runtime::*;
 pub use weights::*;
@@ -209,6 +213,11 @@ impl<const N: usize> Buffers<N> {
     ) -> Out<'a, T> {
         self.push::<T>(name, ptr as usize, len, true);
         Out { ptr, len, _call: PhantomData }
+    }
+
+    /// The recorded outputs (to check other buffers against them).
+    fn outputs(&self) -> impl Iterator<Item = RawBuf> + '_ {
+        self.list[..self.len].iter().filter(|b| b.output).copied()
     }
 
     /// Validates every recorded buffer together.

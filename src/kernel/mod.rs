@@ -28,7 +28,7 @@ mod chunk;
 pub(crate) mod columns;
 mod exact;
 mod exact_grouped;
-mod exec;
+pub(crate) mod exec;
 mod grouped;
 mod job;
 mod scratch;

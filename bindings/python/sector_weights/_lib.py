@@ -49,6 +49,22 @@ class uint8_p(_Address):
     """``uint8_t *``"""
 
 
+class int32_p(_Address):
+    """``int32_t *``"""
+
+
+class int64_p(_Address):
+    """``int64_t *``"""
+
+
+class size_t_p(_Address):
+    """``size_t *``"""
+
+
+class const_SwStrings_p(_Address):
+    """``const SwStrings *``: the address of a :class:`SwStrings`."""
+
+
 class const_SwColumn_p(_Address):
     """``const SwColumn *``: the address of a :class:`SwColumn` (see ``_arrays.columns``), or
     None for NULL."""
@@ -110,6 +126,38 @@ class SwColumn(ctypes.Structure):
     SW_FLOAT64) at ``data``."""
 
     _fields_ = [("data", ctypes.c_void_p), ("len", ctypes.c_size_t), ("dtype", ctypes.c_int32)]
+
+# #define SW_UTF8 1, SW_LARGE_UTF8 2, SW_UTF8_VIEW 3: the layout of a string column (SwStrings)
+SW_UTF8 = 1
+SW_LARGE_UTF8 = 2
+SW_UTF8_VIEW = 3
+
+
+# typedef struct {
+#   int32_t layout;
+#   size_t len;
+#   const void *offsets;
+#   const uint8_t *const *buffers;
+#   const size_t *buffer_lens;
+#   size_t num_buffers;
+#   const uint8_t *validity;
+#   size_t validity_offset;
+# } SwStrings;
+class SwStrings(ctypes.Structure):
+    """A string column the library reads in place, laid out as Arrow lays it out (see
+    ``_strings``)."""
+
+    _fields_ = [
+        ("layout", ctypes.c_int32),
+        ("len", ctypes.c_size_t),
+        ("offsets", ctypes.c_void_p),
+        ("buffers", ctypes.POINTER(ctypes.c_void_p)),
+        ("buffer_lens", ctypes.POINTER(ctypes.c_size_t)),
+        ("num_buffers", ctypes.c_size_t),
+        ("validity", ctypes.c_void_p),
+        ("validity_offset", ctypes.c_size_t),
+    ]
+
 
 # SwStatus calculate_sector_weights(const double *portfolios_bond_weights,
 #                                   uintmax_t pf_size,
@@ -325,6 +373,22 @@ sw_ragged_sums = _declare(
     flags=uint32_t,
     out=double_p,
     out_len=size_t,
+)  # fmt: skip
+
+# SwStatus sw_factorize_strings(const SwStrings *column,
+#                               int32_t *codes,
+#                               size_t codes_len,
+#                               int64_t *first_rows,
+#                               size_t first_rows_len,
+#                               size_t *num_labels);
+sw_factorize_strings = _declare(
+    "sw_factorize_strings", SwStatus,
+    column=const_SwStrings_p,
+    codes=int32_p,
+    codes_len=size_t,
+    first_rows=int64_p,
+    first_rows_len=size_t,
+    num_labels=size_t_p,
 )  # fmt: skip
 
 # SwStatus sw_set_num_threads(size_t n);

@@ -3,8 +3,9 @@
 One :class:`Table` wraps a pandas DataFrame, a polars DataFrame, a pyarrow Table or any object with
 ``__arrow_c_stream__`` (read into a pyarrow Table). Each reader keeps the column's own buffers
 where their layout allows (categorical codes, Arrow dictionary indices, numeric arrays without
-missing entries) and factorises strings without sorting the rows (pyarrow ``dictionary_encode``;
-without pyarrow, polars' Categorical cast or ``pandas.factorize``). pandas, polars and pyarrow are
+missing entries) and factorises strings without sorting the rows: Arrow string arrays (pandas'
+Arrow-backed ``str``, polars ``String`` as string views, pyarrow) by the library on their own
+buffers (``_strings``); without pyarrow, by polars' Categorical cast or ``pandas.factorize``. pandas, polars and pyarrow are
 imported only when a table of theirs is read.
 
 Conventions of every reader: a label column becomes :class:`Codes` (``codes[i]`` indexes
@@ -18,6 +19,8 @@ import sys
 from typing import Any, List, Optional, Sequence
 
 import numpy as np
+
+from . import _strings
 
 __all__ = ["Codes", "Table", "frame_kind"]
 
@@ -147,14 +150,9 @@ def _arrow_codes(ca: Any, name: str) -> Codes:
     t = ca.type
     if pa.types.is_dictionary(t):
         return _dictionary_codes(ca, all_used=False)
-    if (
-        pa.types.is_string(t)
-        or pa.types.is_large_string(t)
-        or pa.types.is_binary(t)
-        or pa.types.is_large_binary(t)
-        or getattr(pa.types, "is_string_view", lambda _: False)(t)
-    ):
-        return _dictionary_codes(pc.dictionary_encode(ca), all_used=True)
+    if _strings.readable(t):  # strings, by the library (in place, hashed in parallel)
+        codes, labels = _strings.factorize_arrow(ca)  # type: ignore[misc]
+        return Codes(codes, labels, True)
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
         if ca.null_count:
             return _dictionary_codes(pc.dictionary_encode(ca), all_used=True)
@@ -290,9 +288,9 @@ def _polars_codes(s: Any, name: str) -> Codes:
 
 
 def _polars_strings(s: Any, name: str) -> Codes:
-    """Measured here (docs/tables.md): with pyarrow, Arrow's dictionary_encode of the column's
-    own string views (exported without a copy) is the fastest; without it, the cast to
-    Categorical (one hash per string; unique + an Enum cast hash twice)."""
+    """With pyarrow: the column's own string views (exported without a copy), factorised by the
+    library; without it, the cast to Categorical (one hash per string; unique + an Enum cast
+    hash twice). Measured in docs/tables.md."""
     pl = sys.modules["polars"]
     try:
         import pyarrow as pa
@@ -323,10 +321,14 @@ def _polars_categorical(s: Any) -> Codes:
     if valid.size == 0:
         return Codes(np.full(codes.shape[0], -1, np.int32), [], True)
     lo, hi = int(valid.min()), int(valid.max())
-    if lo > 0:
-        shifted = codes.astype(np.int32) if codes.dtype != np.int32 else codes.copy()
-        shifted -= lo
-        if codes.dtype.kind == "i":
+    if lo > 0 or hi - lo < 1 << 15:
+        # One pass: shifted to start at 0 and narrowed (uint32 codes cost the grouped sums 3x
+        # the time of 1- or 2-byte ones, measured in docs/tables.md).
+        signed = codes.dtype.kind == "i"
+        width = 8 if hi - lo < 1 << 7 else 16 if hi - lo < 1 << 15 else 32
+        narrow = np.dtype(f"{'i' if signed else 'u'}{width // 8}")
+        shifted = np.subtract(codes, lo, out=np.empty(codes.shape, narrow), casting="unsafe")
+        if signed:
             shifted[codes < 0] = -1
         codes = shifted
     if hi - lo < _DENSE_SPAN:

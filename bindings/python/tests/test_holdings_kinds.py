@@ -74,7 +74,8 @@ def test_pandas_label_dtypes(rows, label_dtype):
 
 def test_pandas_default_string_dtype_is_read_without_python_objects(rows):
     """With pyarrow installed pandas' default string column is Arrow-backed: read through
-    Arrow's dictionary_encode, never as Python objects."""
+    the library's string factoriser (sw_factorize_strings) on its Arrow buffers, never as
+    Python objects."""
     pd = pytest.importorskip("pandas")
     pytest.importorskip("pyarrow")
     df = pd.DataFrame(rows)

@@ -34,6 +34,10 @@ C_TYPES = {
     "const int64_t *": _lib.const_int64_p,
     "uint8_t *": _lib.uint8_p,
     "const SwColumn *": _lib.const_SwColumn_p,
+    "const SwStrings *": _lib.const_SwStrings_p,
+    "int32_t *": _lib.int32_p,
+    "int64_t *": _lib.int64_p,
+    "size_t *": _lib.size_t_p,
     "char *": ctypes.c_char_p,
     "const char *": ctypes.c_char_p,
     "size_t": ctypes.c_size_t,
@@ -175,7 +179,11 @@ def header_defines() -> Dict[str, int]:
 
 def test_the_column_dtype_constants_are_the_headers():
     defines = header_defines()
-    dtypes = {n: v for n, v in defines.items() if n not in ("SW_NORMALIZE", "SW_EXACT")}
+    layouts = {n: v for n, v in defines.items() if n.endswith("UTF8") or n.endswith("UTF8_VIEW")}
+    assert layouts == {"SW_UTF8": 1, "SW_LARGE_UTF8": 2, "SW_UTF8_VIEW": 3}
+    assert {n: getattr(_lib, n) for n in layouts} == layouts
+    flags = ("SW_NORMALIZE", "SW_EXACT")
+    dtypes = {n: v for n, v in defines.items() if n not in flags and n not in layouts}
     assert len(dtypes) == 9, defines  # SW_INT8 ... SW_FLOAT64
     assert {n: getattr(_lib, n) for n in dtypes} == dtypes
     # Each numpy type the package reads in place maps to the constant of its own name.
@@ -213,3 +221,21 @@ def test_packed_columns_are_swcolumns(rng):
         col = _lib.SwColumn.from_address(addr)
         assert (col.data, col.len, col.dtype) == (a.ctypes.data, a.size, dtype)
     assert keep is not None
+
+
+def test_swstrings_is_the_headers():
+    header = struct_fields(HEADER.read_text(), "SwStrings")
+    assert [name for _, name in header] == [name for name, _ in _lib.SwStrings._fields_]
+    ctypes_of = {
+        "int32_t": ctypes.c_int32,
+        "size_t": ctypes.c_size_t,
+        "const void *": ctypes.c_void_p,
+        "const uint8_t *const *": ctypes.POINTER(ctypes.c_void_p),
+        "const size_t *": ctypes.POINTER(ctypes.c_size_t),
+        "const uint8_t *": ctypes.c_void_p,
+    }
+    assert _lib.SwStrings._fields_ == [(name, ctypes_of[ctype]) for ctype, name in header]
+    comments = "\n".join(
+        line.strip()[2:] for line in LIB_PY.read_text().splitlines() if line.strip().startswith("# ")
+    )
+    assert struct_fields(comments, "SwStrings") == header
