@@ -114,6 +114,9 @@ enum SwStatus
   SW_ERROR_THREAD_POOL = 12,
   // An internal panic was caught at the boundary (a bug in this library: please report it).
   SW_ERROR_PANIC = 13,
+  // Bytes given as a saved partial result are not one: truncated, corrupted, of another
+  // format version, or not written by `sw_partial_to_bytes`.
+  SW_ERROR_BAD_PARTIAL = 14,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
@@ -122,6 +125,12 @@ typedef enum SwStatus SwStatus;
 typedef int32_t SwStatus;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+// An opaque partial result: the exact per-portfolio, per-sector sums of some rows. Made by
+// sw_partial_from_rows, sw_partial_from_ragged, sw_partial_merge or sw_partial_from_bytes;
+// never changed after that (so it may be read by many threads at once); released by
+// sw_partial_free.
+typedef struct SwPartial SwPartial;
 
 // A column read in place: `len` elements of type `dtype` (one of SW_INT8 ... SW_FLOAT64)
 // starting at `data`, which must be aligned to the element size. `data` may be NULL only when
@@ -158,7 +167,7 @@ typedef struct {
 } SwStrings;
 
 // Every status, in numeric order.
-#define SwStatus_ALL { SW_OK, SW_ERROR_NULL_POINTER, SW_ERROR_LENGTH_MISMATCH, SW_ERROR_SIZE_OVERFLOW, SW_ERROR_SECTOR_OUT_OF_RANGE, SW_ERROR_NON_FINITE, SW_ERROR_INVALID_ARGUMENT, SW_ERROR_OVERLAP, SW_ERROR_MISALIGNED, SW_ERROR_BAD_OFFSETS, SW_ERROR_ZERO_TOTAL, SW_ERROR_OUT_OF_MEMORY, SW_ERROR_THREAD_POOL, SW_ERROR_PANIC, }
+#define SwStatus_ALL { SW_OK, SW_ERROR_NULL_POINTER, SW_ERROR_LENGTH_MISMATCH, SW_ERROR_SIZE_OVERFLOW, SW_ERROR_SECTOR_OUT_OF_RANGE, SW_ERROR_NON_FINITE, SW_ERROR_INVALID_ARGUMENT, SW_ERROR_OVERLAP, SW_ERROR_MISALIGNED, SW_ERROR_BAD_OFFSETS, SW_ERROR_ZERO_TOTAL, SW_ERROR_OUT_OF_MEMORY, SW_ERROR_THREAD_POOL, SW_ERROR_PANIC, SW_ERROR_BAD_PARTIAL, }
 
 #ifdef __cplusplus
 extern "C" {
@@ -506,6 +515,147 @@ SwStatus sw_factorize_strings(const SwStrings *column,
                               int64_t *first_rows,
                               size_t first_rows_len,
                               size_t *num_labels);
+
+// A partial result of the rows of a table that name their portfolio, rows in any order (the
+// columns and checks of sw_grouped_sums): the exact sums of weights[i] (times values[i] when
+// values is not NULL) per portfolio code and sector code, not yet rounded.
+//
+// Parameters:
+//   weights, values, sectors, num_sectors, portfolios, num_portfolios   as in sw_grouped_sums.
+//   flags   0 (reserved).
+//   out     receives a new handle on success (free it with sw_partial_free); untouched on error.
+//
+// Partials of any split of the rows, merged with sw_partial_merge in any order, give the very
+// bits one partial of all the rows gives. Errors are those of sw_grouped_sums for the same rows,
+// except that sums never overflow here (exact sums have no intermediate overflow; only a
+// product weights[i] * values[i] that overflows is an error, SW_ERROR_NON_FINITE).
+// Memory: 24 bytes per cell (num_portfolios x num_sectors), and more for a cell whose exact
+// sum spans over 127 bits (1e300 plus 1e-300); while reading, 4 bytes per row of a chunk of
+// max(65,536, cells) rows and, beyond 1,024 cells, 16 bytes per cell. One thread.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// As sw_grouped_sums; out must be valid for writing one pointer.
+SwStatus sw_partial_from_rows(const SwColumn *weights,
+                              const SwColumn *values,
+                              const SwColumn *sectors,
+                              size_t num_sectors,
+                              const SwColumn *portfolios,
+                              size_t num_portfolios,
+                              uint32_t flags,
+                              SwPartial **out);
+
+// A partial result of portfolios given by offsets (portfolio p is rows offsets[p] ..
+// offsets[p+1]-1), with the columns and checks of sw_ragged_sums.
+//
+// Parameters:
+//   weights, values, sectors, num_sectors, offsets, offsets_len   as in sw_ragged_sums.
+//   flags, out   as in sw_partial_from_rows.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// As sw_ragged_sums; out must be valid for writing one pointer.
+SwStatus sw_partial_from_ragged(const SwColumn *weights,
+                                const SwColumn *values,
+                                const SwColumn *sectors,
+                                size_t num_sectors,
+                                const int64_t *offsets,
+                                size_t offsets_len,
+                                uint32_t flags,
+                                SwPartial **out);
+
+// A new partial result holding the rows of both a and b (which are not changed). Merging is
+// associative and commutative bit for bit: partials merged in any order and grouping give the
+// same result and the same bytes.
+//
+// Returns SW_OK, SW_ERROR_NULL_POINTER (a, b or out NULL), SW_ERROR_LENGTH_MISMATCH (the two
+// have different shapes: num_portfolios x num_sectors), SW_ERROR_NON_FINITE (a cell merged with
+// itself about 2^800 times), or SW_ERROR_OUT_OF_MEMORY.
+//
+// Thread safety: may be called from many threads at once, also on the same partials.
+//
+// # Safety
+// a and b must be live handles (not freed); out must be valid for writing one pointer.
+SwStatus sw_partial_merge(const SwPartial *a, const SwPartial *b, SwPartial **out);
+
+// Saves a partial result as bytes, to merge it in another process or on another machine: a
+// versioned, checksummed format that sw_partial_from_bytes reads on any platform. Equal
+// partials (however they were merged) give equal bytes.
+//
+// Parameters:
+//   p        the partial.
+//   buf, len where to write the bytes. With buf NULL and len 0 nothing is written but *needed
+//            (a size query); otherwise len must be at least the size, and the first *needed
+//            bytes of buf are written (the rest untouched).
+//   needed   NULL, or receives the size in bytes on success.
+//
+// Returns SW_OK, SW_ERROR_NULL_POINTER, SW_ERROR_LENGTH_MISMATCH (len is not 0 but too small:
+// nothing is written), SW_ERROR_OVERLAP or SW_ERROR_OUT_OF_MEMORY.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// p must be a live handle; buf must be valid for len bytes; needed NULL or valid for one size_t.
+SwStatus sw_partial_to_bytes(const SwPartial *p, uint8_t *buf, size_t len, size_t *needed);
+
+// Reads a partial result saved by sw_partial_to_bytes (on any machine). Bytes that are
+// truncated, corrupted (a CRC-32 covers them all), of another format version, or not a saved
+// partial at all are an error, SW_ERROR_BAD_PARTIAL, never a partial of wrong sums.
+//
+// Parameters:
+//   buf, len   the bytes (exactly those written: no trailing bytes).
+//   out        receives a new handle on success (free it with sw_partial_free); untouched on
+//              error.
+//
+// Returns SW_OK, SW_ERROR_BAD_PARTIAL, SW_ERROR_NULL_POINTER or SW_ERROR_OUT_OF_MEMORY.
+// Memory: at most the table of the shape the bytes hold, whose cells they must contain (4 bytes
+// of buf at least per cell): nothing larger is allocated for any bytes.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// buf must be valid for len bytes; out must be valid for writing one pointer.
+SwStatus sw_partial_from_bytes(const uint8_t *buf, size_t len, SwPartial **out);
+
+// The result of a partial: out[p*num_sectors + k] is the exact sum of portfolio p's sector k,
+// correctly rounded (the double math.fsum returns for its terms) — what an exact call over all
+// the partial's rows gives. With SW_NORMALIZE each is divided by its portfolio's exact total,
+// rounded once: fl(round(S_k) / round(T)).
+//
+// Parameters:
+//   p         the partial.
+//   flags     0 or SW_NORMALIZE.
+//   out, out_len   num_portfolios * num_sectors doubles; untouched on error.
+//
+// Returns SW_OK, SW_ERROR_NULL_POINTER, SW_ERROR_LENGTH_MISMATCH, SW_ERROR_NON_FINITE (a sum or
+// total rounds beyond the doubles, or a ratio overflows), SW_ERROR_ZERO_TOTAL (normalising a
+// portfolio whose exact total is 0), SW_ERROR_INVALID_ARGUMENT (unknown flags),
+// SW_ERROR_OVERLAP, SW_ERROR_MISALIGNED or SW_ERROR_OUT_OF_MEMORY.
+//
+// Thread safety: may be called from many threads at once.
+//
+// # Safety
+// p must be a live handle; out must be valid for out_len doubles.
+SwStatus sw_partial_result(const SwPartial *p, uint32_t flags, double *out, size_t out_len);
+
+// The shape of a partial: *num_portfolios and *num_sectors (its result has their product of
+// doubles).
+//
+// Returns SW_OK, SW_ERROR_NULL_POINTER or SW_ERROR_MISALIGNED.
+//
+// # Safety
+// p must be a live handle; num_portfolios and num_sectors valid for writing one size_t each.
+SwStatus sw_partial_shape(const SwPartial *p, size_t *num_portfolios, size_t *num_sectors);
+
+// Releases a partial result. NULL is allowed (nothing happens).
+//
+// Thread safety: no other call may use p during or after this one.
+//
+// # Safety
+// p must be NULL or a live handle made by this library, not freed before.
+void sw_partial_free(SwPartial *p);
 
 // Sets the number of worker threads for all later calls. Safe at any time, also while other
 // threads are computing (they finish on the pool they started with). Results do not depend on it.

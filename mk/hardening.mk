@@ -31,7 +31,7 @@ CATALOGUE := tests/catalogue/cases.txt
 NIGHTLY ?= +nightly
 FUZZ_TARGETS := calculate_sector_weights sw_sector_weights sw_sector_weights_ragged \
 	sw_sector_exposures sw_last_error_message sw_compare_to_targets sw_grouped_sums sw_ragged_sums \
-	sw_factorize_strings
+	sw_factorize_strings sw_partial_from_bytes
 FUZZ_SHORT_TIME ?= 30
 FUZZ_LONG_TIME ?= 600
 FUZZ_CORPUS := $(CURDIR)/build/fuzz/corpus

@@ -1,6 +1,7 @@
 //! The safe Rust API: the C functions' computations on slices, returning owned results.
 
 use crate::error::Result;
+use crate::exact::Table;
 use crate::kernel::{self, Codes, Floats, Input, Layout};
 use crate::orders::{self, Evaluation, TargetOutputs};
 use crate::targets::{self, Broadcast};
@@ -187,6 +188,109 @@ pub fn grouped_sums_exact(
     let layout = Layout::Grouped { portfolios, num_portfolios };
     let input = Input { weights, values, codes: sectors, layout, num_sectors };
     run(&input, Mode { normalize, exact: true })
+}
+
+/// A partial result: the exact per-portfolio, per-sector sums of some of a table's rows, which
+/// merges with the partials of the other rows (in any order and grouping, bit for bit) and
+/// saves to bytes, so rows that no one call sees whole (a Dask or Spark partition each) give
+/// the result of one exact call over all of them. Every sum is exact until [`Partial::result`]
+/// rounds it once.
+///
+/// ```
+/// use sector_weights::{Codes, Floats, Partial};
+/// let (mv, sector, fund) = ([30.0, 10.0, 5.0, 15.0], [0i8, 1, 1, 0], [1u32, 1, 0, 0]);
+/// // Two workers, two rows each, any split of the rows.
+/// let part = |r: std::ops::Range<usize>| {
+///     let (w, s, p) = (Floats::F64(&mv[r.clone()]), Codes::I8(&sector[r.clone()]), Codes::U32(&fund[r]));
+///     Partial::from_grouped(w, None, s, 2, p, 2)
+/// };
+/// let (a, b) = (part(0..2)?, part(2..4)?);
+/// let saved = b.to_bytes()?; // shipped to another machine
+/// let all = a.merge(&Partial::from_bytes(&saved)?)?;
+/// assert_eq!(all.result(true)?, [0.75, 0.25, 0.75, 0.25]);
+/// # Ok::<(), sector_weights::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Partial {
+    table: Table,
+}
+
+impl Partial {
+    /// The partial of a table's rows that name their portfolio, rows in any order (as
+    /// [`grouped_sums`], whose checks and errors it shares): the exact sums of `weights[i]`
+    /// (times `values[i]`) per portfolio code and sector code.
+    pub fn from_grouped(
+        weights: Floats, values: Option<Floats>, sectors: Codes, num_sectors: usize,
+        portfolios: Codes, num_portfolios: usize,
+    ) -> Result<Partial> {
+        let layout = Layout::Grouped { portfolios, num_portfolios };
+        Partial::from_input(&Input { weights, values, codes: sectors, layout, num_sectors })
+    }
+
+    /// The partial of any input the kernel reads (the C entry points' path).
+    pub(crate) fn from_input(input: &Input) -> Result<Partial> {
+        Ok(Partial { table: crate::partial::from_rows(input)? })
+    }
+
+    /// The partial of portfolios given by offsets (portfolio `p` is rows
+    /// `offsets[p]..offsets[p + 1]`), as [`sector_exposures`] reads them.
+    pub fn from_ragged(
+        weights: Floats, values: Option<Floats>, sectors: Codes, num_sectors: usize,
+        offsets: &[i64],
+    ) -> Result<Partial> {
+        let layout = Layout::Ragged(offsets);
+        Partial::from_input(&Input { weights, values, codes: sectors, layout, num_sectors })
+    }
+
+    /// The partial of the rows of both: associative and commutative, bit for bit. Both must have
+    /// the same shape.
+    pub fn merge(&self, other: &Partial) -> Result<Partial> {
+        let mut table = Table::new(self.num_portfolios(), self.num_sectors())?;
+        table.merge(&self.table)?;
+        table.merge(&other.table)?;
+        Ok(Partial { table })
+    }
+
+    /// The partial as bytes (a versioned, checksummed format; equal partials, however they were
+    /// merged, give equal bytes).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        Ok(self.table.to_bytes()?)
+    }
+
+    /// A partial saved by [`Partial::to_bytes`]; bytes that are truncated, corrupted, of another
+    /// format version or not a partial at all are an error (`SW_ERROR_BAD_PARTIAL`), never a
+    /// partial of wrong sums.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Partial> {
+        Ok(Partial { table: Table::from_bytes(bytes)? })
+    }
+
+    /// The sums, `num_portfolios × num_sectors` row-major, each the correctly rounded value of
+    /// its exact sum (what `math.fsum` gives on the terms); with `normalize` each divided by its
+    /// portfolio's exact total rounded once. A sum that rounds beyond the doubles, and
+    /// normalising a zero total, are errors.
+    pub fn result(&self, normalize: bool) -> Result<Vec<f64>> {
+        let mut out = Vec::new();
+        let cells = self.table.cells().len();
+        out.try_reserve_exact(cells)
+            .map_err(|_| crate::exact::ExactError::OutOfMemory { cells })?;
+        out.resize(cells, 0.0);
+        self.table.round(normalize, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Partial::result`] into `out` (`num_portfolios × num_sectors` doubles), which is left
+    /// untouched on error.
+    pub fn result_into(&self, normalize: bool, out: &mut [f64]) -> Result<()> {
+        Ok(self.table.round(normalize, out)?)
+    }
+
+    pub fn num_portfolios(&self) -> usize {
+        self.table.portfolios()
+    }
+
+    pub fn num_sectors(&self) -> usize {
+        self.table.sectors()
+    }
 }
 
 /// Actual allocations compared with targets, cell by cell.

@@ -38,6 +38,7 @@ pub mod ffi;
 mod kernel;
 mod labels;
 mod orders;
+mod partial;
 mod pool;
 mod targets;
 #[doc(hidden)]

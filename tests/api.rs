@@ -346,7 +346,7 @@ fn diagnostics() {
         assert_eq!(msg, st.message());
     }
     assert_eq!(unsafe_cstr(sw_status_message(-1)), "unknown status");
-    assert_eq!(unsafe_cstr(sw_status_message(14)), "unknown status");
+    assert_eq!(unsafe_cstr(sw_status_message(15)), "unknown status");
     assert_eq!(unsafe_cstr(sw_version()), env!("CARGO_PKG_VERSION"));
     assert_eq!(sw_set_num_threads(5000), SW_ERROR_INVALID_ARGUMENT);
     assert!(last_error().contains("num_threads = 5000"));

@@ -19,7 +19,7 @@ const BEGIN: &str = "<!-- BEGIN CATALOGUE (generated from tests/catalogue/cases.
 const END: &str = "<!-- END CATALOGUE -->";
 
 /// Status names in numeric order, as the header defines them.
-const STATUS_NAMES: [&str; 14] = [
+const STATUS_NAMES: [&str; 15] = [
     "SW_OK",
     "SW_ERROR_NULL_POINTER",
     "SW_ERROR_LENGTH_MISMATCH",
@@ -34,6 +34,7 @@ const STATUS_NAMES: [&str; 14] = [
     "SW_ERROR_OUT_OF_MEMORY",
     "SW_ERROR_THREAD_POOL",
     "SW_ERROR_PANIC",
+    "SW_ERROR_BAD_PARTIAL",
 ];
 
 /// One row of the table.
@@ -621,12 +622,12 @@ fn last_error_message_truncates_like_snprintf() {
 /// sw_status_message: a static string for every status, "unknown status" for anything else.
 #[test]
 fn status_messages_for_any_code() {
-    for code in [-1, 14, 100, i32::MIN, i32::MAX] {
+    for code in [-1, 15, 100, i32::MIN, i32::MAX] {
         // SAFETY: documented never NULL, static, NUL-terminated.
         let m = unsafe { std::ffi::CStr::from_ptr(ffi::sw_status_message(code)) };
         assert_eq!(m.to_str().unwrap(), "unknown status", "code {code}");
     }
-    for code in 0..14 {
+    for code in 0..15 {
         // SAFETY: as above.
         let m = unsafe { std::ffi::CStr::from_ptr(ffi::sw_status_message(code)) };
         assert!(!m.to_bytes().is_empty() && m.to_str().unwrap() != "unknown status");

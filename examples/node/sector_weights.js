@@ -66,6 +66,7 @@ const STATUS_NAMES = [
   'SW_ERROR_OUT_OF_MEMORY',
   'SW_ERROR_THREAD_POOL',
   'SW_ERROR_PANIC',
+  'SW_ERROR_BAD_PARTIAL',
 ];
 
 /** A failure reported by the library: `status` (number), `code` (e.g. 'SW_ERROR_NON_FINITE'). */

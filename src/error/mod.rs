@@ -48,6 +48,8 @@ pub enum Why {
     Bonds(usize, usize),
     /// `portfolios x sectors` (every output).
     Cells(usize, usize),
+    /// The bytes of a saved partial result.
+    SavedPartial,
 }
 
 /// What is wrong with portfolio offsets named `name`.
@@ -83,12 +85,36 @@ pub enum BandProblem {
 /// A caller buffer that cannot be turned into a slice (named as the C header names it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Buffer {
-    NullPointer { buffer: &'static str, len: usize },
-    Misaligned { buffer: &'static str, addr: usize, align: usize },
-    TooLarge { buffer: &'static str, len: usize, elem_size: usize },
-    WrapsAround { buffer: &'static str, addr: usize, len: usize },
-    Overlap { output: &'static str, other: &'static str },
-    MissingColumn { buffer: &'static str },
+    NullPointer {
+        buffer: &'static str,
+        len: usize,
+    },
+    Misaligned {
+        buffer: &'static str,
+        addr: usize,
+        align: usize,
+    },
+    TooLarge {
+        buffer: &'static str,
+        len: usize,
+        elem_size: usize,
+    },
+    WrapsAround {
+        buffer: &'static str,
+        addr: usize,
+        len: usize,
+    },
+    Overlap {
+        output: &'static str,
+        other: &'static str,
+    },
+    MissingColumn {
+        buffer: &'static str,
+    },
+    /// A NULL `SwPartial` handle where one is required.
+    NullHandle {
+        buffer: &'static str,
+    },
 }
 
 /// Sizes and shapes that do not fit together.
@@ -130,6 +156,10 @@ pub enum Shape {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Argument {
     UnknownFlags {
+        flags: u32,
+    },
+    /// `flags` of a function that defines none (reserved: must be 0).
+    ReservedFlags {
         flags: u32,
     },
     NoSectors {
@@ -263,6 +293,8 @@ pub enum Error {
     Orders(Orders),
     Strings(Strings),
     Resource(Resource),
+    /// Partial results of exact sums: merged, saved, read back or rounded.
+    Exact(crate::exact::ExactError),
     /// A bug of this library, caught before it could do harm.
     Internal(&'static str),
     Panic(String),
@@ -279,14 +311,22 @@ macro_rules! from_kind {
 }
 from_kind!(Buffer, Shape, Argument, Data, Targets, Orders, Strings, Resource);
 
+impl From<crate::exact::ExactError> for Error {
+    fn from(e: crate::exact::ExactError) -> Error {
+        Error::Exact(e)
+    }
+}
+
 impl Error {
     /// The status a C caller receives for this error.
     pub fn status(&self) -> SwStatus {
         use SwStatus::*;
         match self {
-            Error::Buffer(Buffer::NullPointer { .. } | Buffer::MissingColumn { .. }) => {
-                SW_ERROR_NULL_POINTER
-            }
+            Error::Buffer(
+                Buffer::NullPointer { .. }
+                | Buffer::MissingColumn { .. }
+                | Buffer::NullHandle { .. },
+            ) => SW_ERROR_NULL_POINTER,
             Error::Buffer(Buffer::Misaligned { .. }) => SW_ERROR_MISALIGNED,
             Error::Buffer(Buffer::Overlap { .. }) => SW_ERROR_OVERLAP,
             Error::Buffer(_) => SW_ERROR_SIZE_OVERFLOW,
@@ -322,6 +362,7 @@ impl Error {
             Error::Strings(_) => SW_ERROR_BAD_OFFSETS,
             Error::Resource(Resource::ThreadPool { .. }) => SW_ERROR_THREAD_POOL,
             Error::Resource(_) => SW_ERROR_OUT_OF_MEMORY,
+            Error::Exact(e) => exact_status(e),
             Error::Internal(_) | Error::Panic(_) => SW_ERROR_PANIC,
         }
     }
@@ -337,6 +378,13 @@ impl Error {
     }
 }
 
+/// The status of an exact-sums error: the one [`crate::exact::ExactError::status_name`] names.
+fn exact_status(e: &crate::exact::ExactError) -> SwStatus {
+    let name = e.status_name().as_bytes();
+    let status = SwStatus::ALL.iter().find(|s| s.name_cstr().to_bytes() == name);
+    status.copied().unwrap_or(SwStatus::SW_ERROR_PANIC)
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -348,6 +396,7 @@ impl fmt::Display for Error {
             Error::Orders(e) => e.fmt(f),
             Error::Strings(e) => e.fmt(f),
             Error::Resource(e) => e.fmt(f),
+            Error::Exact(e) => e.fmt(f),
             Error::Internal(what) => write!(f, "internal error: {what}"),
             Error::Panic(what) => write!(f, "internal panic: {what}"),
         }

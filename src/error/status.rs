@@ -37,11 +37,14 @@ pub enum SwStatus {
     SW_ERROR_THREAD_POOL = 12,
     /// An internal panic was caught at the boundary (a bug in this library: please report it).
     SW_ERROR_PANIC = 13,
+    /// Bytes given as a saved partial result are not one: truncated, corrupted, of another
+    /// format version, or not written by `sw_partial_to_bytes`.
+    SW_ERROR_BAD_PARTIAL = 14,
 }
 
 impl SwStatus {
     /// Every status, in numeric order.
-    pub const ALL: [SwStatus; 14] = [
+    pub const ALL: [SwStatus; 15] = [
         SwStatus::SW_OK,
         SwStatus::SW_ERROR_NULL_POINTER,
         SwStatus::SW_ERROR_LENGTH_MISMATCH,
@@ -56,6 +59,7 @@ impl SwStatus {
         SwStatus::SW_ERROR_OUT_OF_MEMORY,
         SwStatus::SW_ERROR_THREAD_POOL,
         SwStatus::SW_ERROR_PANIC,
+        SwStatus::SW_ERROR_BAD_PARTIAL,
     ];
 
     /// The status with this numeric value, if any.
@@ -86,6 +90,9 @@ impl SwStatus {
             SwStatus::SW_ERROR_OUT_OF_MEMORY => c"scratch memory could not be allocated",
             SwStatus::SW_ERROR_THREAD_POOL => c"the worker thread pool could not be created",
             SwStatus::SW_ERROR_PANIC => c"internal panic caught at the library boundary (a bug)",
+            SwStatus::SW_ERROR_BAD_PARTIAL => {
+                c"the bytes are not a valid saved partial result (truncated, corrupted or foreign)"
+            }
         }
     }
 
@@ -107,6 +114,7 @@ impl SwStatus {
             SwStatus::SW_ERROR_OUT_OF_MEMORY => c"SW_ERROR_OUT_OF_MEMORY",
             SwStatus::SW_ERROR_THREAD_POOL => c"SW_ERROR_THREAD_POOL",
             SwStatus::SW_ERROR_PANIC => c"SW_ERROR_PANIC",
+            SwStatus::SW_ERROR_BAD_PARTIAL => c"SW_ERROR_BAD_PARTIAL",
         }
     }
 

@@ -36,6 +36,9 @@ impl Display for Why {
             Why::OneOrderListPerPortfolio => f.write_str("one order list per portfolio, plus one"),
             Why::Bonds(p, b) => write!(f, "{p} portfolios x {b} bonds"),
             Why::Cells(p, s) => write!(f, "{p} portfolios x {s} sectors"),
+            Why::SavedPartial => {
+                f.write_str("the saved partial's size: query it with buf = NULL and len = 0")
+            }
         }
     }
 }
@@ -66,6 +69,9 @@ impl Display for Buffer {
             Buffer::Overlap { output, other } => write!(f, "output {output} overlaps {other}"),
             Buffer::MissingColumn { buffer } => {
                 write!(f, "{buffer} is NULL but a column must be given")
+            }
+            Buffer::NullHandle { buffer } => {
+                write!(f, "{buffer} is NULL but must point to a partial result (SwPartial)")
             }
         }
     }
@@ -127,6 +133,9 @@ impl Display for Argument {
                     f,
                     "flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)"
                 )
+            }
+            Argument::ReservedFlags { flags } => {
+                write!(f, "flags = {flags:#x} but this function defines no flags: pass 0")
             }
             Argument::NoSectors { items, rows } => {
                 write!(f, "num_sectors is 0 but there are {items} {}s to group", rows.item())

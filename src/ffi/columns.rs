@@ -39,13 +39,13 @@ pub struct SwColumn {
 
 /// What a column must hold.
 #[derive(Clone, Copy, PartialEq)]
-enum Kind {
+pub(super) enum Kind {
     Floats,
     Codes,
 }
 
 /// A validated column's typed view (see [`Buffers::column`]).
-struct Column<'a> {
+pub(super) struct Column<'a> {
     data: *const c_void,
     len: usize,
     dtype: i32,
@@ -69,7 +69,7 @@ impl<const N: usize> Buffers<N> {
     /// # Safety
     /// Unless NULL, `col` must point to a readable `SwColumn` whose `data` is valid for reads of
     /// `len` elements of its `dtype` for `'a`: the entry point's C contract.
-    unsafe fn column<'a>(
+    pub(super) unsafe fn column<'a>(
         &mut self, name: &'static str, col: *const SwColumn, kind: Kind, optional: bool,
     ) -> Result<Option<Column<'a>>> {
         if col.is_null() {
@@ -111,14 +111,14 @@ impl<'a> Column<'a> {
         unsafe { std::slice::from_raw_parts(self.data.cast::<T>(), self.len) }
     }
 
-    fn floats(&self, ok: &Checked) -> Floats<'a> {
+    pub(super) fn floats(&self, ok: &Checked) -> Floats<'a> {
         match self.dtype {
             SW_FLOAT32 => Floats::F32(self.slice(ok)),
             _ => Floats::F64(self.slice(ok)),
         }
     }
 
-    fn codes(&self, ok: &Checked) -> Codes<'a> {
+    pub(super) fn codes(&self, ok: &Checked) -> Codes<'a> {
         match self.dtype {
             SW_INT8 => Codes::I8(self.slice(ok)),
             SW_INT16 => Codes::I16(self.slice(ok)),
@@ -230,11 +230,11 @@ pub unsafe extern "C" fn sw_ragged_sums(
 }
 
 /// A required column (`Buffers::column` already refused NULL).
-fn required(c: Option<Column>) -> Column {
+pub(super) fn required(c: Option<Column>) -> Column {
     c.expect("required columns are never None")
 }
 
-fn typed_input<'a>(
+pub(super) fn typed_input<'a>(
     ok: &Checked, w: Column<'a>, v: Option<Column<'a>>, c: Column<'a>, layout: Layout<'a>,
     num_sectors: usize,
 ) -> Input<'a> {

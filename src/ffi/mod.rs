@@ -5,7 +5,9 @@
 //!   length), validated with all the others, and turned into a slice — the one `unsafe` argument;
 //! - `weights.rs`: the drop-in `calculate_sector_weights` and the checked sector sums;
 //! - `pm.rs`: targets and tolerance bands, order lists;
-//! - `columns.rs`: typed columns, the grouped layout; `labels.rs`: string label columns;
+//! - `columns.rs`: typed columns (`SwColumn`) and the grouped layout; `labels.rs`: string label
+//!   columns;
+//! - `partial.rs`: partial results (`SwPartial`): exact sums built from rows, merged, saved;
 //! - `runtime.rs`: threads, status names and messages, the last error, the version.
 
 // In the order the header lists them (cbindgen follows the modules' order).
@@ -16,6 +18,8 @@ mod pm;
 mod columns;
 // String label columns: codes and first rows.
 mod labels;
+// Partial results: exact sums merged in any order, saved as bytes.
+mod partial;
 // Threads, statuses, errors, version.
 mod runtime;
 
@@ -29,6 +33,7 @@ use crate::validate::{self, RawBuf};
 
 pub use columns::*;
 pub use labels::*;
+pub use partial::*;
 pub use pm::*;
 pub use runtime::*;
 pub use weights::*;

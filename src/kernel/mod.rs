@@ -114,7 +114,7 @@ impl Layout<'_> {
     }
 
     /// Bond range `p` (valid once [`Layout::check`] passed).
-    fn range(&self, p: usize) -> Range<usize> {
+    pub(crate) fn range(&self, p: usize) -> Range<usize> {
         match *self {
             Layout::Uniform { bonds_per_portfolio: b, .. } => p * b..(p + 1) * b,
             Layout::Ragged(offsets) => offsets[p] as usize..offsets[p + 1] as usize,
@@ -178,7 +178,7 @@ impl<'a> Input<'a> {
     }
 
     /// Every shape check: lengths, types, layout, output size.
-    fn check(&self, out_len: usize) -> Result<()> {
+    pub(crate) fn check(&self, out_len: usize) -> Result<()> {
         let n = self.weights.len();
         validate::check_job(
             n,

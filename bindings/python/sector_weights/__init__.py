@@ -22,6 +22,8 @@ Module layout, from the library up:
   ``_inputs``: one call's inputs and their layout (``(B,)``, ``(P, B)``, ragged with offsets,
   grouped by portfolio codes);
 - ``_core``: ``sector_weights``, ``sector_exposures``, the thread count;
+- ``_partial``: :class:`Partial`, exact sums of some rows that merge, travel as bytes and pickle
+  (for Dask, Spark and other engines that never see all rows in one call);
 - ``_pm`` and ``_reports``: targets and tolerance bands, order lists, their results and reports;
 - ``holdings`` (with ``_table``, ``_rows``, ``_bands``, ``_orders``, ``_results``,
   ``_frames``, ``_display``): the table API, ``Holdings`` (docs/tables.md).
@@ -31,6 +33,7 @@ from . import _lib
 from ._core import get_num_threads, sector_exposures, sector_weights, set_num_threads
 from ._errors import SectorWeightsError, Status, status_message
 from ._loader import ENV_VAR as LIBRARY_ENV_VAR
+from ._partial import Partial
 from ._pm import OrderEvaluation, TargetComparison, compare_to_targets, evaluate_orders
 from ._threadpoolctl import register as _register_threadpoolctl
 
@@ -54,6 +57,7 @@ __all__ = [
     "evaluate_orders",
     "TargetComparison",
     "OrderEvaluation",
+    "Partial",
     "SectorWeightsError",
     "Status",
     "set_num_threads",

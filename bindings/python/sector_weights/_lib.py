@@ -65,6 +65,25 @@ class const_SwStrings_p(_Address):
     """``const SwStrings *``: the address of a :class:`SwStrings`."""
 
 
+class const_uint8_p(_Address):
+    """``const uint8_t *``"""
+
+
+    """``size_t *``: the address of a ``ctypes.c_size_t``."""
+
+
+class const_SwPartial_p(_Address):
+    """``const SwPartial *``: a partial result's handle (an int)."""
+
+
+class SwPartial_p(_Address):
+    """``SwPartial *``: a partial result's handle (an int), to free."""
+
+
+class SwPartial_pp(_Address):
+    """``SwPartial **``: the address of a ``ctypes.c_void_p`` that receives a new handle."""
+
+
 class const_SwColumn_p(_Address):
     """``const SwColumn *``: the address of a :class:`SwColumn` (see ``_arrays.columns``), or
     None for NULL."""
@@ -390,6 +409,76 @@ sw_factorize_strings = _declare(
     first_rows_len=size_t,
     num_labels=size_t_p,
 )  # fmt: skip
+
+# SwStatus sw_partial_from_rows(const SwColumn *weights,
+#                               const SwColumn *values,
+#                               const SwColumn *sectors,
+#                               size_t num_sectors,
+#                               const SwColumn *portfolios,
+#                               size_t num_portfolios,
+#                               uint32_t flags,
+#                               SwPartial **out);
+sw_partial_from_rows = _declare(
+    "sw_partial_from_rows", SwStatus,
+    weights=const_SwColumn_p,
+    values=const_SwColumn_p,
+    sectors=const_SwColumn_p,
+    num_sectors=size_t,
+    portfolios=const_SwColumn_p,
+    num_portfolios=size_t,
+    flags=uint32_t,
+    out=SwPartial_pp,
+)  # fmt: skip
+
+# SwStatus sw_partial_from_ragged(const SwColumn *weights,
+#                                 const SwColumn *values,
+#                                 const SwColumn *sectors,
+#                                 size_t num_sectors,
+#                                 const int64_t *offsets,
+#                                 size_t offsets_len,
+#                                 uint32_t flags,
+#                                 SwPartial **out);
+sw_partial_from_ragged = _declare(
+    "sw_partial_from_ragged", SwStatus,
+    weights=const_SwColumn_p,
+    values=const_SwColumn_p,
+    sectors=const_SwColumn_p,
+    num_sectors=size_t,
+    offsets=const_int64_p,
+    offsets_len=size_t,
+    flags=uint32_t,
+    out=SwPartial_pp,
+)  # fmt: skip
+
+# SwStatus sw_partial_merge(const SwPartial *a, const SwPartial *b, SwPartial **out);
+sw_partial_merge = _declare(
+    "sw_partial_merge", SwStatus, a=const_SwPartial_p, b=const_SwPartial_p, out=SwPartial_pp
+)
+
+# SwStatus sw_partial_to_bytes(const SwPartial *p, uint8_t *buf, size_t len, size_t *needed);
+sw_partial_to_bytes = _declare(
+    "sw_partial_to_bytes", SwStatus, p=const_SwPartial_p, buf=uint8_p, len=size_t, needed=size_t_p
+)
+
+# SwStatus sw_partial_from_bytes(const uint8_t *buf, size_t len, SwPartial **out);
+sw_partial_from_bytes = _declare(
+    "sw_partial_from_bytes", SwStatus, buf=const_uint8_p, len=size_t, out=SwPartial_pp
+)
+
+# SwStatus sw_partial_result(const SwPartial *p, uint32_t flags, double *out, size_t out_len);
+sw_partial_result = _declare(
+    "sw_partial_result", SwStatus,
+    p=const_SwPartial_p, flags=uint32_t, out=double_p, out_len=size_t,
+)  # fmt: skip
+
+# SwStatus sw_partial_shape(const SwPartial *p, size_t *num_portfolios, size_t *num_sectors);
+sw_partial_shape = _declare(
+    "sw_partial_shape", SwStatus,
+    p=const_SwPartial_p, num_portfolios=size_t_p, num_sectors=size_t_p,
+)  # fmt: skip
+
+# void sw_partial_free(SwPartial *p);
+sw_partial_free = _declare("sw_partial_free", None, p=SwPartial_p)
 
 # SwStatus sw_set_num_threads(size_t n);
 sw_set_num_threads = _declare("sw_set_num_threads", SwStatus, n=size_t)

@@ -38,6 +38,11 @@ C_TYPES = {
     "int32_t *": _lib.int32_p,
     "int64_t *": _lib.int64_p,
     "size_t *": _lib.size_t_p,
+    "const uint8_t *": _lib.const_uint8_p,
+    "const SwPartial *": _lib.const_SwPartial_p,
+    "SwPartial *": _lib.SwPartial_p,
+    "SwPartial * *": _lib.SwPartial_pp,  # SwPartial **, as c_type() spells it
+    "void": None,  # sw_partial_free returns nothing
     "char *": ctypes.c_char_p,
     "const char *": ctypes.c_char_p,
     "size_t": ctypes.c_size_t,

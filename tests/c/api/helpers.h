@@ -120,5 +120,7 @@ void test_determinism(void);        /* results.c */
 void test_wide_output(void);        /* results.c */
 void test_typed(void);              /* typed.c */
 void test_concurrency(void);        /* threads.c */
+void test_partial_merges(void);     /* partial.c */
+void test_partial_errors(void);     /* partial.c */
 
 #endif

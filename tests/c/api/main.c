@@ -11,6 +11,9 @@
  *   typed.c     sw_grouped_sums and sw_ragged_sums: shuffled rows vs the reference (one table and
  *               buckets), every code and weight type bit-identical to int32/float64, thread counts,
  *               errors that name rows
+ *   partial.c   sw_partial_*: any split merged in a chain or a tree (through bytes) is one partial
+ *               of all rows, equal to the reference; every failure; every truncation and
+ *               single-byte corruption of saved bytes
  *   exact.c     exact mode (SW_EXACT): exact sums, row order and thread counts, errors
  *   threads.c   the default thread count, sw_set_num_threads, 8 threads calling at once while
  *               another resizes the pool, SW_ERROR_THREAD_POOL / SW_ERROR_OUT_OF_MEMORY in forked
@@ -26,7 +29,7 @@
  *   --quick    fewer stress iterations (for valgrind)
  *   --verbose  also print what the forked resource-failure children observed
  *   --only     run the parts of these areas only (messages, dropin, checked, ragged, results, typed,
- *              exact, threads), e.g. `build/c/test_api --only ragged`
+ *              partial, exact, threads), e.g. `build/c/test_api --only ragged`
  * Prints "N passed, 0 failed" last and exits non-zero on any failure.
  */
 #include "helpers.h"
@@ -52,6 +55,8 @@ static const struct {
     {"results", "determinism across thread counts", test_determinism},
     {"results", "wide output", test_wide_output},
     {"typed", "sw_grouped_sums and sw_ragged_sums", test_typed},
+    {"partial", "partial results: splits, merges, bytes", test_partial_merges},
+    {"partial", "partial results: errors, damaged bytes", test_partial_errors},
     {"exact", "exact mode (SW_EXACT)", test_exact},
     {"threads", "concurrency", test_concurrency},
 };

@@ -28,6 +28,8 @@ void test_status_messages(void)
         ROW(SW_ERROR_OUT_OF_MEMORY, "scratch memory could not be allocated"),
         ROW(SW_ERROR_THREAD_POOL, "the worker thread pool could not be created"),
         ROW(SW_ERROR_PANIC, "internal panic caught at the library boundary (a bug)"),
+        ROW(SW_ERROR_BAD_PARTIAL,
+            "the bytes are not a valid saved partial result (truncated, corrupted or foreign)"),
     };
 #undef ROW
     static const int32_t all[] = SwStatus_ALL;
@@ -50,7 +52,7 @@ void test_status_messages(void)
                   "sw_status_message(%zu) and (%zu) are the same", i, j);
         CHECK(sw_status_message(table[i].code) == m, "sw_status_message(%zu) is not a static string", i);
     }
-    static const int32_t unknown[] = {-1, 14, 15, 99, 1000, INT32_MIN, INT32_MAX};
+    static const int32_t unknown[] = {-1, 15, 16, 99, 1000, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *m = sw_status_message(unknown[i]);
         CHECK(m != NULL && strcmp(m, "unknown status") == 0, "sw_status_message(%d) = \"%s\"",
