@@ -130,6 +130,12 @@ fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
     LAST_ERROR.with(|m| f(&m.borrow()))
 }
 
+/// The `normalize` bit of a `flags` argument where every sum is exact anyway (partial results):
+/// SW_EXACT is accepted and changes nothing; other bits are an error.
+fn normalize_flag(flags: u32) -> Result<bool> {
+    Flags::parse(flags).map(|f| f.normalize)
+}
+
 /// What a `flags` argument asks for; bits other than SW_NORMALIZE and SW_EXACT are an error.
 #[derive(Clone, Copy)]
 struct Flags {
