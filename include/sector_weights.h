@@ -626,7 +626,7 @@ SwStatus sw_partial_from_bytes(const uint8_t *buf, size_t len, SwPartial **out);
 //
 // Parameters:
 //   p         the partial.
-//   flags     0 or SW_NORMALIZE (SW_EXACT is accepted: a partial's sums are exact anyway).
+//   flags     0 or SW_NORMALIZE.
 //   out, out_len   num_portfolios * num_sectors doubles; untouched on error.
 //
 // Returns SW_OK, SW_ERROR_NULL_POINTER, SW_ERROR_LENGTH_MISMATCH, SW_ERROR_NON_FINITE (a sum or

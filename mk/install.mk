@@ -1,11 +1,11 @@
 # Ecosystem (issue 7): `make install` for C/C++ users (shared + static library, headers, pkg-config,
-# CMake package), and the tests for the install, the C++ wrapper, Node.js and Dask.
+# CMake package), and the tests for the install, the C++ wrapper and Node.js (Dask and Spark:
+# mk/distributed.mk).
 #
 #   make install   PREFIX=/usr/local [DESTDIR=/staging] [LIBDIR=$(PREFIX)/lib] [INCLUDEDIR=$(PREFIX)/include]
 #   make uninstall PREFIX=... [DESTDIR=...]
-#   make test-install test-cpp test-node test-dask
-#   (examples/python/dask_portfolios.py runs with the venv of mk/python.mk: make python-install)
-.PHONY: install uninstall test-install test-cpp test-node test-dask ecosystem-tools ecosystem-stage
+#   make test-install test-cpp test-node
+.PHONY: install uninstall test-install test-cpp test-node ecosystem-tools ecosystem-stage
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -112,12 +112,4 @@ test-node: build
 	  SECTOR_WEIGHTS_LIBRARY="$(CURDIR)/$(RELEASE_LIB)" npm test; \
 	fi
 
-# The Dask example on a LocalCluster of 2 workers, in the Python venv (python-install, mk/python.mk).
-DASK_REQUIREMENT ?= dask[distributed]
-test-dask: python-install
-	@$(VENV_PY) -c "import distributed" 2>/dev/null || { echo "installing $(DASK_REQUIREMENT) into $(PY_VENV)"; \
-	  $(PY_PIP) install --quiet "$(DASK_REQUIREMENT)"; }
-	@$(VENV_PY) -m pytest -q -p no:cacheprovider tests/ecosystem/test_dask.py; rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "test-dask: FAILED: pytest collected no tests"; fi; exit $$rc
-
-TEST_TARGETS += test-install test-cpp test-node test-dask
+TEST_TARGETS += test-install test-cpp test-node

@@ -85,31 +85,8 @@ pub unsafe extern "C" fn sw_factorize_strings(
         // SAFETY: non-NULL, readable by the contract; read unaligned, so no alignment is assumed.
         let c = unsafe { std::ptr::read_unaligned(column) };
         let n = c.len;
-        let offsets_len = match c.layout {
-            SW_UTF8 | SW_LARGE_UTF8 => {
-                if n == 0 {
-                    0
-                } else {
-                    n.saturating_add(1)
-                }
-            }
-            SW_UTF8_VIEW => validate::mul(n, 16, "len * 16 (view bytes)")?,
-            layout => return Err(Error::Strings(Strings::UnknownLayout { layout })),
-        };
-        if c.layout != SW_UTF8_VIEW && c.num_buffers != 1 {
-            return Err(Error::Strings(Strings::DataBuffers { got: c.num_buffers }));
-        }
+        let (offsets_len, bitmap_len) = buffer_lens(&c)?;
         validate::expect_len("codes", codes_len, n, Why::OneCodePerRow)?;
-        let bitmap_len = match c.validity.is_null() {
-            true => 0,
-            false => c.validity_offset.checked_add(n).map(|bits| bits.div_ceil(8)).ok_or(
-                Error::Shape(Shape::ProductOverflow {
-                    what: "validity_offset + len",
-                    a: c.validity_offset,
-                    b: n,
-                }),
-            )?,
-        };
         let mut bufs = Buffers::<7>::new();
         // SAFETY: the column's buffers and this function's outputs, valid by its contract (the
         // offsets pointer read as the layout's element type, which Buffers::check aligns).
@@ -144,6 +121,37 @@ pub unsafe extern "C" fn sw_factorize_strings(
         num_labels.slice(&ok)[0] = k;
         Ok(())
     })
+}
+
+/// The element counts of a column's offsets (or views) and validity bitmap, with the checks of
+/// its layout and number of data buffers.
+fn buffer_lens(c: &SwStrings) -> Result<(usize, usize)> {
+    let n = c.len;
+    let offsets_len = match c.layout {
+        SW_UTF8 | SW_LARGE_UTF8 => {
+            if n == 0 {
+                0
+            } else {
+                n.saturating_add(1)
+            }
+        }
+        SW_UTF8_VIEW => validate::mul(n, 16, "len * 16 (view bytes)")?,
+        layout => return Err(Error::Strings(Strings::UnknownLayout { layout })),
+    };
+    if c.layout != SW_UTF8_VIEW && c.num_buffers != 1 {
+        return Err(Error::Strings(Strings::DataBuffers { got: c.num_buffers }));
+    }
+    let bitmap_len = match c.validity.is_null() {
+        true => 0,
+        false => c.validity_offset.checked_add(n).map(|bits| bits.div_ceil(8)).ok_or(
+            Error::Shape(Shape::ProductOverflow {
+                what: "validity_offset + len",
+                a: c.validity_offset,
+                b: n,
+            }),
+        )?,
+    };
+    Ok((offsets_len, bitmap_len))
 }
 
 /// The data buffers as slices, once checked (NULL, size, wrap) and found not to overlap the

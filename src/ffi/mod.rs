@@ -130,10 +130,13 @@ fn with_last_error<R>(f: impl FnOnce(&str) -> R) -> R {
     LAST_ERROR.with(|m| f(&m.borrow()))
 }
 
-/// The `normalize` bit of a `flags` argument where every sum is exact anyway (partial results):
-/// SW_EXACT is accepted and changes nothing; other bits are an error.
+/// The `flags` of a call whose only flag is SW_NORMALIZE (`sw_partial_result`: a partial's sums
+/// are exact anyway); any other bit is an error.
 fn normalize_flag(flags: u32) -> Result<bool> {
-    Flags::parse(flags).map(|f| f.normalize)
+    if flags & !SW_NORMALIZE != 0 {
+        return Err(Error::Argument(crate::error::Argument::UnknownFlags { flags }));
+    }
+    Ok(flags & SW_NORMALIZE != 0)
 }
 
 /// What a `flags` argument asks for; bits other than SW_NORMALIZE and SW_EXACT are an error.

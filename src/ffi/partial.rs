@@ -259,7 +259,7 @@ pub unsafe extern "C" fn sw_partial_from_bytes(
 ///
 /// Parameters:
 ///   p         the partial.
-///   flags     0 or SW_NORMALIZE (SW_EXACT is accepted: a partial's sums are exact anyway).
+///   flags     0 or SW_NORMALIZE.
 ///   out, out_len   num_portfolios * num_sectors doubles; untouched on error.
 ///
 /// Returns SW_OK, SW_ERROR_NULL_POINTER, SW_ERROR_LENGTH_MISMATCH, SW_ERROR_NON_FINITE (a sum or

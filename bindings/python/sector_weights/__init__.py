@@ -26,7 +26,10 @@ Module layout, from the library up:
   (for Dask, Spark and other engines that never see all rows in one call);
 - ``_pm`` and ``_reports``: targets and tolerance bands, order lists, their results and reports;
 - ``holdings`` (with ``_table``, ``_rows``, ``_bands``, ``_orders``, ``_results``,
-  ``_frames``, ``_display``): the table API, ``Holdings`` (docs/tables.md).
+  ``_frames``, ``_display``): the table API, ``Holdings`` (docs/tables.md);
+- ``dask`` and ``spark`` (with ``_distributed``): the table API on a Dask or PySpark DataFrame
+  partitioned any way, with exact sums (docs/distributed.md); imported by the user, never here
+  (``import sector_weights.dask`` needs dask, ``sector_weights.spark`` needs pyspark).
 """
 
 from . import _lib

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Dict
 
 import numpy as np
 
-from . import SectorWeightsError, Status, _exact, evaluate_orders
+from . import SectorWeightsError, Status, evaluate_orders
 from ._rows import NA, Rows, missing_rows, plural, read_labels, some
 from ._table import Codes, Table
 
@@ -64,7 +64,7 @@ class OrderTable:
         self.funds = np.flatnonzero(self.counts)
         gross = np.bincount(self.op, weights=np.abs(v), minlength=P)
         if exact:  # the exact pro-forma totals (see _exact)
-            proforma = _exact.proforma_totals(h, v.astype(np.float64, copy=False), self.op)
+            proforma = h._proforma_totals(v.astype(np.float64, copy=False), self.op)
         else:
             proforma = h._totals + np.bincount(self.op, weights=v, minlength=P)
         for i in self.funds:

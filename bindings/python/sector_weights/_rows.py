@@ -14,7 +14,10 @@ import numpy as np
 from . import SectorWeightsError, Status
 from ._table import Codes, Table, compact
 
-__all__ = ["NA", "Rows", "bounded", "missing_rows", "plural", "read_labels", "some"]
+__all__ = [
+    "NA", "Rows", "bounded", "missing_error", "missing_rows", "plural", "read_labels", "some",
+    "unknown_sector_error", "zero_total_error",
+]  # fmt: skip
 
 NA = ("raise", "drop")  # the na= choices
 
@@ -43,12 +46,46 @@ class Rows:
     def missing(self, bad: np.ndarray, column: Any, what: str) -> SectorWeightsError:
         n = int(np.count_nonzero(bad))
         first = int(np.flatnonzero(bad)[0])
-        return SectorWeightsError(
-            Status.ERROR_NON_FINITE if what == "value" else Status.ERROR_INVALID_ARGUMENT,
-            f"{plural(n, 'row')} of the {self.table.what} {'has' if n == 1 else 'have'} no "
-            f"{column!r} (missing{', NaN or ±Inf' if what == 'value' else ''}); first at "
-            f"{self.name(first)}",
-        )
+        return missing_error(n, column, what, self.table.what, self.name(first))
+
+
+# The table API's errors about rows, worded once (Holdings and the distributed modules raise them).
+
+
+def missing_error(n: int, column: Any, what: str, table: str, first: str) -> SectorWeightsError:
+    """``n`` rows of ``table`` without ``column`` (``what``: 'label' or 'value'), the first
+    named ``first``."""
+    return SectorWeightsError(
+        Status.ERROR_NON_FINITE if what == "value" else Status.ERROR_INVALID_ARGUMENT,
+        f"{plural(n, 'row')} of the {table} {'has' if n == 1 else 'have'} no "
+        f"{column!r} (missing{', NaN or ±Inf' if what == 'value' else ''}); first at {first}",
+    )
+
+
+def unknown_sector_error(
+    label: Any, column: Any, n: int, first: str, others: Sequence[Any]
+) -> SectorWeightsError:
+    """A sector label of ``n`` rows (the first named ``first``) not in ``sectors=``."""
+    more = f"; also {some(others)}" if others else ""
+    return SectorWeightsError(
+        Status.ERROR_SECTOR_OUT_OF_RANGE,
+        f"sector {label!r} (column {column!r}) is not in sectors=: "
+        f"{plural(n, 'row')}, first at {first}{more}",
+    )
+
+
+def zero_total_error(
+    label: Any, names: Sequence[Any], n: int, first: str, more: int
+) -> SectorWeightsError:
+    """Portfolio ``label``'s total of ``names[2]`` is 0 over its ``n`` rows; ``more`` other
+    portfolios are in the same case."""
+    return SectorWeightsError(
+        Status.ERROR_ZERO_TOTAL,
+        f"portfolio {label!r} (column {names[0]!r}) has a total "
+        f"{names[2]!r} of 0 over its {plural(n, 'row')} "
+        f"(first at {first}): its weights are undefined"
+        + (f"; {more} more such portfolios" if more else ""),
+    )
 
 
 def read_labels(t: Table, name: Any) -> Codes:

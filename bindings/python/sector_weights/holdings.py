@@ -21,12 +21,12 @@ This module ties them together.
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 # Of the package, only its public names (imported by __init__ before this module).
-from . import SectorWeightsError, Status, _display, compare_to_targets
+from . import SectorWeightsError, _display, compare_to_targets
 from ._bands import Axes, band
 from ._frames import result_frame
 from . import _exact
@@ -34,7 +34,10 @@ from ._core import sector_exposures, sector_weights
 from ._exact import ExactSums
 from ._orders import OrderTable
 from ._results import Labelled, TableComparison, TableEvaluation
-from ._rows import NA, Rows, bounded, missing_rows, plural, read_labels, some
+from ._rows import (
+    NA, Rows, bounded, missing_rows, plural, read_labels, some, unknown_sector_error,
+    zero_total_error,
+)  # fmt: skip
 from ._table import Codes, Table
 
 __all__ = ["Holdings", "TableComparison", "TableEvaluation"]
@@ -105,16 +108,25 @@ class Holdings(Labelled):
             self._check_listed(listed)
         raw = self._sums(None, value)
         self._order(raw, listed)
-        self._sum = self._arrange(raw)
-        self._totals = self._sum.sum(axis=1)
-        self._check_totals(self._totals)
-        self._weights = self._sum / self._totals[:, None]
+        self._num_rows = int(v.shape[0])
         self._exact_sums: Optional[ExactSums] = None
+        sums = self._arrange(raw)
+        self._set_sums(sums, sums.sum(axis=1), self._portfolio_rows)
+
+    def _set_sums(self, sums: np.ndarray, totals: np.ndarray, rows_of: Any) -> None:
+        """The per-portfolio, per-sector sums and totals, in result order, every later answer
+        starts from; a zero total is an error naming the portfolio's rows (``rows_of(i)``:
+        result portfolio i's row count and the name of its first row). Also the way in for
+        sums computed elsewhere (``sector_weights.dask``, ``sector_weights.spark``)."""
+        self._sum, self._totals = sums, totals
+        self._check_totals(totals, rows_of)
+        self._weights = self._sum / self._totals[:, None]
 
     # -----------------------------------------------------------------------------------------
     # Construction
 
-    def _listed(self, sectors: Sequence[Any]) -> List[Any]:
+    @staticmethod
+    def _listed(sectors: Sequence[Any]) -> List[Any]:
         if isinstance(sectors, (str, bytes)):
             raise TypeError("sectors must be a list of sector labels, not one string")
         listed = list(sectors)
@@ -142,13 +154,10 @@ class Holdings(Labelled):
             return
         c = used[0]
         hits = codes == c
-        n = int(np.count_nonzero(hits))
-        others = f"; also {some([s.labels[k] for k in used[1:]])}" if len(used) > 1 else ""
-        raise SectorWeightsError(
-            Status.ERROR_SECTOR_OUT_OF_RANGE,
-            f"sector {s.labels[c]!r} (column {self._names[1]!r}) is not in sectors=: "
-            f"{plural(n, 'row')}, first at {self._rows.name(int(np.argmax(hits)))}{others}",
-        )
+        raise unknown_sector_error(
+            s.labels[c], self._names[1], int(np.count_nonzero(hits)),
+            self._rows.name(int(np.argmax(hits))), [s.labels[k] for k in used[1:]],
+        )  # fmt: skip
 
     def _grouped(
         self, weights: np.ndarray, metric: Optional[np.ndarray], exact: bool = False
@@ -198,7 +207,10 @@ class Holdings(Labelled):
             where = {x: c for c, x in enumerate(s.labels)}
             self._scol = np.array([where.get(x, -1) for x in listed], dtype=np.intp)
             sectors = listed
-        portfolios = [p.labels[c] for c in self._prow]
+        self._set_axes([p.labels[c] for c in self._prow], sectors)
+
+    def _set_axes(self, portfolios: List[Any], sectors: List[Any]) -> None:
+        """The result labels, in result order."""
         self._axes = Axes(
             portfolios, sectors,
             {x: i for i, x in enumerate(portfolios)}, {x: j for j, x in enumerate(sectors)},
@@ -223,18 +235,19 @@ class Holdings(Labelled):
             rows = np.concatenate([rows, np.zeros((rows.shape[0], 1))], axis=1)
         return np.take(rows, scol, axis=1)  # (numpy's rows[:, scol] is 5x slower)
 
-    def _check_totals(self, totals: np.ndarray) -> None:
+    def _portfolio_rows(self, i: int) -> Tuple[int, str]:
+        """Result portfolio i's row count and the name of its first row."""
+        hits = self._p.codes == self._prow[i]
+        return int(np.count_nonzero(hits)), self._rows.name(int(np.argmax(hits)))
+
+    def _check_totals(self, totals: np.ndarray, rows_of: Any = None) -> None:
+        """A zero total is an error naming the portfolio and its rows (``rows_of``, default
+        :meth:`_portfolio_rows`)."""
         zero = np.flatnonzero(totals == 0)
         if zero.size:
             i = int(zero[0])
-            hits = self._p.codes == self._prow[i]
-            raise SectorWeightsError(
-                Status.ERROR_ZERO_TOTAL,
-                f"portfolio {self.portfolios[i]!r} (column {self._names[0]!r}) has a total "
-                f"{self._names[2]!r} of 0 over its {plural(int(np.count_nonzero(hits)), 'row')} "
-                f"(first at {self._rows.name(int(np.argmax(hits)))}): its weights are undefined"
-                + (f"; {zero.size - 1} more such portfolios" if zero.size > 1 else ""),
-            )
+            n, first = (rows_of or self._portfolio_rows)(i)
+            raise zero_total_error(self.portfolios[i], self._names, n, first, zero.size - 1)
 
     # -----------------------------------------------------------------------------------------
     # Questions
@@ -242,7 +255,7 @@ class Holdings(Labelled):
     @property
     def num_rows(self) -> int:
         """Rows read (after ``na='drop'``)."""
-        return int(self._v.shape[0])
+        return self._num_rows
 
     def _frame(self, data: np.ndarray) -> Any:
         return result_frame(self._kind, data, self._axes)
@@ -252,6 +265,14 @@ class Holdings(Labelled):
         if self._exact_sums is None:
             self._exact_sums = ExactSums(self)
         return self._exact_sums
+
+    def _proforma_totals(self, v: np.ndarray, op: np.ndarray) -> np.ndarray:
+        """Each fund's exact total of its holdings and the orders ``v`` (fund positions ``op``)."""
+        return _exact.proforma_totals(self, v, op)
+
+    def _exact_orders(self, o: OrderTable) -> Tuple[np.ndarray, np.ndarray]:
+        """The exact ``orders`` and ``after`` rows of the funds with orders (see ``_exact``)."""
+        return _exact.evaluate(self, o)
 
     def _weights_of(self, exact: bool) -> np.ndarray:
         return self._exact().weights if exact else self._weights
@@ -318,7 +339,7 @@ class Holdings(Labelled):
         mix = np.full(before.shape, np.nan)
         after = before.copy()
         if o.funds.size and exact:
-            mix[o.funds], after[o.funds] = _exact.evaluate(self, o)
+            mix[o.funds], after[o.funds] = self._exact_orders(o)
         elif o.funds.size:
             r = o.evaluate()
             mix[o.funds] = r.orders
