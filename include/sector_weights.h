@@ -34,7 +34,7 @@
 // thread count, every row order and every split of the rows. With SW_NORMALIZE, each exact sum
 // rounded once is divided by the portfolio's exact total rounded once. Same checks and errors
 // as the default mode; a sum whose exact value rounds beyond the doubles is SW_ERROR_NON_FINITE.
-// Costs up to about 2x the default mode (docs/guarantees.md), plus 24 bytes per sector and
+// Costs about 4x the default mode (docs/guarantees.md), plus 24 bytes per sector and
 // thread (24 per portfolio x sector and thread for sw_grouped_sums up to 2^15 cells).
 #define SW_EXACT 2
 

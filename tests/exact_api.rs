@@ -367,6 +367,24 @@ fn errors_leave_the_output_untouched_and_read_as_the_default_modes() {
     assert_eq!(st, SW_ERROR_NON_FINITE);
     assert!(msg.starts_with("the sum of sector 0 of portfolio 40000 overflows (-inf)"), "{msg}");
     assert!(out.iter().all(|&x| x == SENTINEL));
+    // No portfolios: any sector count is valid and nothing is allocated for it (fuzz-found).
+    let huge = usize::MAX / 4;
+    // SAFETY: empty buffers (NULL with length 0 is allowed); offsets holds one element.
+    let st = unsafe {
+        sw_sector_weights_ragged(
+            std::ptr::null(),
+            0,
+            std::ptr::null(),
+            0,
+            [0i64].as_ptr(),
+            1,
+            huge,
+            EXACT,
+            std::ptr::null_mut(),
+            0,
+        )
+    };
+    assert_eq!(st, SW_OK, "{}", last_error());
     // Grouped: a bad portfolio code named as in the default mode.
     let a = grouped(&[1.0, 2.0], None, &[0, 0], 1, &[0, 5], 2, NORM);
     let b = grouped(&[1.0, 2.0], None, &[0, 0], 1, &[0, 5], 2, SW_NORMALIZE);

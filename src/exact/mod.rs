@@ -7,6 +7,7 @@
 //! - `round.rs`: the one rounding, to nearest with ties to even;
 //! - `chunk.rs`: [`scan`], one chunk of bonds into a row of cells, checks included (the kernel's
 //!   hot loop in exact mode: 128-bit fixed-point sums per sector);
+//! - `span.rs`: the scan's first pass over a block (its exponents' span, and its checks);
 //! - `table.rs`: [`Table`], `portfolios × sectors` cells that merge and round, and the row
 //!   rounding the kernel uses ([`round_row`], [`round_row_normalised`]);
 //! - `bytes.rs`: the versioned, checksummed byte format of a [`Table`] (mergeable partials).
@@ -60,6 +61,7 @@ mod bytes;
 mod chunk;
 mod long;
 mod round;
+mod span;
 mod table;
 #[cfg(test)]
 mod tests;

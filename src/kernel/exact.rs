@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::columns::{with_columns, Code, Codes, Weight};
 use super::exec::Exec;
 use super::job::{Failure, Rank, TASK_BONDS};
-use super::{chunk_len, mode, scratch, Input, Mode};
+use super::{chunk_len, in_pool_or_inline, mode, scratch, wake, Input, Mode};
 use crate::error::{Bad, Data, Error, Resource, Result, Rows};
 use crate::exact::{round_row, round_row_normalised, scan, Acc, RowError, Stop};
 use crate::pool;
@@ -167,7 +167,12 @@ pub(super) fn portfolios(input: &Input, normalize: bool, out: &mut [f64]) -> Res
     match mode(input) {
         Mode::Inline => run(input, normalize, Exec::Inline, out),
         Mode::Shared => run(input, normalize, Exec::Shared(&*pool::current()?), out),
-        Mode::InPool => pool::current()?.install(|| run(input, normalize, Exec::InPool, out)),
+        Mode::InPool => {
+            // Inline instead when the pool's workers were last seen starting late (`wake.rs`).
+            let pool = pool::current()?;
+            let work = wake::work_ns(input.weights.len(), out.len());
+            in_pool_or_inline(&pool, work, |exec| run(input, normalize, exec, out))
+        }
     }
 }
 
@@ -215,6 +220,9 @@ impl ExactJob<'_, '_, '_> {
 
     /// Portfolios `ps` into `rows`, in order, reusing one row of accumulators.
     fn block(&self, ps: Range<usize>, rows: &mut [f64], normalize: bool) -> Option<Failure> {
+        if ps.is_empty() {
+            return None; // (No portfolios: the sector count may be anything, and is not allocated.)
+        }
         let mut acc = match new_row(self.s) {
             Ok(acc) => acc,
             Err(error) => return Some(Failure { rank: Rank::Fatal(ps.start), error }),

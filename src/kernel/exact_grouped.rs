@@ -24,7 +24,7 @@ use super::exact::{
 };
 use super::exec::{Exec, Ranked};
 use super::grouped::{element, in_table_terms, rows_of, TABLE_CELLS};
-use super::{chunk_len, scratch, Input, Layout, PARALLEL_MIN_BONDS};
+use super::{chunk_len, in_pool_or_inline, scratch, wake, Input, Layout, PARALLEL_MIN_BONDS};
 use crate::error::{Data, Error, Result, Rows};
 use crate::exact::{round_row, Acc};
 use crate::pool;
@@ -166,7 +166,9 @@ fn by_buckets(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
     if input.weights.len().saturating_add(out.len() / 4) < PARALLEL_MIN_BONDS {
         bucket_job(input, normalize, Exec::Inline, out)
     } else {
-        pool::current()?.install(|| bucket_job(input, normalize, Exec::InPool, out))
+        let pool = pool::current()?;
+        let work = wake::work_ns(input.weights.len(), out.len());
+        in_pool_or_inline(&pool, work, |exec| bucket_job(input, normalize, exec, out))
     }
 }
 

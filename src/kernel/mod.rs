@@ -8,6 +8,8 @@
 //! - `chunk.rs`: one chunk's scan: lanes or one table, the scatter loop;
 //! - `check.rs`: the vectorised screens that check codes and finiteness, and locate a bad element;
 //! - `scratch.rs`: scratch rows (stack, heap, or the buffer kept between calls).
+//! - `exact.rs`, `exact_grouped.rs`: exact mode ([`compute_exact`], `SW_EXACT`): the same jobs
+//!   summing into exact accumulators (`crate::exact`), rounded once per cell.
 //!
 //! Determinism: a portfolio is split into chunks whose boundaries depend only on the portfolio's
 //! size and `num_sectors` (never on the thread count). How a chunk is summed (four interleaved

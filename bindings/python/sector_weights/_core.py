@@ -153,7 +153,7 @@ def sector_weights(
         double ``math.fsum`` returns for them), so the result is the same, bit for bit, for any
         order of the bonds (with ``portfolios``, of the rows), any thread count and any split of
         the data; with ``normalize``, the exact sums are divided by the exact total, each rounded
-        once. Costs up to about twice the default mode (see docs/guarantees.md).
+        once. Costs about four times the default mode (see docs/guarantees.md).
     out
         Optional float64 C-contiguous array of the result's shape, filled in place and returned.
         On any error it is left untouched.

@@ -890,11 +890,7 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
         0 => mutate_count(&mut ctx, s),
         _ => s,
     };
-    let flags = match ctx.byte() % 8 {
-        0..=3 => 0,
-        4..=6 => 1,
-        _ => ctx.u32(),
-    };
+    let flags = flags(&mut ctx);
 
     let exp = expect_ragged(
         &ctx,
@@ -943,6 +939,90 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
         }
     } as i32;
     verify(&ctx, status, &exp, &before, &out);
+    if status == OK && flags & SW_EXACT != 0 {
+        let v = with_values.then_some(&values);
+        same_reversed(&ctx, (&weights, v, &sectors, &offsets), ns, flags, &out);
+    }
+}
+
+const SW_EXACT: u32 = 2;
+
+/// The flags argument: mostly 0 or SW_NORMALIZE, then SW_EXACT with or without it, sometimes
+/// anything.
+pub fn flags(ctx: &mut Ctx) -> u32 {
+    match ctx.byte() % 16 {
+        0..=6 => 0,
+        7..=11 => 1,
+        12 => 2,
+        13 | 14 => 3,
+        _ => ctx.u32(),
+    }
+}
+
+/// Exact mode (the tolerance reference holds for it too: an exact sum rounded once is within
+/// any summation order's error bound) must also give the same bits with each portfolio's bonds
+/// reversed: exact sums do not depend on the order of their terms.
+fn same_reversed(
+    ctx: &Ctx,
+    bufs: (&Buf, Option<&Buf>, &Buf, &Buf),
+    ns: usize,
+    flags: u32,
+    out: &Buf,
+) {
+    let (w, v, c, off) = bufs;
+    let offsets = ctx.read::<i64>(off);
+    let (mut rw, mut rc) = (ctx.read::<f64>(w), ctx.read::<i32>(c));
+    let mut rv = v.map(|v| ctx.read::<f64>(v));
+    for r in offsets.windows(2) {
+        let r = r[0] as usize..r[1] as usize;
+        rw[r.clone()].reverse();
+        rc[r.clone()].reverse();
+        if let Some(rv) = rv.as_mut() {
+            rv[r].reverse();
+        }
+    }
+    let mut again = vec![0.0f64; out.len];
+    let (o, n) = (again.as_mut_ptr(), again.len());
+    // SAFETY: every pointer is into a live Vec of the stated length.
+    let status = unsafe {
+        match &rv {
+            None => sector_weights::ffi::sw_sector_weights_ragged(
+                rw.as_ptr(),
+                rw.len(),
+                rc.as_ptr(),
+                rc.len(),
+                offsets.as_ptr(),
+                offsets.len(),
+                ns,
+                flags,
+                o,
+                n,
+            ),
+            Some(rv) => sector_weights::ffi::sw_sector_exposures(
+                rw.as_ptr(),
+                rw.len(),
+                rv.as_ptr(),
+                rv.len(),
+                rc.as_ptr(),
+                rc.len(),
+                offsets.as_ptr(),
+                offsets.len(),
+                ns,
+                flags,
+                o,
+                n,
+            ),
+        }
+    } as i32;
+    assert_eq!(
+        status,
+        OK,
+        "exact mode failed on reversed rows: {}",
+        last_error()
+    );
+    let first: Vec<u64> = ctx.read::<f64>(out).iter().map(|x| x.to_bits()).collect();
+    let second: Vec<u64> = again.iter().map(|x| x.to_bits()).collect();
+    assert_eq!(first, second, "exact mode: reversed rows gave other bits");
 }
 
 /// The contract of the ragged entry points, in their documented order.
@@ -957,13 +1037,13 @@ fn expect_ragged(
     flags: u32,
     out: &Buf,
 ) -> Expect {
-    if flags & !1 != 0 {
+    if flags & !3 != 0 {
         return Expect::err(
             INVALID_ARGUMENT,
-            format!("flags = {flags:#x} has bits other than SW_NORMALIZE (1)"),
+            format!("flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)"),
         );
     }
-    let normalize = flags == 1;
+    let normalize = flags & 1 != 0;
     let none = Buf {
         name: "values",
         addr: 0,

@@ -410,10 +410,10 @@ fn expect_typed_shapes(
     out: &Buf,
     layout: &mut dyn FnMut() -> Option<(i32, String)>,
 ) -> Option<Expect> {
-    if flags & !1 != 0 {
+    if flags & !3 != 0 {
         return Some(Expect::err(
             INVALID_ARGUMENT,
-            format!("flags = {flags:#x} has bits other than SW_NORMALIZE (1)"),
+            format!("flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)"),
         ));
     }
     let (fourth_col, fourth_is_column) = fourth;
@@ -451,7 +451,7 @@ fn expect_typed_shapes(
     }
     if ns == 0 {
         // No rows (checked with the shapes): nothing to sum, and nothing to normalise by.
-        return Some(if flags == 1 && p > 0 {
+        return Some(if flags & 1 != 0 && p > 0 {
             Expect::err(
                 ZERO_TOTAL,
                 "portfolio 0 (0 bonds) has a total of 0 and cannot be normalised",
@@ -539,7 +539,7 @@ pub fn expect_grouped(
         g.magnitude += t.abs();
         g.rows += 1;
     }
-    let mut exp = expect_sums(&sums, &groups, ns, flags == 1);
+    let mut exp = expect_sums(&sums, &groups, ns, flags & 1 != 0);
     // The grouped layout sums every portfolio before it normalises any: a sum overflowing in any
     // portfolio may be reported before an earlier portfolio's zero total.
     exp.overflow |= sums.abs.iter().any(|&m| overflow_possible(m, n));
@@ -602,7 +602,7 @@ pub fn expect_typed_ragged(
             ranges,
             s: ns,
         },
-        flags == 1,
+        flags & 1 != 0,
     )
 }
 
@@ -776,13 +776,9 @@ fn typed_columns(ctx: &mut Ctx, data: (Buf, Option<Buf>, Buf, [i32; 3])) -> Type
     }
 }
 
-/// The flags argument: mostly 0 or SW_NORMALIZE, sometimes anything.
+/// The flags argument (see `super::flags`).
 fn gen_flags(ctx: &mut Ctx) -> u32 {
-    match ctx.byte() % 8 {
-        0..=3 => 0,
-        4..=6 => 1,
-        _ => ctx.u32(),
-    }
+    super::flags(ctx)
 }
 
 /// One fuzz case of `sw_grouped_sums`.
