@@ -9,64 +9,28 @@ mod common;
 
 use std::ptr;
 
+use common::exact_ref::{exact_cells, rounded_rows};
 use common::{last_error, Rng};
 use num_bigint::BigInt;
 use sector_weights::ffi::{self, SwColumn, SwPartial, SW_FLOAT64, SW_INT32, SW_NORMALIZE};
 use sector_weights::{grouped_sums, Codes, Error, Floats, Partial, SwStatus};
 
 // ---------------------------------------------------------------------------------------------
-// The exact reference (as in tests/exact.rs).
-
-/// `x` in units of 2^-1074, exactly.
-fn big(x: f64) -> BigInt {
-    assert!(x.is_finite());
-    let b = x.to_bits();
-    let e = (b >> 52) & 0x7ff;
-    let m = (b & ((1 << 52) - 1)) | if e > 0 { 1 << 52 } else { 0 };
-    let n = BigInt::from(m) << (e.max(1) - 1);
-    if b >> 63 == 1 {
-        -n
-    } else {
-        n
-    }
-}
-
-/// The double nearest to `n · 2^-1074` (ties to even), `None` beyond the doubles; zero is +0.0.
-fn round(n: &BigInt) -> Option<f64> {
-    static FIVES: std::sync::OnceLock<num_bigint::BigUint> = std::sync::OnceLock::new();
-    let fives = FIVES.get_or_init(|| num_bigint::BigUint::from(5u32).pow(1074));
-    let x: f64 = format!("{}e-1074", n.magnitude() * fives).parse().expect("a decimal");
-    let negative = n.sign() == num_bigint::Sign::Minus;
-    x.is_finite().then_some(if negative { -x } else { x })
-}
+// The exact reference (tests/common/exact_ref.rs, shared with tests/exact.rs and exact_api.rs).
 
 /// The reference sums per cell `p * s + k` of terms `w[i]` (times `v[i]`, rounded once).
 fn reference(rows: &Rows) -> Vec<BigInt> {
-    let mut sums = vec![BigInt::from(0); rows.p * rows.s];
-    for i in 0..rows.w.len() {
+    let terms = (0..rows.w.len()).map(|i| {
         let t = rows.v.as_ref().map_or(rows.w[i], |v| rows.w[i] * v[i]);
-        sums[rows.port[i] as usize * rows.s + rows.sect[i] as usize] += big(t);
-    }
-    sums
+        (rows.port[i] as usize * rows.s + rows.sect[i] as usize, t)
+    });
+    exact_cells(rows.p * rows.s, terms)
 }
 
 /// The reference result: each cell rounded, or normalised `fl(round(S_k) / round(T))`; `None`
 /// where the library must fail (overflow, or a zero total to normalise by).
 fn reference_result(sums: &[BigInt], s: usize, normalize: bool) -> Option<Vec<u64>> {
-    let mut out = Vec::new();
-    for row in sums.chunks(s) {
-        let r: Vec<f64> = row.iter().map(round).collect::<Option<_>>()?;
-        if normalize {
-            let total: BigInt = row.iter().sum();
-            let t = round(&total).filter(|_| total != BigInt::from(0))?;
-            let q: Vec<f64> = r.iter().map(|x| x / t).collect();
-            q.iter().all(|x| x.is_finite()).then_some(())?;
-            out.extend(q.iter().map(|x| x.to_bits()));
-        } else {
-            out.extend(r.iter().map(|x| x.to_bits()));
-        }
-    }
-    Some(out)
+    rounded_rows(sums, s, normalize).map(|r| r.iter().map(|x| x.to_bits()).collect())
 }
 
 // ---------------------------------------------------------------------------------------------
