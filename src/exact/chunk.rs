@@ -20,6 +20,7 @@
 //! here needs a fixed order: lanes, blocks and windows change the speed, never a bit.
 
 use super::acc::{split, Acc};
+use super::pair::{Pairs, PAIR_SECTORS};
 use super::span::{span, Ahead};
 use crate::error::Bad;
 use crate::kernel::columns::{Code, Weight};
@@ -64,18 +65,19 @@ pub fn scan<const VALUES: bool, W: Weight, C: Code>(
     let lim = (C::limit(row.len()).into() as usize).min(row.len());
     let row = &mut row[..lim];
     let width = window_width(n);
-    let pow = powers(lim)?;
     if lim <= LANES_MAX {
         let (mut lo, mut hi) = ([[0u64; LANES_MAX]; 4], [[0u64; LANES_MAX]; 4]);
+        let mut cells2 = [[[0.0; 2]; PAIR_SECTORS]; 4];
         let cells = Lanes { lo: &mut lo, hi: &mut hi, s: lim };
-        Scan { cells, pow, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
+        let pairs = Some(Pairs::new(&mut cells2));
+        Scan { cells, pairs, pow: None, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
     } else if lim <= HEAP_LANES {
         let (mut lo, mut hi) = (heap_lanes(lim)?, heap_lanes(lim)?);
         let cells = Lanes { lo: &mut lo, hi: &mut hi, s: lim };
-        Scan { cells, pow, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
+        Scan { cells, pairs: None, pow: None, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
     } else {
         let cells = One::new(lim)?;
-        Scan { cells, pow, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
+        Scan { cells, pairs: None, pow: None, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
     }
 }
 
@@ -179,10 +181,13 @@ impl Cells for One {
 }
 
 /// The state of one chunk's scan.
-struct Scan<'r, T> {
+struct Scan<'r, 'p, T> {
     cells: T,
-    /// `pow[sign << 11 | e]` is `±2^(max(e, 1) - base)` for the window's exponents `e`, 0 outside.
-    pow: Box<[i64; 4096]>,
+    /// The pairs of doubles for blocks of a narrow span (up to [`PAIR_SECTORS`] sectors).
+    pairs: Option<Pairs<'p>>,
+    /// `pow[sign << 11 | e]` is `±2^(max(e, 1) - base)` for the window's exponents `e`, 0 outside
+    /// (allocated by the first window: blocks that all go into the pairs never need it).
+    pow: Option<Box<[i64; 4096]>>,
     /// The window's least exponent (`base >= 1`), once a block has set it.
     window: Option<u32>,
     width: u32,
@@ -195,7 +200,7 @@ fn exponent(x: f64) -> u32 {
     (((x.to_bits() & EXPONENT) >> 52) as u32).max(1)
 }
 
-impl<T: Cells> Scan<'_, T> {
+impl<T: Cells> Scan<'_, '_, T> {
     fn run<const VALUES: bool, W: Weight, C: Code>(
         mut self, w: &[W], v: &[W], c: &[C],
     ) -> Result<(), Stop> {
@@ -216,47 +221,62 @@ impl<T: Cells> Scan<'_, T> {
                 continue; // Only zeros.
             }
             let (lo, hi) = (exponent(span.min_nonzero), exponent(span.max));
+            if let Some(pairs) = self.pairs.as_mut() {
+                if pairs.admit(lo, hi, wb.len(), self.row) {
+                    pairs.scatter::<VALUES, W, C>(wb, vb, cb);
+                    continue;
+                }
+            }
             if hi - lo > self.width {
                 self.one_by_one::<VALUES, W, C>(wb, vb, cb);
                 continue;
             }
             if !self.window.is_some_and(|b| b <= lo && hi <= b + self.width) {
-                self.move_window(lo, hi);
+                self.move_window(lo, hi)?;
             }
+            let Some(pow) = self.pow.as_deref() else { return Err(Stop::Internal) };
             // Below exponent 1 (subnormals) the leading bit is 0; elsewhere 1, and a zero's
             // table entry is 0 (see `move_window`).
             if self.window == Some(1) {
-                scatter::<VALUES, true, W, C, T>(wb, vb, cb, &self.pow, &mut self.cells);
+                scatter::<VALUES, true, W, C, T>(wb, vb, cb, pow, &mut self.cells);
             } else {
-                scatter::<VALUES, false, W, C, T>(wb, vb, cb, &self.pow, &mut self.cells);
+                scatter::<VALUES, false, W, C, T>(wb, vb, cb, pow, &mut self.cells);
             }
         }
         self.fold();
+        if let Some(pairs) = self.pairs.as_mut() {
+            pairs.drain(self.row);
+        }
         Ok(())
     }
 
     /// Folds the table into the accumulators and moves the window to hold exponents `lo..=hi`
     /// (with a few binades to spare above `hi`, where the largest terms of later blocks are).
-    fn move_window(&mut self, lo: u32, hi: u32) {
+    fn move_window(&mut self, lo: u32, hi: u32) -> Result<(), Stop> {
         self.fold();
+        let pow = match self.pow.as_deref_mut() {
+            Some(pow) => pow,
+            None => self.pow.insert(powers(self.row.len())?),
+        };
         if let Some(old) = self.window {
             let top = (old + self.width).min(2046) as usize;
-            self.pow[old as usize..=top].fill(0);
-            self.pow[2048 + old as usize..=2048 + top].fill(0);
-            self.pow[0] = 0;
-            self.pow[2048] = 0;
+            pow[old as usize..=top].fill(0);
+            pow[2048 + old as usize..=2048 + top].fill(0);
+            pow[0] = 0;
+            pow[2048] = 0;
         }
         let base = lo.min((hi + 4).saturating_sub(self.width)).max(1);
         for e in base..=(base + self.width).min(2046) {
             let p = 1i64 << (e - base);
-            self.pow[e as usize] = p;
-            self.pow[2048 + e as usize] = -p;
+            pow[e as usize] = p;
+            pow[2048 + e as usize] = -p;
         }
         if base == 1 {
             // Subnormals (exponent bits 0) have the ulp of exponent 1.
-            (self.pow[0], self.pow[2048]) = (1, -1);
+            (pow[0], pow[2048]) = (1, -1);
         }
         self.window = Some(base);
+        Ok(())
     }
 
     /// Adds the table's sums into the accumulators and zeroes it.
@@ -279,7 +299,7 @@ impl<T: Cells> Scan<'_, T> {
 
 /// A code as a table index (negative codes are huge, so never in bounds).
 #[inline(always)]
-fn index<C: Code>(code: C) -> usize {
+pub(super) fn index<C: Code>(code: C) -> usize {
     code.index().into() as usize
 }
 

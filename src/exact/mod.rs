@@ -60,6 +60,7 @@ mod acc;
 mod bytes;
 mod chunk;
 mod long;
+mod pair;
 mod round;
 mod span;
 mod table;
