@@ -66,6 +66,8 @@ mod span;
 mod table;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_pair;
 
 use std::fmt;
 

@@ -25,11 +25,11 @@ use crate::kernel::columns::{Code, Weight};
 /// Sectors a table of pairs holds (four lanes of 64 cells of 16 bytes: 4 KiB on the stack).
 pub(super) const PAIR_SECTORS: usize = 64;
 /// `log2` of the terms summed between two drains (four blocks of `chunk::BLOCK`).
-const LOG_N: u32 = 13;
+pub(super) const LOG_N: u32 = 13;
 /// The widest window `T - E` (binades): `55 - 2 · LOG_N`.
-const SPAN: u32 = 55 - 2 * LOG_N;
+pub(super) const SPAN: u32 = 55 - 2 * LOG_N;
 /// Binades kept free above a block's largest exponent when a window is placed.
-const HEADROOM: u32 = 2;
+pub(super) const HEADROOM: u32 = 2;
 
 /// Four lanes of per-sector pairs `[Σh, Σl]`, and the window they are exact for.
 pub(super) struct Pairs<'a> {

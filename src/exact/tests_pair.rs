@@ -1,0 +1,161 @@
+//! Unit tests of the scan's float pairs (`pair.rs`): windows at their edges, blocks that leave
+//! a window, drains after `2^13` terms, and bad elements after a window moved. The reference is
+//! the accumulator fed one term at a time (tested against big integers in `tests/exact.rs`).
+
+use super::acc::Acc;
+use super::chunk::{scan, Stop, BLOCK};
+use crate::error::Bad;
+use crate::testkit::Rng;
+
+const FRACTION: u64 = (1 << 52) - 1;
+
+/// A cell's exact value, canonical (so that a lost low bit shows even where rounding to a
+/// double would hide it).
+type Exact = Option<(u32, Vec<u8>)>;
+
+fn exact(row: &[Acc]) -> Vec<Exact> {
+    row.iter().map(|a| a.odd_part().map(|(sh, m)| (sh, m.as_slice().to_vec()))).collect()
+}
+
+/// Per-sector exact sums through `scan`.
+fn scan_sums(w: &[f64], c: &[i32], s: usize) -> Result<Vec<Exact>, Stop> {
+    let mut row = vec![Acc::ZERO; s];
+    scan::<false, f64, i32>(w, &[], c, &mut row)?;
+    Ok(exact(&row))
+}
+
+/// The same sums, one term at a time.
+fn slow_sums(w: &[f64], c: &[i32], s: usize) -> Vec<Exact> {
+    let mut row = vec![Acc::ZERO; s];
+    w.iter().zip(c).for_each(|(&x, &k)| row[k as usize].add(x));
+    exact(&row)
+}
+
+/// A double of biased exponent `e` (0: subnormal) with a random fraction and sign.
+fn with_exponent(rng: &mut Rng, e: u64) -> f64 {
+    let sign = (rng.below(2) as u64) << 63;
+    f64::from_bits(sign | e << 52 | (rng.next_u64() & FRACTION))
+}
+
+#[test]
+fn blocks_spanning_the_widest_pair_window_and_one_more_binade() {
+    let mut rng = Rng::new(11);
+    // Top exponents across the range: subnormals, around 1, and where `C = 1.5 · 2^K` would
+    // overflow (top 2033 is the last the pairs take).
+    for top in [1u64, 2, 30, 1023, 1500, 2032, 2033, 2034, 2046] {
+        // Spans of 27..=30 binades: the pairs take up to 28 (`SPAN - 1`).
+        for span in 27..=30u64 {
+            let lo = top.saturating_sub(span);
+            let n = 5 * BLOCK + 3; // more than 2^13 terms: a drain inside one window
+            let w: Vec<f64> = (0..n)
+                .map(|i| match i % 5 {
+                    0 => with_exponent(&mut rng, top),
+                    1 => with_exponent(&mut rng, lo),
+                    2 => 0.0,
+                    _ => {
+                        let e = lo + rng.below(span as usize + 1) as u64;
+                        with_exponent(&mut rng, e)
+                    }
+                })
+                .collect();
+            for s in [1, 18, 64] {
+                let c = rng.codes(n, s);
+                let got = scan_sums(&w, &c, s).expect("valid input");
+                assert_eq!(got, slow_sums(&w, &c, s), "top {top}, span {span}, {s} sectors");
+            }
+        }
+    }
+}
+
+#[test]
+fn terms_that_cancel_in_the_pairs_leave_exactly_the_small_ones() {
+    let mut rng = Rng::new(12);
+    let n = 4 * BLOCK;
+    // Every large term has its negative in the chunk; what is left are the tiny ones.
+    let mut w: Vec<f64> = (0..n / 2).map(|_| rng.unit()).collect();
+    let twins: Vec<f64> = w.iter().map(|x| -x).collect();
+    w.extend(twins);
+    for i in (0..n).step_by(97) {
+        w[i] = with_exponent(&mut rng, 1023 - 28);
+    }
+    let c = rng.codes(n, 18);
+    let got = scan_sums(&w, &c, 18).expect("valid input");
+    assert_eq!(got, slow_sums(&w, &c, 18));
+}
+
+/// A chunk whose blocks take the pairs, leave them below and above, need the `i128` table or
+/// go one by one, then return: every order of its blocks gives the same bits.
+#[test]
+fn blocks_that_leave_the_pair_window_and_come_back() {
+    let mut rng = Rng::new(13);
+    let scales: [&[i32]; 7] = [&[0], &[-40], &[0, -35], &[-300, 300], &[0], &[-1074], &[900]];
+    let mut blocks: Vec<Vec<f64>> = scales
+        .iter()
+        .map(|scale| {
+            (0..BLOCK)
+                .map(|i| (rng.unit() - 0.25) * 2f64.powi(scale[i % scale.len()]))
+                .collect()
+        })
+        .collect();
+    for s in [1, 18, 64, 65] {
+        for round in 0..4 {
+            let w: Vec<f64> = blocks.concat();
+            let c = rng.codes(w.len(), s);
+            let got = scan_sums(&w, &c, s).expect("valid input");
+            assert_eq!(got, slow_sums(&w, &c, s), "{s} sectors, round {round}");
+            blocks.rotate_left(3);
+        }
+    }
+}
+
+#[test]
+fn bad_elements_after_the_window_moved_are_found_first_to_last() {
+    let mut rng = Rng::new(14);
+    let n = 6 * BLOCK;
+    // Block 0 ordinary, block 1 tiny (the pairs move), block 2 wide (1e300 next to 1e-300),
+    // blocks 3.. ordinary again.
+    let w: Vec<f64> = (0..n)
+        .map(|i| match i / BLOCK {
+            1 => rng.unit() * 1e-12,
+            2 if i % 2 == 0 => rng.unit() * 1e300,
+            2 => rng.unit() * 1e-300,
+            _ => rng.unit(),
+        })
+        .collect();
+    let c = rng.codes(n, 18);
+    assert_eq!(scan_sums(&w, &c, 18).unwrap(), slow_sums(&w, &c, 18));
+    for at in [BLOCK + 5, 2 * BLOCK + 1, 3 * BLOCK + 7, n - 1] {
+        let mut bad_w = w.clone();
+        bad_w[at] = f64::NAN;
+        let later = at + (n - 1 - at) / 2;
+        if later > at {
+            bad_w[later] = f64::INFINITY; // never the one reported
+        }
+        let got = scan_sums(&bad_w, &c, 18);
+        assert!(matches!(got, Err(Stop::Bad(i, Bad::Weight(x))) if i == at && x.is_nan()));
+        let mut bad_c = c.clone();
+        bad_c[at] = 18;
+        assert_eq!(scan_sums(&w, &bad_c, 18), Err(Stop::Bad(at, Bad::Code(18))));
+    }
+}
+
+/// The worst case of the pairs' bound: `2^13` terms in one cell whose low parts all have the
+/// largest magnitude and the same sign, next to terms at the bottom of the window with their
+/// last bit set — for spans up to the widest the pairs take, and one more.
+#[test]
+fn low_parts_of_one_sign_at_the_bound_stay_exact() {
+    use super::pair::{HEADROOM, LOG_N, SPAN};
+    let n = 1 << LOG_N;
+    for d in SPAN - 4..=SPAN {
+        let (hi, lo) = (1023u32, 1023 - d); // the largest terms in [1, 2)
+        // The window `pair.rs` places for such a block, and its split unit `2^(K - 52)`.
+        let top = (hi + HEADROOM).min(lo + SPAN - 1);
+        let k = top as i32 - 1022 + LOG_N as i32 - 1;
+        let unit = 2f64.powi(k - 52);
+        let big = 1.0 + (unit / 2.0 - f64::EPSILON); // rounds down: its low part is +unit/2 - ulp
+        let small = f64::from_bits(u64::from(lo) << 52 | 1);
+        let w: Vec<f64> = (0..n).map(|i| if i % 8 == 0 { small } else { big }).collect();
+        let c = vec![0i32; n];
+        assert_eq!(scan_sums(&w, &c, 1).unwrap(), slow_sums(&w, &c, 1), "span {d}");
+    }
+}
