@@ -314,6 +314,49 @@ fn every_thread_count_gives_the_same_bits() {
     assert_eq!(runs[0][0], bits(&want));
 }
 
+/// Weights in runs of one scale (what real portfolios look like, and what the scan's float
+/// pairs take), with runs the pairs cannot take: tiny, huge, 1e300 next to 1e-300, subnormal.
+fn runs(rng: &mut Rng, n: usize) -> Vec<f64> {
+    let scales: [&[i32]; 8] = [&[0], &[0], &[-12], &[-45], &[-996, 996], &[-1074], &[1000], &[0]];
+    let mut w = Vec::with_capacity(n);
+    while w.len() < n {
+        let scale = scales[rng.below(scales.len())];
+        let len = 1 + rng.below(6000);
+        for i in 0..len.min(n - w.len()) {
+            w.push((rng.unit() - 0.2) * 2f64.powi(scale[i % scale.len()]));
+        }
+    }
+    w
+}
+
+#[test]
+fn runs_of_one_scale_give_the_reference_for_every_thread_count_and_row_order() {
+    let _one = THREADS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rng = Rng::new(17);
+    let n = 300_000;
+    let w = runs(&mut rng, n);
+    let c: Vec<i32> = (0..n).map(|_| rng.below(18) as i32).collect();
+    let p: Vec<i32> = (0..n).map(|_| rng.below(7) as i32).collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    shuffle(&mut rng, &mut order);
+    let pick = |xs: &[i32]| order.iter().map(|&i| xs[i]).collect::<Vec<i32>>();
+    let (ws, cs, ps) = (order.iter().map(|&i| w[i]).collect::<Vec<f64>>(), pick(&c), pick(&p));
+    let many: Vec<i64> = (0..=30).map(|i| (i * n / 30) as i64).collect();
+    let want = reference(&w, None, &c, &many, 18, false).expect("finite sums");
+    for t in [1, 2, 3, 8] {
+        assert_eq!(sw_set_num_threads(t), SW_OK);
+        assert_eq!(bits(&ragged(&w, None, &c, &many, 18, EXACT).2), bits(&want), "{t} threads");
+        let (g, gs) = (
+            grouped(&w, None, &c, 18, &p, 7, EXACT).2,
+            grouped(&ws, None, &cs, 18, &ps, 7, EXACT).2,
+        );
+        assert_eq!(bits(&g), bits(&gs), "{t} threads, rows shuffled");
+        let one = ragged(&w, None, &c, &[0, n as i64], 18, EXACT).2;
+        assert_eq!(bits(&one), bits(&reference(&w, None, &c, &[0, n as i64], 18, false).unwrap()));
+    }
+    assert_eq!(sw_set_num_threads(0), SW_OK);
+}
+
 #[test]
 fn sixty_five_thousand_sectors() {
     let mut rng = Rng::new(65536);

@@ -74,10 +74,12 @@ pub fn scan<const VALUES: bool, W: Weight, C: Code>(
     } else if lim <= HEAP_LANES {
         let (mut lo, mut hi) = (heap_lanes(lim)?, heap_lanes(lim)?);
         let cells = Lanes { lo: &mut lo, hi: &mut hi, s: lim };
-        Scan { cells, pairs: None, pow: None, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
+        Scan { cells, pairs: None, pow: None, window: None, width, row }
+            .run::<VALUES, _, _>(w, v, c)
     } else {
         let cells = One::new(lim)?;
-        Scan { cells, pairs: None, pow: None, window: None, width, row }.run::<VALUES, _, _>(w, v, c)
+        Scan { cells, pairs: None, pow: None, window: None, width, row }
+            .run::<VALUES, _, _>(w, v, c)
     }
 }
 

@@ -92,9 +92,7 @@ fn blocks_that_leave_the_pair_window_and_come_back() {
     let mut blocks: Vec<Vec<f64>> = scales
         .iter()
         .map(|scale| {
-            (0..BLOCK)
-                .map(|i| (rng.unit() - 0.25) * 2f64.powi(scale[i % scale.len()]))
-                .collect()
+            (0..BLOCK).map(|i| (rng.unit() - 0.25) * 2f64.powi(scale[i % scale.len()])).collect()
         })
         .collect();
     for s in [1, 18, 64, 65] {
@@ -148,7 +146,7 @@ fn low_parts_of_one_sign_at_the_bound_stay_exact() {
     let n = 1 << LOG_N;
     for d in SPAN - 4..=SPAN {
         let (hi, lo) = (1023u32, 1023 - d); // the largest terms in [1, 2)
-        // The window `pair.rs` places for such a block, and its split unit `2^(K - 52)`.
+                                            // The window `pair.rs` places for such a block, and its split unit `2^(K - 52)`.
         let top = (hi + HEADROOM).min(lo + SPAN - 1);
         let k = top as i32 - 1022 + LOG_N as i32 - 1;
         let unit = 2f64.powi(k - 52);
