@@ -12,7 +12,9 @@
 //!   row, the worst case for a scatter's store-to-load chains).
 //! - `call`: a whole call of `portfolios × bonds` (18 sectors) on 1 and 2 threads: "default" is
 //!   `kernel::compute`, "exact" is `kernel::compute_exact` (what `SW_EXACT` runs), both on the
-//!   library's pool set to the case's thread count: 20×50,000, 500×50,000 and 1×20,000,000.
+//!   library's pool set to the case's thread count: 20×50,000, 500×50,000 and 1×20,000,000;
+//!   and on one thread 20×50,000 over 1,000 sectors, and exposures (`weight × value`, values
+//!   in [0.5, 1.5)) at 20×50,000 and 500×50,000.
 //!
 //! Prints a Markdown table: min and median per call, ns per bond, and exact/default as the
 //! median over rounds of each round's ratio. `SW_EXACT_ROUNDS` sets the rounds (default 31),
@@ -40,6 +42,8 @@ struct Case {
     sectors: usize,
     threads: usize,
     sorted: bool,
+    /// Exposures: each term `weight × value`.
+    exposures: bool,
 }
 
 fn cases() -> Vec<Case> {
@@ -49,20 +53,50 @@ fn cases() -> Vec<Case> {
             let bonds = chunk_len(sectors);
             let order = if sorted { "sorted" } else { "random" };
             let name = format!("chunk {bonds} x {sectors} {order}");
-            v.push(Case { name, portfolios: 1, bonds, sectors, threads: 1, sorted });
+            v.push(Case {
+                name,
+                portfolios: 1,
+                bonds,
+                sectors,
+                threads: 1,
+                sorted,
+                exposures: false,
+            });
         }
     }
     for threads in [1, 2] {
         for (portfolios, bonds) in [(20, 50_000), (500, 50_000), (1, 20_000_000)] {
             let name = format!("call {portfolios}x{bonds}x18 {threads} threads");
-            v.push(Case { name, portfolios, bonds, sectors: 18, threads, sorted: false });
+            v.push(Case {
+                name,
+                portfolios,
+                bonds,
+                sectors: 18,
+                threads,
+                sorted: false,
+                exposures: false,
+            });
         }
+    }
+    for (portfolios, sectors, exposures) in [(20, 1_000, false), (20, 18, true), (500, 18, true)] {
+        let kind = if exposures { " exposures" } else { "" };
+        let name = format!("call {portfolios}x50000x{sectors}{kind} 1 threads");
+        v.push(Case {
+            name,
+            portfolios,
+            bonds: 50_000,
+            sectors,
+            threads: 1,
+            sorted: false,
+            exposures,
+        });
     }
     v
 }
 
-/// Weights in [0, 1) and codes, uniform or sorted by sector within each portfolio.
-fn data(case: &Case) -> (Vec<f64>, Vec<i32>) {
+/// Weights in [0, 1) and codes, uniform or sorted by sector within each portfolio; values in
+/// [0.5, 1.5) for exposures (empty otherwise).
+fn data(case: &Case) -> (Vec<f64>, Vec<i32>, Vec<f64>) {
     let n = case.portfolios * case.bonds;
     let mut rng = Rng::new(0x5eed ^ n as u64);
     let w = (0..n).map(|_| rng.unit()).collect();
@@ -70,7 +104,19 @@ fn data(case: &Case) -> (Vec<f64>, Vec<i32>) {
     if case.sorted {
         c.chunks_mut(case.bonds).for_each(|p| p.sort_unstable());
     }
-    (w, c)
+    let v = if case.exposures { (0..n).map(|_| 0.5 + rng.unit()).collect() } else { Vec::new() };
+    (w, c, v)
+}
+
+/// The call's input: weights, or exposures when `v` is not empty.
+fn input<'a>(w: &'a [f64], c: &'a [i32], v: &'a [f64], case: &Case) -> Input<'a> {
+    let layout =
+        Layout::Uniform { num_portfolios: case.portfolios, bonds_per_portfolio: case.bonds };
+    let mut input = Input::new(w, c, layout, case.sectors);
+    if !v.is_empty() {
+        input.values = Some(Input::new(v, c, layout, case.sectors).weights);
+    }
+    input
 }
 
 /// One chunk in exact mode: scanned into a row of accumulators, rounded.
@@ -83,17 +129,13 @@ fn exact_chunk(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
 
 /// A whole call in exact mode (`SW_EXACT`).
 #[inline(never)]
-fn exact_call(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
-    let layout =
-        Layout::Uniform { num_portfolios: case.portfolios, bonds_per_portfolio: case.bonds };
-    compute_exact(&Input::new(w, c, layout, case.sectors), false, out).expect("compute");
+fn exact_call(w: &[f64], c: &[i32], v: &[f64], case: &Case, out: &mut [f64]) {
+    compute_exact(&input(w, c, v, case), false, out).expect("compute");
 }
 
 #[inline(never)]
-fn default_call(w: &[f64], c: &[i32], case: &Case, out: &mut [f64]) {
-    let layout =
-        Layout::Uniform { num_portfolios: case.portfolios, bonds_per_portfolio: case.bonds };
-    compute(&Input::new(w, c, layout, case.sectors), false, out).expect("compute");
+fn default_call(w: &[f64], c: &[i32], v: &[f64], case: &Case, out: &mut [f64]) {
+    compute(&input(w, c, v, case), false, out).expect("compute");
 }
 
 fn show(seconds: f64) -> String {
@@ -116,17 +158,17 @@ fn main() {
             continue;
         }
         sector_weights::set_num_threads(case.threads).expect("threads");
-        let (w, c) = data(&case);
+        let (w, c, v) = data(&case);
         let n = w.len() as f64;
         let mut outs =
             [vec![0.0; case.portfolios * case.sectors], vec![0.0; case.portfolios * case.sectors]];
         let run = |which: usize, out: &mut [f64]| {
             if which == 0 {
-                default_call(black_box(&w), black_box(&c), &case, out)
+                default_call(black_box(&w), black_box(&c), black_box(&v), &case, out)
             } else if case.portfolios == 1 && case.bonds == chunk_len(case.sectors) {
                 exact_chunk(black_box(&w), black_box(&c), &case, out)
             } else {
-                exact_call(black_box(&w), black_box(&c), &case, out)
+                exact_call(black_box(&w), black_box(&c), black_box(&v), &case, out)
             }
         };
         // Exact and default agree within the default's rounding (weights in [0, 1): no
