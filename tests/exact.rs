@@ -122,7 +122,7 @@ fn python_fsum_vectors() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(common::exact_ref::cases(400)))]
 
     #[test]
     fn sums_are_correctly_rounded(xs in prop::collection::vec(double(), 0..60)) {
@@ -602,7 +602,7 @@ fn checksummed_but_inconsistent_buffers_are_refused() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(ProptestConfig::with_cases(common::exact_ref::cases(300)))]
 
     /// Arbitrary bytes, and valid buffers with arbitrary edits: an error or a table, never a
     /// panic; a table only when the checksum matches.

@@ -436,7 +436,7 @@ fn errors_leave_the_output_untouched_and_read_as_the_default_modes() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(common::exact_ref::cases(64)))]
 
     /// Any rows, any portfolio split, shuffled: the reference's bits, and a shuffle's.
     #[test]

@@ -1,23 +1,29 @@
 //! One chunk's exact scan: every code checked, every term checked finite, and every term added
 //! exactly into its cell's [`Acc`].
 //!
-//! The fast path (issue 16's hint). A chunk is read in blocks of [`BLOCK`] bonds; each block is
-//! read twice while it is in the L1 cache:
-//! 1. [`span`]: the largest and the least nonzero `|term|` of the block, and whether every term is
-//!    finite (vectorised, no branches);
-//! 2. [`scatter`]: each term `±m · 2^(e - 1075)` (`m < 2^53`) added as the 128-bit integer
-//!    `m · 2^(e - base)` into a per-sector table of `i128` — one multiply (`m` times `±2^(e -
-//!    base)`, looked up by the term's sign and exponent bits) and two integer adds per bond.
+//! A chunk is read in blocks of [`BLOCK`] bonds; each block is read twice while it is in the L1
+//! cache:
+//! 1. [`span`]: the largest and the least nonzero `|term|` of the block, and whether every code
+//!    is valid and every term finite (vectorised, no branches, the next block prefetched);
+//! 2. one of three ways to add the block's terms, by the span of its exponents:
+//!    - up to 28 binades and 64 sectors (weights of ordinary sizes — the usual case): the float
+//!      pairs of `pair.rs`, each term split exactly into `h + l` and both summed in floating
+//!      point without a rounding (one 16-byte add per bond);
+//!    - up to `min(62, 73 - log2(len))` binades: [`scatter`], each term `±m · 2^(e - 1075)` (`m <
+//!      2^53`) added as the 128-bit integer `m · 2^(e - base)` into a per-sector table of
+//!      `i128` (a multiply by `±2^(e - base)`, looked up by the term's sign and exponent bits,
+//!      and two integer adds per bond);
+//!    - wider (1e300 next to 1e-300): one by one into the accumulators.
 //!
-//! The table's window `base..=base + width` of exponents is chosen when a block does not fit the
-//! current one; `width` leaves room for the carries of a whole chunk (`53 + width + log2(len) <=
-//! 126` bits), so no partial sum can overflow. When the window moves, and at the end of the
-//! chunk, the table is folded into the cells' accumulators (one [`Acc::add_scaled`] per sector).
-//! A block whose own exponents span more than `width` binades (1e300 next to 1e-300) adds its
-//! terms one by one into the accumulators instead.
+//! The `i128` table's window `base..=base + width` of exponents is chosen when a block does not
+//! fit the current one; `width` leaves room for the carries of a whole chunk (`53 + width +
+//! log2(len) <= 126` bits), so no partial sum can overflow. When the window moves, and at the
+//! end of the chunk, the table is folded into the cells' accumulators (one [`Acc::add_scaled`]
+//! per sector); the pairs are drained likewise (`pair.rs`). Its table of powers of two (32 KiB)
+//! is allocated by the first block that needs it, so chunks the pairs take whole never do.
 //!
 //! Exact sums do not depend on the order of additions, so unlike the default kernel nothing
-//! here needs a fixed order: lanes, blocks and windows change the speed, never a bit.
+//! here needs a fixed order: lanes, blocks, pairs and windows change the speed, never a bit.
 
 use super::acc::{split, Acc};
 use super::pair::{Pairs, PAIR_SECTORS};

@@ -6,8 +6,11 @@
 //! - `long.rs`: the long fixed-point window behind wide cells;
 //! - `round.rs`: the one rounding, to nearest with ties to even;
 //! - `chunk.rs`: [`scan`], one chunk of bonds into a row of cells, checks included (the kernel's
-//!   hot loop in exact mode: 128-bit fixed-point sums per sector);
+//!   hot loop in exact mode: per block, error-free float pairs, 128-bit fixed-point sums per
+//!   sector, or one term at a time, by the span of the block's exponents);
 //! - `span.rs`: the scan's first pass over a block (its exponents' span, and its checks);
+//! - `pair.rs`: the fast path, each term split exactly into two doubles whose per-sector sums
+//!   are exact (blocks spanning up to 28 binades, up to 64 sectors);
 //! - `table.rs`: [`Table`], `portfolios × sectors` cells that merge and round, and the row
 //!   rounding the kernel uses ([`round_row`], [`round_row_normalised`]);
 //! - `bytes.rs`: the versioned, checksummed byte format of a [`Table`] (mergeable partials).
@@ -53,8 +56,10 @@
 //!
 //! Memory: 24 bytes per cell (plus 32 bytes and 8 per 64-bit limb on the heap for a cell whose
 //! exact sum has more than 127 significant bits — 1e300 plus 1e-300, not weights near 1); per
-//! chunk being scanned, 32 KiB of powers of two and 4 KiB of lanes (up to 64 sectors), 64 KiB
-//! (up to 1,024) or 16 bytes per sector (beyond). Nothing is allocated per bond.
+//! chunk being scanned, up to 64 sectors 8 KiB on the stack (4 KiB of float pairs, 4 KiB of
+//! 128-bit lanes), beyond 64 KiB of lanes (up to 1,024) or 16 bytes per sector, and 32 KiB of
+//! powers of two once a block needs the 128-bit window (never for a chunk the pairs take
+//! whole). Nothing is allocated per bond.
 
 mod acc;
 mod bytes;

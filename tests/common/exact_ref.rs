@@ -73,3 +73,9 @@ pub fn rounded_rows(sums: &[BigInt], s: usize, normalize: bool) -> Option<Vec<f6
     }
     Some(out)
 }
+
+/// Cases of a property test: `PROPTEST_CASES` when set (an explicit count in
+/// `ProptestConfig::with_cases` would ignore it), else `default`.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(default)
+}
