@@ -31,6 +31,7 @@ mod exact_grouped;
 pub(crate) mod exec;
 mod grouped;
 mod job;
+mod rows;
 mod scratch;
 mod stream;
 #[cfg(test)]
