@@ -38,6 +38,8 @@ mod stream;
 mod tests;
 #[cfg(test)]
 mod tests_grouped;
+#[cfg(test)]
+mod tests_rows;
 mod wake;
 
 use std::ops::Range;
