@@ -18,8 +18,11 @@
 //! after `N` terms, and at the end of the chunk. The ideas are the error-free splits of
 //! Demmel–Nguyen and ReproBLAS's binning; unlike ReproBLAS nothing is dropped below the window.
 
+use prefetch_index::prefetch_index;
+
 use super::acc::Acc;
 use super::chunk::{index, term};
+use super::span::Ahead;
 use crate::kernel::columns::{Code, Weight};
 
 /// Sectors a table of pairs holds (four lanes of 64 cells of 16 bytes: 4 KiB on the stack).
@@ -92,10 +95,11 @@ impl<'a> Pairs<'a> {
     }
 
     /// Every term of an admitted block (codes checked, terms finite and in the window) into
-    /// its sector's cell, four bonds at a time (bond `4q + j` into lane `j`).
+    /// its sector's cell, four bonds at a time (bond `4q + j` into lane `j`), while the
+    /// block after it (`ahead`) is prefetched, a cache line every eight weights.
     #[inline(always)]
     pub(super) fn scatter<const VALUES: bool, W: Weight, C: Code>(
-        &mut self, w: &[W], v: &[W], c: &[C],
+        &mut self, w: &[W], v: &[W], c: &[C], ahead: Ahead<W, C>,
     ) {
         self.used = true;
         let cst = self.c;
@@ -109,6 +113,15 @@ impl<'a> Pairs<'a> {
         let v4 = if VALUES { &v[..4 * quads] } else { &[][..] };
         for q in 0..quads {
             let i = 4 * q;
+            if q % 2 == 0 {
+                prefetch_index(ahead.w, i);
+                if VALUES {
+                    prefetch_index(ahead.v, i);
+                }
+                if q % 4 == 0 {
+                    prefetch_index(ahead.c, i);
+                }
+            }
             for j in 0..4 {
                 let [h, l] = split(term::<VALUES, W>(w4, v4, i + j));
                 let cell = &mut self.lanes[j][index(c4[i + j]) % PAIR_SECTORS];

@@ -1,6 +1,6 @@
 //! Pass 1 of a chunk's exact scan (`chunk.rs`): one block's largest and least nonzero `|term|`
 //! and whether every code and term is valid, vectorised and without branches, while the next
-//! block is prefetched.
+//! block is prefetched (beyond 64 sectors; up to 64 the float pairs' scatter prefetches it).
 
 use prefetch_index::prefetch_index;
 
@@ -15,6 +15,13 @@ pub(super) struct Ahead<'a, W, C> {
     pub w: &'a [W],
     pub v: &'a [W],
     pub c: &'a [C],
+}
+
+impl<W, C> Ahead<'_, W, C> {
+    /// Nothing to prefetch.
+    pub fn none() -> Self {
+        Ahead { w: &[], v: &[], c: &[] }
+    }
 }
 
 /// What pass 1 learns about a block.
