@@ -125,52 +125,45 @@ pub fn round_row(row: &[ExactSum], normalize: bool) -> Result<Vec<f64>, RowError
     Ok(out)
 }
 
-/// The expected bits of every cell.
-fn exact_cells(values: Vec<f64>) -> Expect {
-    Expect {
-        errors: Vec::new(),
-        ok: Some(values.into_iter().map(Cell::Exact).collect()),
-        overflow: false,
+/// Every row rounded (see [`round_row`]), or the first portfolio whose row fails and why.
+fn round_rows(sums: &[ExactSum], s: usize, normalize: bool) -> Result<Vec<f64>, (usize, RowError)> {
+    let mut out = Vec::with_capacity(sums.len());
+    for (p, row) in sums.chunks(s).enumerate() {
+        out.extend(round_row(row, normalize).map_err(|e| (p, e))?);
+    }
+    Ok(out)
+}
+
+/// Every cell's bits, or the error of the first portfolio whose row fails (`bonds[p]` rows).
+fn expect_rounded(rounded: Result<Vec<f64>, (usize, RowError)>, bonds: &[usize]) -> Expect {
+    match rounded {
+        Ok(values) => Expect {
+            errors: Vec::new(),
+            ok: Some(values.into_iter().map(Cell::Exact).collect()),
+            overflow: false,
+        },
+        Err((p, e)) => Expect::err(e.status(), e.message(p, bonds[p])),
     }
 }
 
-/// Portfolios given by ranges of rows (`bonds[p]` of them): the first portfolio whose row fails
-/// names the error, else every cell's bits.
+/// Portfolios given by ranges of rows (`bonds[p]` of them): row by row.
 pub fn expect_rows(sums: &[ExactSum], s: usize, bonds: &[usize], normalize: bool) -> Expect {
-    let mut out = Vec::with_capacity(sums.len());
-    for (p, row) in sums.chunks(s).enumerate() {
-        match round_row(row, normalize) {
-            Ok(r) => out.extend(r),
-            Err(e) => return Expect::err(e.status(), e.message(p, bonds[p])),
-        }
-    }
-    exact_cells(out)
+    expect_rounded(round_rows(sums, s, normalize), bonds)
 }
 
 /// Rows that name their portfolio (`rows[p]` rows each): every sum is rounded (the first
 /// overflowing one in table order names the error) before any portfolio is normalised.
 pub fn expect_grouped(sums: &[ExactSum], s: usize, rows: &[usize], normalize: bool) -> Expect {
-    let mut plain = Vec::with_capacity(sums.len());
-    for (p, row) in sums.chunks(s).enumerate() {
-        match round_row(row, false) {
-            Ok(r) => plain.extend(r),
-            Err(e) => return Expect::err(e.status(), e.message(p, rows[p])),
-        }
+    match round_rows(sums, s, false) {
+        Ok(_) if normalize => expect_rows(sums, s, rows, true),
+        plain => expect_rounded(plain, rows),
     }
-    if normalize {
-        return expect_rows(sums, s, rows, true);
-    }
-    exact_cells(plain)
 }
 
 /// What `sw_partial_result` must give for a partial of these sums: every cell's bits, or the
 /// status of the first portfolio whose row fails.
 fn partial_result(sums: &[ExactSum], s: usize, normalize: bool) -> Result<Vec<f64>, i32> {
-    let mut out = Vec::with_capacity(sums.len());
-    for row in sums.chunks(s) {
-        out.extend(round_row(row, normalize).map_err(|e| e.status())?);
-    }
-    Ok(out)
+    round_rows(sums, s, normalize).map_err(|(_, e)| e.status())
 }
 
 /// The reference's view of a valid exact-mode call: every term (rounded once) and every
