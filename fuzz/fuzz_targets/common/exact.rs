@@ -56,114 +56,94 @@ fn rounded(n: &BigInt) -> Result<f64, f64> {
     exact_ref::round_big(n).map_err(|o| if o.negative { f64::NEG_INFINITY } else { f64::INFINITY })
 }
 
-/// Why a row of exact sums cannot be rounded, first failure first.
-#[derive(Debug, Clone, Copy)]
-pub enum RowError {
-    /// The first sector whose sum is not finite, and that sum.
-    Sum { sector: usize, sum: f64 },
-    /// Normalising: the exact total is zero.
-    ZeroTotal,
-    /// Normalising: the exact total rounds beyond the doubles.
-    Total { total: f64 },
-    /// Normalising: the first sector whose ratio to the rounded total is not finite.
-    Ratio { sector: usize, total: f64, value: f64 },
-}
+/// A row that cannot be rounded: the status and the kernel's message.
+type Failure = (i32, String);
 
-impl RowError {
-    pub fn status(&self) -> i32 {
-        match self {
-            RowError::ZeroTotal => ZERO_TOTAL,
-            _ => NON_FINITE,
-        }
-    }
-
-    /// The kernel's message for portfolio `p` of `bonds` rows.
-    pub fn message(&self, p: usize, bonds: usize) -> String {
-        match *self {
-            RowError::Sum { sector, sum } => format!(
-                "the sum of sector {sector} of portfolio {p} overflows ({sum}): every weight is \
-                 finite, but together they exceed the double range"
-            ),
-            RowError::ZeroTotal => {
-                format!("portfolio {p} ({bonds} bonds) has a total of 0 and cannot be normalised")
-            }
-            RowError::Total { total } => {
-                format!(
-                    "the total of portfolio {p} overflows ({total}), so it cannot be normalised"
-                )
-            }
-            RowError::Ratio { sector, total, value } => format!(
-                "normalising sector {sector} of portfolio {p} by its total {total:e} overflows \
-                 ({value})"
-            ),
-        }
-    }
-}
-
-/// One row rounded: each sum correctly rounded, then (`normalize`) each divided by the row's
-/// exact total rounded once: fl(round(S_k) / round(T)).
-pub fn round_row(row: &[ExactSum], normalize: bool) -> Result<Vec<f64>, RowError> {
+/// Row `p` (of `bonds` rows) rounded: each sum correctly rounded, then (`normalize`) each
+/// divided by the row's exact total rounded once: fl(round(S_k) / round(T)). Else the first
+/// failure: a sum that is not finite, then (normalising) an exact total of zero, a total that
+/// rounds beyond the doubles, a ratio that is not finite.
+fn round_row(
+    row: &[ExactSum], normalize: bool, p: usize, bonds: usize,
+) -> Result<Vec<f64>, Failure> {
     let mut out = Vec::with_capacity(row.len());
     for (sector, cell) in row.iter().enumerate() {
-        out.push(cell.rounded().map_err(|sum| RowError::Sum { sector, sum })?);
+        out.push(cell.rounded().map_err(|sum| {
+            let m = format!(
+                "the sum of sector {sector} of portfolio {p} overflows ({sum}): every weight is \
+                 finite, but together they exceed the double range"
+            );
+            (NON_FINITE, m)
+        })?);
     }
     if !normalize {
         return Ok(out);
     }
     let total: BigInt = row.iter().map(|c| &c.finite).sum();
     if total.bits() == 0 {
-        return Err(RowError::ZeroTotal);
+        let m = format!("portfolio {p} ({bonds} bonds) has a total of 0 and cannot be normalised");
+        return Err((ZERO_TOTAL, m));
     }
-    let total = rounded(&total).map_err(|total| RowError::Total { total })?;
+    let total = rounded(&total).map_err(|total| {
+        let m =
+            format!("the total of portfolio {p} overflows ({total}), so it cannot be normalised");
+        (NON_FINITE, m)
+    })?;
     for (sector, x) in out.iter_mut().enumerate() {
         let value = *x / total;
         if !value.is_finite() {
-            return Err(RowError::Ratio { sector, total, value });
+            let m = format!(
+                "normalising sector {sector} of portfolio {p} by its total {total:e} overflows \
+                 ({value})"
+            );
+            return Err((NON_FINITE, m));
         }
         *x = value;
     }
     Ok(out)
 }
 
-/// Every row rounded (see [`round_row`]), or the first portfolio whose row fails and why.
-fn round_rows(sums: &[ExactSum], s: usize, normalize: bool) -> Result<Vec<f64>, (usize, RowError)> {
+/// Every row rounded (portfolio `p` has `bonds(p)` rows), or the first row's failure.
+fn round_rows(
+    sums: &[ExactSum], s: usize, normalize: bool, bonds: &dyn Fn(usize) -> usize,
+) -> Result<Vec<f64>, Failure> {
     let mut out = Vec::with_capacity(sums.len());
     for (p, row) in sums.chunks(s).enumerate() {
-        out.extend(round_row(row, normalize).map_err(|e| (p, e))?);
+        out.extend(round_row(row, normalize, p, bonds(p))?);
     }
     Ok(out)
 }
 
-/// Every cell's bits, or the error of the first portfolio whose row fails (`bonds[p]` rows).
-fn expect_rounded(rounded: Result<Vec<f64>, (usize, RowError)>, bonds: &[usize]) -> Expect {
+/// Every cell's bits, or the failure.
+fn expect_rounded(rounded: Result<Vec<f64>, Failure>) -> Expect {
     match rounded {
         Ok(values) => Expect {
             errors: Vec::new(),
             ok: Some(values.into_iter().map(Cell::Exact).collect()),
             overflow: false,
         },
-        Err((p, e)) => Expect::err(e.status(), e.message(p, bonds[p])),
+        Err((status, message)) => Expect::err(status, message),
     }
 }
 
 /// Portfolios given by ranges of rows (`bonds[p]` of them): row by row.
 pub fn expect_rows(sums: &[ExactSum], s: usize, bonds: &[usize], normalize: bool) -> Expect {
-    expect_rounded(round_rows(sums, s, normalize), bonds)
+    expect_rounded(round_rows(sums, s, normalize, &|p| bonds[p]))
 }
 
 /// Rows that name their portfolio (`rows[p]` rows each): every sum is rounded (the first
 /// overflowing one in table order names the error) before any portfolio is normalised.
 pub fn expect_grouped(sums: &[ExactSum], s: usize, rows: &[usize], normalize: bool) -> Expect {
-    match round_rows(sums, s, false) {
+    match round_rows(sums, s, false, &|p| rows[p]) {
         Ok(_) if normalize => expect_rows(sums, s, rows, true),
-        plain => expect_rounded(plain, rows),
+        plain => expect_rounded(plain),
     }
 }
 
 /// What `sw_partial_result` must give for a partial of these sums: every cell's bits, or the
 /// status of the first portfolio whose row fails.
 fn partial_result(sums: &[ExactSum], s: usize, normalize: bool) -> Result<Vec<f64>, i32> {
-    round_rows(sums, s, normalize).map_err(|(_, e)| e.status())
+    round_rows(sums, s, normalize, &|_| 0).map_err(|(status, _)| status)
 }
 
 /// The reference's view of a valid exact-mode call: every term (rounded once) and every
