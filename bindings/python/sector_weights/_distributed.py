@@ -27,7 +27,7 @@ import numpy as np
 
 from . import Partial, SectorWeightsError
 from .holdings import Holdings
-from ._rows import NA, missing_error, missing_rows, read_labels, unknown_sector_error
+from ._rows import check_na, missing_error, missing_rows, read_labels, unknown_sector_error
 from ._table import Codes, Table
 
 __all__ = [
@@ -37,11 +37,6 @@ __all__ = [
 
 Names = Tuple[Any, Any, Any]  # the portfolio, sector and value columns
 RowNamer = Callable[["Summary", int], str]  # a piece's row (its position in the piece) as named
-
-
-def check_na(na: str) -> None:
-    if na not in NA:
-        raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
 
 
 # ---------------------------------------------------------------------------------------------
