@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 pub use libfuzzer_sys::arbitrary::Unstructured;
+use sector_weights::ffi::SwColumn;
 use sector_weights::testkit;
 use sector_weights::Bad;
 
@@ -970,7 +971,7 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
     };
     let flags = flags(&mut ctx);
 
-    let exp = expect_ragged(
+    let (exp, summed) = expect_ragged(
         &ctx,
         &weights,
         with_values.then_some(&values),
@@ -1020,6 +1021,24 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
     if status == OK && flags & SW_EXACT != 0 {
         let v = with_values.then_some(&values);
         same_reversed(&ctx, (&weights, v, &sectors, &offsets), ns, flags, &out);
+    }
+    if let Some(summed) = summed {
+        // The same rows as float64 and int32 columns, through the partials.
+        let column = |b: &Buf, dtype| SwColumn {
+            data: b.addr as *const std::ffi::c_void,
+            len: b.len,
+            dtype,
+        };
+        let offsets = ctx.read::<i64>(&offsets);
+        let rows = exact::Rows {
+            weights: column(&weights, FLOAT64),
+            values: with_values.then(|| column(&values, FLOAT64)),
+            sectors: column(&sectors, INT32),
+            num_sectors: ns,
+            portfolios: exact::Portfolios::Offsets(&offsets),
+            sizes: [8, 4, 8],
+        };
+        exact::check_partials(&rows, (ctx.u32() as usize, ctx.u32() as usize), &summed);
     }
 }
 
@@ -1100,7 +1119,8 @@ fn same_reversed(
     assert_eq!(first, second, "exact mode: reversed rows gave other bits");
 }
 
-/// The contract of the ragged entry points, in their documented order.
+/// The contract of the ragged entry points, in their documented order, and in exact mode the
+/// reference's sums of valid rows.
 #[allow(clippy::too_many_arguments)]
 fn expect_ragged(
     ctx: &Ctx,
@@ -1111,12 +1131,10 @@ fn expect_ragged(
     ns: usize,
     flags: u32,
     out: &Buf,
-) -> Expect {
+) -> (Expect, Option<exact::Summed>) {
     if flags & !3 != 0 {
-        return Expect::err(
-            INVALID_ARGUMENT,
-            format!("flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)"),
-        );
+        let msg = format!("flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)");
+        return (Expect::err(INVALID_ARGUMENT, msg), None);
     }
     let normalize = flags & 1 != 0;
     let none = Buf {
@@ -1127,18 +1145,18 @@ fn expect_ragged(
         output: false,
     };
     if let Some(e) = check_pointers(&[*w, *v.unwrap_or(&none), *c, *off, *out]) {
-        return Expect::err(e.0, e.1);
+        return (Expect::err(e.0, e.1), None);
     }
     let p = off.len.saturating_sub(1);
     if let Some(e) = check_shape(w.len, c.len, v.map(|v| v.len), p, ns, out.len) {
-        return Expect::err(e.0, e.1);
+        return (Expect::err(e.0, e.1), None);
     }
     let offsets = ctx.read::<i64>(off);
     if let Some(e) = check_offsets(&offsets, w.len) {
-        return Expect::err(e.0, e.1);
+        return (Expect::err(e.0, e.1), None);
     }
     if ns == 0 {
-        return if normalize && p > 0 {
+        let exp = if normalize && p > 0 {
             Expect::err(
                 ZERO_TOTAL,
                 "portfolio 0 (0 bonds) has a total of 0 and cannot be normalised",
@@ -1150,6 +1168,7 @@ fn expect_ragged(
                 overflow: false,
             }
         };
+        return (exp, None);
     }
     let weights = ctx.read::<f64>(w);
     let values = v.map(|v| ctx.read::<f64>(v));
@@ -1164,5 +1183,5 @@ fn expect_ragged(
             .collect(),
         s: ns,
     };
-    reference(&data, flags).0
+    reference(&data, flags)
 }
