@@ -17,7 +17,7 @@ use super::check::{find_bad, screen, SAFE_MAGNITUDE};
 use super::chunk::{self, allocates, chunk_len, Stop};
 use super::columns::{combine, with_columns, Code, Floats, RangeCodes, Weight};
 use super::exec::{Exec, Ranked};
-use super::scratch;
+use super::{rows, scratch};
 use super::{Input, Layout};
 use crate::error::{Data, Error, Resource, Result, Rows};
 
@@ -187,6 +187,20 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     fn one_chunk_rows<const VALUES: bool, W: Weight, C: Code>(
         &self, w: &[W], v: &[W], c: &[C], at: &OneChunkRows, rows: &mut [f64],
     ) -> Option<Failure> {
+        let (s, rows) = (self.s, &mut rows[..at.ps.len() * self.s]);
+        // No earlier bad element known: the block at once (`rows.rs`); if anything in it is
+        // wrong, again portfolio by portfolio below, to name it.
+        if self.first_bad.load(Ordering::Relaxed) == usize::MAX {
+            #[cfg(feature = "panic-hook")]
+            if super::FORCE_PANIC.swap(false, Ordering::SeqCst) {
+                panic!("forced panic (test hook) in portfolio {}", at.ps.start);
+            }
+            let prechecked = self.prechecked;
+            let summed = rows::summed::<VALUES, W, C>(w, v, c, at.b, s, rows, prechecked);
+            if let Some(finite) = summed {
+                return checked_rows(at, s, rows, finite);
+            }
+        }
         let mut row_failure = None;
         for (q, row) in rows.chunks_mut(self.s).enumerate().take(at.ps.len()) {
             let (p, start) = (at.ps.start + q, (at.ps.start + q) * at.b);
@@ -331,6 +345,21 @@ struct OneChunkRows {
     b: usize,
     normalize: bool,
     may_overflow: bool,
+}
+
+/// Checks rows of portfolios `at.ps` whose every element was valid (see [`check_row`]; `finite`:
+/// every sum was found finite) and returns the first row's failure.
+fn checked_rows(at: &OneChunkRows, s: usize, rows: &mut [f64], finite: bool) -> Option<Failure> {
+    let may_overflow = at.may_overflow && !finite;
+    if !(at.normalize || may_overflow) {
+        return None;
+    }
+    for (p, row) in at.ps.clone().zip(rows.chunks_mut(s)) {
+        if let Some(error) = check_row(row, p, at.b, may_overflow, at.normalize) {
+            return Some(Failure { rank: Rank::Row(p), error });
+        }
+    }
+    None
 }
 
 /// A stop in a range of bonds starting at `start`, its bad element's index made global.

@@ -31,12 +31,15 @@ mod exact_grouped;
 pub(crate) mod exec;
 mod grouped;
 mod job;
+mod rows;
 mod scratch;
 mod stream;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_grouped;
+#[cfg(test)]
+mod tests_rows;
 mod wake;
 
 use std::ops::Range;

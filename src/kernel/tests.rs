@@ -8,7 +8,7 @@ use crate::error::SwStatus;
 use crate::testkit::{self, bits, Rng};
 
 /// Serialises the tests that change the pool size.
-static THREADS: Mutex<()> = Mutex::new(());
+pub(super) static THREADS: Mutex<()> = Mutex::new(());
 
 /// Dyadic data (every sum exact in any order): compared bit for bit with the naive loop.
 fn data(rng: &mut Rng, n: usize, s: usize) -> (Vec<f64>, Vec<i32>) {
