@@ -138,6 +138,7 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, pf: u64, nb: u64, ns: u64) -> 
             ranges: (0..p).map(|q| q * b..(q + 1) * b).collect(),
             s,
         },
-        false,
+        0,
     )
+    .0
 }

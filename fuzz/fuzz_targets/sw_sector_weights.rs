@@ -135,6 +135,7 @@ fn expect(ctx: &Ctx, w: &Buf, c: &Buf, out: &Buf, np: usize, ns: usize) -> Expec
             ranges: (0..np).map(|q| q * b..(q + 1) * b).collect(),
             s: ns,
         },
-        false,
+        0,
     )
+    .0
 }

@@ -20,27 +20,23 @@ quotients, as :class:`~sector_weights.holdings.Holdings` computes them from exac
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+import inspect
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Type
 
 import numpy as np
 
 from . import Partial, SectorWeightsError
 from .holdings import Holdings
-from ._rows import NA, missing_error, missing_rows, read_labels, unknown_sector_error
+from ._rows import check_na, missing_error, missing_rows, read_labels, unknown_sector_error
 from ._table import Codes, Table
 
 __all__ = [
     "Codebook", "EngineHoldings", "Plan", "Summary", "Sums", "check_na", "merge", "merge_all",
-    "piece_sums", "summarize",
+    "one_question_functions", "piece_sums", "summarize",
 ]  # fmt: skip
 
 Names = Tuple[Any, Any, Any]  # the portfolio, sector and value columns
 RowNamer = Callable[["Summary", int], str]  # a piece's row (its position in the piece) as named
-
-
-def check_na(na: str) -> None:
-    if na not in NA:
-        raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -462,3 +458,109 @@ class EngineHoldings(Holdings):
         frame of the engine's kind (brought to this process: order lists are small)."""
         _only_exact(exact)
         return super().evaluate(self._local(orders), *args, exact=True, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# One question each: the module-level functions of an engine module
+
+Spec = Tuple[str, Any, str]  # a parameter: name, default (_REQUIRED: none), annotation
+_REQUIRED = inspect.Parameter.empty
+_ARG, _KW = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+_LABELS: List[Spec] = [
+    ("portfolio", _REQUIRED, "Any"), ("sector", _REQUIRED, "Any"), ("value", _REQUIRED, "Any"),
+    ("sectors", None, "Optional[Sequence[Any]]"), ("na", "raise", "str"),
+]  # fmt: skip
+
+
+class _Question(NamedTuple):
+    """A module-level function: its parameters after the frame (``before`` the holdings'
+    columns, which are keyword-only when ``keyword_labels``, and ``after`` them, keyword-only),
+    and the question it asks the engine's Holdings ``h`` with the bound arguments ``a``."""
+
+    name: str
+    doc: str
+    before: List[Spec]
+    keyword_labels: bool
+    after: List[Spec]
+    ask: Callable[[EngineHoldings, Dict[str, Any]], Any]
+
+
+_QUESTIONS = [
+    _Question(
+        "weights",
+        """Each portfolio's share of its own total per sector, as a pandas DataFrame (index: the
+    portfolio labels, sorted; columns: the sector labels): ``Holdings(...).weights()``.""",
+        [], False, [],
+        lambda h, a: h.weights(),
+    ),
+    _Question(
+        "exposures",
+        """Per portfolio and sector, the sum of (value / portfolio total) x ``metric``.""",
+        [("metric", _REQUIRED, "Any")], False, [],
+        lambda h, a: h.exposures(a["metric"]),
+    ),
+    _Question(
+        "compare",
+        """The weights against targets and a tolerance band (matched by label); a
+    :class:`sector_weights.TableComparison`.""",
+        [("targets", _REQUIRED, "Any"), ("tolerance", 0.0, "Any")], True, [],
+        lambda h, a: h.compare(a["targets"], a["tolerance"]),
+    ),
+    _Question(
+        "evaluate",
+        """An order list (a pandas or {kind} DataFrame; columns named like the holdings' unless
+    ``orders_portfolio=``, ``orders_sector=``, ``orders_value=`` say otherwise) against the
+    holdings: a :class:`sector_weights.TableEvaluation` (``.before``, ``.orders``,
+    ``.after``, and with targets ``.active``, ``.breaches``).""",
+        [("orders", _REQUIRED, "Any"), ("targets", None, "Any"), ("tolerance", None, "Any")],
+        True,
+        [("orders_portfolio", None, "Any"), ("orders_sector", None, "Any"),
+         ("orders_value", None, "Any"), ("orders_na", None, "Optional[str]")],
+        lambda h, a: h.evaluate(
+            a["orders"], a["targets"], a["tolerance"], portfolio=a["orders_portfolio"],
+            sector=a["orders_sector"], value=a["orders_value"], na=a["orders_na"],
+        ),
+    ),
+]  # fmt: skip
+
+
+def one_question_functions(
+    holdings: Type[EngineHoldings], frame: str, kind: str, options: List[Spec], module: str
+) -> Tuple[Callable[..., Any], ...]:
+    """An engine module's ``weights``, ``exposures``, ``compare`` and ``evaluate``: each builds
+    ``holdings(frame, portfolio, sector, value, sectors, na, **options)`` and asks it one
+    question. ``frame``: the name of the first parameter; ``kind``: the engine's frames (in the
+    docstrings); ``options``: the engine's keyword-only parameters of ``holdings``. Each function
+    has its full signature (``inspect.signature``, ``help``) and binds its arguments by it."""
+
+    def params(kind: Any, specs: List[Spec]) -> List[inspect.Parameter]:
+        return [inspect.Parameter(n, kind, default=d, annotation=a) for n, d, a in specs]
+
+    made = []
+    for q in _QUESTIONS:
+        sig = inspect.Signature(
+            [inspect.Parameter(frame, _ARG, annotation="Any")] + params(_ARG, q.before)
+            + params(_KW if q.keyword_labels else _ARG, _LABELS) + params(_KW, q.after)
+            + params(_KW, options),
+            return_annotation="Any",
+        )  # fmt: skip
+        f = _one_question(holdings, frame, [o[0] for o in options], q, sig)
+        f.__module__, f.__doc__ = module, q.doc.format(kind=kind)
+        made.append(f)
+    return tuple(made)
+
+
+def _one_question(
+    holdings: Type[EngineHoldings], frame: str, options: List[str], q: _Question,
+    sig: inspect.Signature,
+) -> Callable[..., Any]:
+    def question(*args: Any, **kwargs: Any) -> Any:
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        columns = [a[name] for name, _, _ in _LABELS]
+        return q.ask(holdings(a[frame], *columns, **{o: a[o] for o in options}), a)
+
+    question.__name__ = question.__qualname__ = q.name
+    question.__signature__ = sig  # type: ignore[attr-defined]
+    return question

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict
 import numpy as np
 
 from . import SectorWeightsError, Status, evaluate_orders
-from ._rows import NA, Rows, missing_rows, plural, read_labels, some
+from ._rows import Rows, check_na, missing_rows, plural, read_labels, some
 from ._table import Codes, Table
 
 if TYPE_CHECKING:
@@ -32,8 +32,7 @@ class OrderTable:
         na: str,
         exact: bool = False,
     ) -> None:
-        if na not in NA:
-            raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
+        check_na(na)
         names = tuple(
             n if n is not None else d for n, d in zip((portfolio, sector, value), h._names)
         )

@@ -15,11 +15,16 @@ from . import SectorWeightsError, Status
 from ._table import Codes, Table, compact
 
 __all__ = [
-    "NA", "Rows", "bounded", "missing_error", "missing_rows", "plural", "read_labels", "some",
-    "unknown_sector_error", "zero_total_error",
+    "NA", "Rows", "bounded", "check_na", "missing_error", "missing_rows", "plural", "read_labels",
+    "some", "unknown_sector_error", "zero_total_error",
 ]  # fmt: skip
 
 NA = ("raise", "drop")  # the na= choices
+
+
+def check_na(na: str) -> None:
+    if na not in NA:
+        raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
 
 
 def some(labels: Sequence[Any], limit: int = 5) -> str:

@@ -38,7 +38,8 @@ import dask
 import numpy as np
 
 from ._distributed import (
-    EngineHoldings, Plan, Summary, Sums, check_na, merge_all, piece_sums, summarize,
+    EngineHoldings, Plan, Summary, Sums, check_na, merge_all, one_question_functions, piece_sums,
+    summarize,
 )  # fmt: skip
 
 __all__ = ["Holdings", "weights", "exposures", "compare", "evaluate"]
@@ -130,82 +131,9 @@ class Holdings(EngineHoldings):
 
 
 # ---------------------------------------------------------------------------------------------
-# One question each
+# One question each: weights, exposures, compare, evaluate, made from Holdings (their full
+# signatures: help(weights), inspect.signature(weights))
 
-
-def weights(
-    ddf: Any,
-    portfolio: Any,
-    sector: Any,
-    value: Any,
-    sectors: Optional[Sequence[Any]] = None,
-    na: str = "raise",
-    *,
-    split_every: int = SPLIT_EVERY,
-) -> Any:
-    """Each portfolio's share of its own total per sector, as a pandas DataFrame (index: the
-    portfolio labels, sorted; columns: the sector labels): ``Holdings(...).weights()``."""
-    return Holdings(ddf, portfolio, sector, value, sectors, na, split_every=split_every).weights()
-
-
-def exposures(
-    ddf: Any,
-    metric: Any,
-    portfolio: Any,
-    sector: Any,
-    value: Any,
-    sectors: Optional[Sequence[Any]] = None,
-    na: str = "raise",
-    *,
-    split_every: int = SPLIT_EVERY,
-) -> Any:
-    """Per portfolio and sector, the sum of (value / portfolio total) x ``metric``."""
-    h = Holdings(ddf, portfolio, sector, value, sectors, na, split_every=split_every)
-    return h.exposures(metric)
-
-
-def compare(
-    ddf: Any,
-    targets: Any,
-    tolerance: Any = 0.0,
-    *,
-    portfolio: Any,
-    sector: Any,
-    value: Any,
-    sectors: Optional[Sequence[Any]] = None,
-    na: str = "raise",
-    split_every: int = SPLIT_EVERY,
-) -> Any:
-    """The weights against targets and a tolerance band (matched by label); a
-    :class:`sector_weights.TableComparison`."""
-    h = Holdings(ddf, portfolio, sector, value, sectors, na, split_every=split_every)
-    return h.compare(targets, tolerance)
-
-
-def evaluate(
-    ddf: Any,
-    orders: Any,
-    targets: Any = None,
-    tolerance: Any = None,
-    *,
-    portfolio: Any,
-    sector: Any,
-    value: Any,
-    sectors: Optional[Sequence[Any]] = None,
-    na: str = "raise",
-    orders_portfolio: Any = None,
-    orders_sector: Any = None,
-    orders_value: Any = None,
-    orders_na: Optional[str] = None,
-    split_every: int = SPLIT_EVERY,
-) -> Any:
-    """An order list (a pandas or dask DataFrame; columns named like the holdings' unless
-    ``orders_portfolio=``, ``orders_sector=``, ``orders_value=`` say otherwise) against the
-    holdings: a :class:`sector_weights.TableEvaluation` (``.before``, ``.orders``, ``.after``,
-    and with targets ``.active``, ``.breaches``)."""
-    h = Holdings(ddf, portfolio, sector, value, sectors, na, split_every=split_every)
-    return h.evaluate(
-        orders, targets, tolerance,
-        portfolio=orders_portfolio, sector=orders_sector, value=orders_value, na=orders_na,
-    )  # fmt: skip
-
+weights, exposures, compare, evaluate = one_question_functions(
+    Holdings, "ddf", "dask", [("split_every", SPLIT_EVERY, "int")], __name__
+)

@@ -35,7 +35,7 @@ from ._exact import ExactSums
 from ._orders import OrderTable
 from ._results import Labelled, TableComparison, TableEvaluation
 from ._rows import (
-    NA, Rows, bounded, missing_rows, plural, read_labels, some, unknown_sector_error,
+    Rows, bounded, check_na, missing_rows, plural, read_labels, some, unknown_sector_error,
     zero_total_error,
 )  # fmt: skip
 from ._table import Codes, Table
@@ -84,8 +84,7 @@ class Holdings(Labelled):
         sectors: Optional[Sequence[Any]] = None,
         na: str = "raise",
     ) -> None:
-        if na not in NA:
-            raise ValueError(f"na must be 'raise' or 'drop', got {na!r}")
+        check_na(na)
         t = Table(frame, "holdings")
         self._kind = t.kind
         self._names = (portfolio, sector, value)

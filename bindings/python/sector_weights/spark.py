@@ -31,7 +31,8 @@ import pickle
 from typing import Any, Callable, Iterator, List, Optional, Sequence
 
 from ._distributed import (
-    Codebook, EngineHoldings, Plan, Summary, Sums, check_na, merge, piece_sums, summarize,
+    EngineHoldings, Plan, Summary, Sums, check_na, merge, one_question_functions, piece_sums,
+    summarize,
 )  # fmt: skip
 
 __all__ = ["Holdings", "weights", "exposures", "compare", "evaluate"]
@@ -64,20 +65,16 @@ def _one(value: bytes, name: str) -> Any:
     return pa.RecordBatch.from_arrays([pa.array([value], type=pa.binary())], names=[name])
 
 
-def _summaries(names: Any, na: str) -> Callable[[Iterator[Any]], Iterator[Any]]:
+def _per_partition(
+    column: str, work: Callable[[Any, int], Any]
+) -> Callable[[Iterator[Any]], Iterator[Any]]:
+    """A ``mapInArrow`` function: ``work(table, piece)`` on each partition with rows, pickled
+    into one binary row of ``column``."""
+
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         table, piece = _partition(batches)
         if table is not None:
-            yield _one(pickle.dumps(summarize(table, names, na, piece)), "summary")
-
-    return run
-
-
-def _sums(book: Codebook, metric: Any) -> Callable[[Iterator[Any]], Iterator[Any]]:
-    def run(batches: Iterator[Any]) -> Iterator[Any]:
-        table, piece = _partition(batches)
-        if table is not None:
-            yield _one(pickle.dumps(piece_sums(table, book, metric, piece)), "sums")
+            yield _one(pickle.dumps(work(table, piece)), column)
 
     return run
 
@@ -104,7 +101,9 @@ class Holdings(EngineHoldings):
             )
         self._names, self._sdf = (portfolio, sector, value), sdf
         listed = None if sectors is None else self._listed(sectors)
-        rows = self._select([]).mapInArrow(_summaries(self._names, na), "summary binary").collect()
+        names = self._names
+        read = _per_partition("summary", lambda table, k: summarize(table, names, na, k))
+        rows = self._select([]).mapInArrow(read, "summary binary").collect()
         summaries = [pickle.loads(r[0]) for r in rows]
         self._start(Plan(summaries, self._names, listed, na, _name), self._names, na)
 
@@ -122,7 +121,9 @@ class Holdings(EngineHoldings):
     def _reduce(self, metric: Any) -> Sums:
         """Pass 2: exact partial sums per partition, merged by treeAggregate on the executors."""
         df = self._select([] if metric is None else [metric])
-        parts = df.mapInArrow(_sums(self._plan.book, metric), "sums binary")
+        book = self._plan.book  # (not self: the function is sent to the executors)
+        sums = _per_partition("sums", lambda table, k: piece_sums(table, book, metric, k))
+        parts = df.mapInArrow(sums, "sums binary")
         rdd = parts.rdd.map(lambda row: pickle.loads(row[0]))
         return rdd.treeAggregate(Sums(), merge, merge, depth=TREE_DEPTH)  # type: ignore[no-any-return]
 
@@ -135,70 +136,9 @@ class Holdings(EngineHoldings):
 
 
 # ---------------------------------------------------------------------------------------------
-# One question each
+# One question each: weights, exposures, compare, evaluate, made from Holdings (their full
+# signatures: help(weights), inspect.signature(weights))
 
-
-def weights(
-    spark_df: Any,
-    portfolio: Any,
-    sector: Any,
-    value: Any,
-    sectors: Optional[Sequence[Any]] = None,
-    na: str = "raise",
-) -> Any:
-    """Each portfolio's share of its own total per sector, as a pandas DataFrame (index: the
-    portfolio labels, sorted; columns: the sector labels): ``Holdings(...).weights()``."""
-    return Holdings(spark_df, portfolio, sector, value, sectors, na).weights()
-
-
-def exposures(
-    spark_df: Any,
-    metric: Any,
-    portfolio: Any,
-    sector: Any,
-    value: Any,
-    sectors: Optional[Sequence[Any]] = None,
-    na: str = "raise",
-) -> Any:
-    """Per portfolio and sector, the sum of (value / portfolio total) x ``metric``."""
-    return Holdings(spark_df, portfolio, sector, value, sectors, na).exposures(metric)
-
-
-def compare(
-    spark_df: Any,
-    targets: Any,
-    tolerance: Any = 0.0,
-    *,
-    portfolio: Any,
-    sector: Any,
-    value: Any,
-    sectors: Optional[Sequence[Any]] = None,
-    na: str = "raise",
-) -> Any:
-    """The weights against targets and a tolerance band (matched by label)."""
-    return Holdings(spark_df, portfolio, sector, value, sectors, na).compare(targets, tolerance)
-
-
-def evaluate(
-    spark_df: Any,
-    orders: Any,
-    targets: Any = None,
-    tolerance: Any = None,
-    *,
-    portfolio: Any,
-    sector: Any,
-    value: Any,
-    sectors: Optional[Sequence[Any]] = None,
-    na: str = "raise",
-    orders_portfolio: Any = None,
-    orders_sector: Any = None,
-    orders_value: Any = None,
-    orders_na: Optional[str] = None,
-) -> Any:
-    """An order list (a pandas or pyspark DataFrame) against the holdings: a
-    :class:`sector_weights.TableEvaluation`; see :func:`sector_weights.dask.evaluate`."""
-    h = Holdings(spark_df, portfolio, sector, value, sectors, na)
-    return h.evaluate(
-        orders, targets, tolerance,
-        portfolio=orders_portfolio, sector=orders_sector, value=orders_value, na=orders_na,
-    )  # fmt: skip
+weights, exposures, compare, evaluate = one_question_functions(
+    Holdings, "spark_df", "pyspark", [], __name__
+)

@@ -12,12 +12,16 @@
 #![allow(dead_code)]
 
 pub use libfuzzer_sys::arbitrary::Unstructured;
+use sector_weights::ffi::SwColumn;
 use sector_weights::testkit;
 use sector_weights::Bad;
 
+pub mod exact;
 mod typed;
 #[allow(unused_imports)]
 pub use typed::*;
+
+use exact::SW_EXACT;
 
 // Status codes, as the header numbers them (deliberately not taken from the library).
 pub const OK: i32 = 0;
@@ -106,6 +110,7 @@ pub struct Plan<'g, T> {
 
 impl<'a> Ctx<'a> {
     pub fn new(data: &'a [u8]) -> Self {
+        LAST.set(1.0);
         Ctx {
             u: Unstructured::new(data),
             arenas: Vec::new(),
@@ -259,8 +264,20 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A weight or value: mostly small exact numbers, sometimes every special case, sometimes raw bits.
+thread_local! {
+    /// The last value [`gen_f64`] gave in this input (reset by [`Ctx::new`]).
+    static LAST: std::cell::Cell<f64> = const { std::cell::Cell::new(1.0) };
+}
+
+/// A weight or value: mostly small exact numbers, sometimes every special case, sometimes raw
+/// bits, sometimes made from the previous value to reach the hard cases of exact sums.
 pub fn gen_f64(u: &mut Unstructured) -> f64 {
+    let x = pick_f64(u);
+    LAST.set(x);
+    x
+}
+
+fn pick_f64(u: &mut Unstructured) -> f64 {
     let sel: u8 = u.arbitrary().unwrap_or(0);
     match sel {
         0..=199 => (sel as f64 - 100.0) / 8.0,
@@ -278,7 +295,27 @@ pub fn gen_f64(u: &mut Unstructured) -> f64 {
         211 => f64::from_bits(0x7ff8_dead_beef_0001),
         212 => f64::from_bits(0xfff0_0000_0000_0001), // negative signalling NaN
         213 => 1e-300,
-        _ => f64::from_bits(u.arbitrary().unwrap_or(0)),
+        214..=239 => f64::from_bits(u.arbitrary().unwrap_or(0)),
+        _ => related_f64(u, sel, LAST.get()),
+    }
+}
+
+/// A value made from the previous one, `prev`, for exact sums: its negation (cancellation to
+/// zero), the previous value scaled by 2^-128..2^127 (terms spanning about the 64 and 128 bits
+/// of a fixed-point window), a neighbour a few ulps away (near-cancellation, ties), any
+/// subnormal, or a value near the largest double (sums at the overflow threshold).
+fn related_f64(u: &mut Unstructured, sel: u8, prev: f64) -> f64 {
+    let byte: u8 = u.arbitrary().unwrap_or(0);
+    match sel % 8 {
+        0 | 1 => -prev,
+        2 | 3 => prev * 2f64.powi(i32::from(byte) - 128),
+        4 => f64::from_bits(prev.to_bits().wrapping_add(u64::from(byte % 8)).wrapping_sub(4)),
+        5 => -prev * 2f64.powi(-53 - i32::from(byte % 4)),
+        6 => {
+            let m = u.arbitrary::<u64>().unwrap_or(0) & ((1 << 52) - 1);
+            f64::from_bits(m | u64::from(byte & 1) << 63)
+        }
+        _ => f64::from_bits((0x7fef_ffff_ffff_ffff - u64::from(byte >> 1)) | (u64::from(byte & 1) << 63)),
     }
 }
 
@@ -318,6 +355,21 @@ impl SplitMix {
     pub fn weight(&mut self) -> f64 {
         (self.next() % 2001) as f64 / 8.0 - 125.0
     }
+    /// A weight scaled by 2^e, e uniform in -spread/2..=spread/2 (spread 0: a small weight), so
+    /// that one chunk's terms span up to `spread` binades (exact mode's fixed-point windows).
+    pub fn wide(&mut self, spread: u8) -> f64 {
+        let w = self.weight();
+        match spread {
+            0 => w,
+            _ => w * 2f64.powi((self.next() % (u64::from(spread) + 1)) as i32 - i32::from(spread / 2)),
+        }
+    }
+}
+
+/// The exponent spread of a large case's weights and values (see [`SplitMix::wide`]): mostly 0.
+pub fn large_spread(ctx: &mut Ctx) -> u8 {
+    let b = ctx.byte();
+    if b.is_multiple_of(4) { b } else { 0 }
 }
 
 /// A bond count for the large mode: enough to go parallel (>= 32,768 bonds in a call), sometimes
@@ -387,6 +439,8 @@ pub enum Cell {
     /// Not determined by the contract (ill-conditioned normalisation, or a sum whose terms may
     /// overflow f64, which the library may instead report as SW_ERROR_NON_FINITE).
     Any,
+    /// Exactly these bits (exact mode: the exact reference's correctly rounded value).
+    Exact(f64),
 }
 
 /// The documented pointer checks, in order: every buffer's NULL / alignment / byte size / wrap,
@@ -549,10 +603,27 @@ pub struct Data<'d> {
 
 /// The naive reference for a computation whose pointers and shapes are valid: the first bad
 /// element in portfolio-then-bond order (code before weight before value), else per-cell sums
-/// with their error bounds, else (when normalising) the first zero total.
-pub fn reference(d: &Data, normalize: bool) -> Expect {
+/// with their error bounds, else (when normalising) the first zero total. In exact mode
+/// (`flags & SW_EXACT`) every cell's bits and every error come from the exact reference, and
+/// its sums are returned too.
+pub fn reference(d: &Data, flags: u32) -> (Expect, Option<exact::Summed>) {
     if let Some((p, i, bad)) = testkit::first_bad(d.weights, d.values, d.codes, &d.ranges, d.s) {
-        return bad_element(bad, &format!("at bond {i} of portfolio {p}"), d.s);
+        return (bad_element(bad, &format!("at bond {i} of portfolio {p}"), d.s), None);
+    }
+    let normalize = flags & 1 != 0;
+    if flags & SW_EXACT != 0 {
+        let n = d.weights.len();
+        let mut cell = vec![0; n];
+        for (p, r) in d.ranges.iter().enumerate() {
+            for g in r.clone() {
+                cell[g] = p * d.s + d.codes[g] as usize;
+            }
+        }
+        let terms = (0..n).map(|g| term(d, g)).collect();
+        let summed = exact::Summed::new(terms, d.ranges.len() * d.s, |g| cell[g]);
+        let bonds: Vec<usize> = d.ranges.iter().map(|r| r.len()).collect();
+        let exp = exact::expect_rows(&summed.sums, d.s, &bonds, normalize);
+        return (exp, Some(summed));
     }
     let sums = testkit::naive(d.weights, d.values, d.codes, &d.ranges, d.s);
     let groups: Vec<Group> = d
@@ -564,7 +635,7 @@ pub fn reference(d: &Data, normalize: bool) -> Expect {
             rows: r.len(),
         })
         .collect();
-    expect_sums(&sums, &groups, d.s, normalize)
+    (expect_sums(&sums, &groups, d.s, normalize), None)
 }
 
 /// The error for a bad element `at` a place ("at bond 3 of portfolio 1", "at row 7 (portfolio
@@ -720,11 +791,19 @@ pub fn verify(ctx: &Ctx, status: i32, exp: &Expect, before: &[Vec<u64>], out: &B
             "SW_OK with a non-finite output: {got:?}"
         );
         for (i, (g, c)) in got.iter().zip(cells).enumerate() {
-            if let Cell::Near { want, tol } = *c {
-                assert!(
+            match *c {
+                Cell::Near { want, tol } => assert!(
                     (g - want).abs() <= tol,
                     "out[{i}] = {g:e} but the naive reference gives {want:e} (tolerance {tol:e})"
-                );
+                ),
+                Cell::Exact(want) => assert!(
+                    g.to_bits() == want.to_bits(),
+                    "exact mode: out[{i}] = {g:e} ({:#x}) but the exact reference gives {want:e} \
+                     ({:#x})",
+                    g.to_bits(),
+                    want.to_bits()
+                ),
+                Cell::Any => {}
             }
         }
     } else {
@@ -812,10 +891,10 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
         offsets: natural_offsets,
     } = ragged_shape(&mut ctx);
     let mut rng = SplitMix(ctx.u64());
-    let faults = if large {
-        faults(&mut ctx, n)
+    let (faults, spread) = if large {
+        (faults(&mut ctx, n), large_spread(&mut ctx))
     } else {
-        Vec::new()
+        (Vec::new(), 0)
     };
     let fault = |i: usize| faults.iter().find(|f| f.0 == i).map(|f| f.1);
     let bad = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
@@ -823,7 +902,7 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
     let mut gw = |u: &mut Unstructured<'_>, i: usize| match (large, fault(i)) {
         (false, _) => gen_f64(u),
         (true, Some(k)) if k % 3 == 0 => bad[k as usize / 3 % 3],
-        (true, _) => rng.weight(),
+        (true, _) => rng.wide(spread),
     };
     let weights = ctx.buffer(Plan {
         name: "weights",
@@ -836,7 +915,7 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
     let mut gv = |u: &mut Unstructured<'_>, i: usize| match (large, fault(i)) {
         (false, _) => gen_f64(u),
         (true, Some(k)) if k % 3 == 1 => bad[k as usize / 3 % 3],
-        (true, _) => rng_v.weight() / 16.0,
+        (true, _) => rng_v.wide(spread) / 16.0,
     };
     let values = if with_values {
         ctx.buffer(Plan {
@@ -892,7 +971,7 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
     };
     let flags = flags(&mut ctx);
 
-    let exp = expect_ragged(
+    let (exp, summed) = expect_ragged(
         &ctx,
         &weights,
         with_values.then_some(&values),
@@ -943,9 +1022,25 @@ pub fn run_ragged(data: &[u8], with_values: bool) {
         let v = with_values.then_some(&values);
         same_reversed(&ctx, (&weights, v, &sectors, &offsets), ns, flags, &out);
     }
+    if let Some(summed) = summed {
+        // The same rows as float64 and int32 columns, through the partials.
+        let column = |b: &Buf, dtype| SwColumn {
+            data: b.addr as *const std::ffi::c_void,
+            len: b.len,
+            dtype,
+        };
+        let offsets = ctx.read::<i64>(&offsets);
+        let rows = exact::Rows {
+            weights: column(&weights, FLOAT64),
+            values: with_values.then(|| column(&values, FLOAT64)),
+            sectors: column(&sectors, INT32),
+            num_sectors: ns,
+            portfolios: exact::Portfolios::Offsets(&offsets),
+            sizes: [8, 4, 8],
+        };
+        exact::check_partials(&rows, (ctx.u32() as usize, ctx.u32() as usize), &summed);
+    }
 }
-
-const SW_EXACT: u32 = 2;
 
 /// The flags argument: mostly 0 or SW_NORMALIZE, then SW_EXACT with or without it, sometimes
 /// anything.
@@ -959,9 +1054,8 @@ pub fn flags(ctx: &mut Ctx) -> u32 {
     }
 }
 
-/// Exact mode (the tolerance reference holds for it too: an exact sum rounded once is within
-/// any summation order's error bound) must also give the same bits with each portfolio's bonds
-/// reversed: exact sums do not depend on the order of their terms.
+/// Exact mode must also give the same bits with each portfolio's bonds reversed (the exact
+/// reference judged the first call's bits): exact sums do not depend on the order of terms.
 fn same_reversed(
     ctx: &Ctx,
     bufs: (&Buf, Option<&Buf>, &Buf, &Buf),
@@ -1025,7 +1119,8 @@ fn same_reversed(
     assert_eq!(first, second, "exact mode: reversed rows gave other bits");
 }
 
-/// The contract of the ragged entry points, in their documented order.
+/// The contract of the ragged entry points, in their documented order, and in exact mode the
+/// reference's sums of valid rows.
 #[allow(clippy::too_many_arguments)]
 fn expect_ragged(
     ctx: &Ctx,
@@ -1036,12 +1131,10 @@ fn expect_ragged(
     ns: usize,
     flags: u32,
     out: &Buf,
-) -> Expect {
+) -> (Expect, Option<exact::Summed>) {
     if flags & !3 != 0 {
-        return Expect::err(
-            INVALID_ARGUMENT,
-            format!("flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)"),
-        );
+        let msg = format!("flags = {flags:#x} has bits other than SW_NORMALIZE (1) and SW_EXACT (2)");
+        return (Expect::err(INVALID_ARGUMENT, msg), None);
     }
     let normalize = flags & 1 != 0;
     let none = Buf {
@@ -1052,18 +1145,18 @@ fn expect_ragged(
         output: false,
     };
     if let Some(e) = check_pointers(&[*w, *v.unwrap_or(&none), *c, *off, *out]) {
-        return Expect::err(e.0, e.1);
+        return (Expect::err(e.0, e.1), None);
     }
     let p = off.len.saturating_sub(1);
     if let Some(e) = check_shape(w.len, c.len, v.map(|v| v.len), p, ns, out.len) {
-        return Expect::err(e.0, e.1);
+        return (Expect::err(e.0, e.1), None);
     }
     let offsets = ctx.read::<i64>(off);
     if let Some(e) = check_offsets(&offsets, w.len) {
-        return Expect::err(e.0, e.1);
+        return (Expect::err(e.0, e.1), None);
     }
     if ns == 0 {
-        return if normalize && p > 0 {
+        let exp = if normalize && p > 0 {
             Expect::err(
                 ZERO_TOTAL,
                 "portfolio 0 (0 bonds) has a total of 0 and cannot be normalised",
@@ -1075,21 +1168,20 @@ fn expect_ragged(
                 overflow: false,
             }
         };
+        return (exp, None);
     }
     let weights = ctx.read::<f64>(w);
     let values = v.map(|v| ctx.read::<f64>(v));
     let codes = ctx.read::<i32>(c);
-    reference(
-        &Data {
-            weights: &weights,
-            values: values.as_deref(),
-            codes: &codes,
-            ranges: offsets
-                .windows(2)
-                .map(|x| x[0] as usize..x[1] as usize)
-                .collect(),
-            s: ns,
-        },
-        normalize,
-    )
+    let data = Data {
+        weights: &weights,
+        values: values.as_deref(),
+        codes: &codes,
+        ranges: offsets
+            .windows(2)
+            .map(|x| x[0] as usize..x[1] as usize)
+            .collect(),
+        s: ns,
+    };
+    reference(&data, flags)
 }

@@ -79,6 +79,15 @@ pub struct Col {
 }
 
 impl Col {
+    /// The `SwColumn` this column's struct holds (its data as placed, not read back).
+    pub fn column(&self) -> SwColumn {
+        SwColumn {
+            data: self.data.addr as *const std::ffi::c_void,
+            len: self.data.len,
+            dtype: self.dtype,
+        }
+    }
+
     /// A NULL `SwColumn` pointer.
     pub fn null(name: &'static str) -> Col {
         Col {
@@ -467,7 +476,7 @@ fn expect_typed_shapes(
     None
 }
 
-/// The contract of `sw_grouped_sums`.
+/// The contract of `sw_grouped_sums`, and in exact mode the reference's sums of valid rows.
 #[allow(clippy::too_many_arguments)]
 pub fn expect_grouped(
     ctx: &Ctx,
@@ -479,7 +488,7 @@ pub fn expect_grouped(
     np: usize,
     flags: u32,
     out: &Buf,
-) -> Expect {
+) -> (Expect, Option<exact::Summed>) {
     let n = w.data.len;
     let mut layout = || {
         (p.data.len != n).then(|| {
@@ -493,7 +502,7 @@ pub fn expect_grouped(
         })
     };
     if let Some(e) = expect_typed_shapes(w, v, c, (*p, true), np, ns, flags, out, &mut layout) {
-        return e;
+        return (e, None);
     }
     let weights = ctx.floats(w);
     let values = (v.ptr != 0).then(|| ctx.floats(v));
@@ -512,13 +521,11 @@ pub fn expect_grouped(
     let first_bad = testkit::first_bad(&weights, values.as_deref(), &validity, &all_rows, ns);
     match (first_bad_portfolio, first_bad) {
         (Some(row), b) if b.is_none_or(|(_, i, _)| row <= i) => {
-            return Expect::err(
-                SECTOR_OUT_OF_RANGE,
-                format!(
-                    "portfolio code {} at row {row} is outside 0..{np}",
-                    portfolios[row]
-                ),
+            let msg = format!(
+                "portfolio code {} at row {row} is outside 0..{np}",
+                portfolios[row]
             );
+            return (Expect::err(SECTOR_OUT_OF_RANGE, msg), None);
         }
         (_, Some((_, row, bad))) => {
             let bad = match bad {
@@ -526,9 +533,22 @@ pub fn expect_grouped(
                 other => other,
             };
             let at = format!("at row {row} (portfolio {})", portfolios[row]);
-            return bad_element(bad, &at, ns);
+            return (bad_element(bad, &at, ns), None);
         }
         _ => {}
+    }
+    if flags & exact::SW_EXACT != 0 {
+        let terms = (0..n)
+            .map(|i| weights[i] * values.as_ref().map_or(1.0, |v| v[i]))
+            .collect();
+        let cell = |i: usize| portfolios[i] as usize * ns + codes[i] as usize;
+        let summed = exact::Summed::new(terms, np * ns, cell);
+        let mut rows = vec![0; np];
+        for &q in &portfolios {
+            rows[q as usize] += 1;
+        }
+        let exp = exact::expect_grouped(&summed.sums, ns, &rows, flags & 1 != 0);
+        return (exp, Some(summed));
     }
     let sums = testkit::naive_grouped(&weights, values.as_deref(), &codes, &portfolios, np, ns);
     let mut groups = vec![Group::default(); np];
@@ -543,10 +563,10 @@ pub fn expect_grouped(
     // The grouped layout sums every portfolio before it normalises any: a sum overflowing in any
     // portfolio may be reported before an earlier portfolio's zero total.
     exp.overflow |= sums.abs.iter().any(|&m| overflow_possible(m, n));
-    exp
+    (exp, None)
 }
 
-/// The contract of `sw_ragged_sums`.
+/// The contract of `sw_ragged_sums`, and in exact mode the reference's sums of valid rows.
 #[allow(clippy::too_many_arguments)]
 pub fn expect_typed_ragged(
     ctx: &Ctx,
@@ -557,7 +577,7 @@ pub fn expect_typed_ragged(
     off: &Buf,
     flags: u32,
     out: &Buf,
-) -> Expect {
+) -> (Expect, Option<exact::Summed>) {
     let p = off.len.saturating_sub(1);
     let n = w.data.len;
     let mut layout = || check_offsets(&ctx.read::<i64>(off), n);
@@ -568,7 +588,7 @@ pub fn expect_typed_ragged(
     };
     let fourth = (offsets_col, false);
     if let Some(e) = expect_typed_shapes(w, v, c, fourth, p, ns, flags, out, &mut layout) {
-        return e;
+        return (e, None);
     }
     let weights = ctx.floats(w);
     let values = (v.ptr != 0).then(|| ctx.floats(v));
@@ -588,11 +608,8 @@ pub fn expect_typed_ragged(
         testkit::first_bad(&weights, values.as_deref(), &small, &ranges, ns)
     {
         let code = codes[ranges[q].start + i];
-        return bad_element(
-            Bad::Code(code),
-            &format!("at bond {i} of portfolio {q}"),
-            ns,
-        );
+        let at = format!("at bond {i} of portfolio {q}");
+        return (bad_element(Bad::Code(code), &at, ns), None);
     }
     reference(
         &Data {
@@ -602,7 +619,7 @@ pub fn expect_typed_ragged(
             ranges,
             s: ns,
         },
-        flags & 1 != 0,
+        flags,
     )
 }
 
@@ -663,17 +680,17 @@ fn out_buffer(ctx: &mut Ctx, cells: usize) -> Buf {
     })
 }
 
-/// A large case's weights or values: exact small numbers from `rng` (times `scale`), with NaN or
-/// +-Inf at the faults of kind `kind` (0 weights, 1 values).
+/// A large case's weights or values: exact small numbers from `rng` (times `scale`, spread over
+/// `spread` binades), with NaN or +-Inf at the faults of kind `kind` (0 weights, 1 values).
 fn large_floats(
     rng: &mut SplitMix,
     n: usize,
     faults: &[(usize, u8)],
     kind: u8,
-    scale: f64,
+    (scale, spread): (f64, u8),
 ) -> Vec<f64> {
     const BAD: [f64; 3] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY];
-    let mut v: Vec<f64> = (0..n).map(|_| rng.weight() * scale).collect();
+    let mut v: Vec<f64> = (0..n).map(|_| rng.wide(spread) * scale).collect();
     for &(i, f) in faults.iter().filter(|f| f.1 % 4 == kind) {
         v[i] = BAD[(f / 4) as usize % 3];
     }
@@ -729,10 +746,11 @@ fn typed_data(
     };
     let ct = code_dtype(ctx);
     if large {
-        let w = large_floats(rng, n, faults, 0, 1.0);
+        let spread = large_spread(ctx);
+        let w = large_floats(rng, n, faults, 0, (1.0, spread));
         let weights = ctx.large_floats("weights", wt, &w);
         let values = with_values.then(|| {
-            let v = large_floats(rng, n, faults, 1, 1.0 / 16.0);
+            let v = large_floats(rng, n, faults, 1, (1.0 / 16.0, spread));
             ctx.large_floats("values", vt, &v)
         });
         let c = large_codes(rng, n, s, ct, faults, 2, false);
@@ -827,7 +845,7 @@ pub fn run_grouped(data: &[u8]) {
     let out = out_buffer(&mut ctx, np * s);
     let (w, v, c) = (cols.weights, cols.values, cols.sectors);
 
-    let exp = expect_grouped(&ctx, &w, &v, &c, ns, &portfolios, nps, flags, &out);
+    let (exp, summed) = expect_grouped(&ctx, &w, &v, &c, ns, &portfolios, nps, flags, &out);
     let before = ctx.snapshot();
     // SAFETY: every non-NULL SwColumn pointer points to a SwColumn inside our arenas, whose data
     // pointer lies in an allocation holding at least its stated length; so does out.
@@ -845,6 +863,30 @@ pub fn run_grouped(data: &[u8]) {
         )
     } as i32;
     verify(&ctx, status, &exp, &before, &out);
+    if let Some(summed) = summed {
+        let column = portfolios.column();
+        let codes = exact::Portfolios::Codes { column, count: nps };
+        let rows = partial_rows(&w, &v, &c, ns, (codes, portfolios.data.size));
+        exact::check_partials(&rows, (ctx.u32() as usize, ctx.u32() as usize), &summed);
+    }
+}
+
+/// The rows of a typed call whose columns the library accepted, for `exact::check_partials`.
+fn partial_rows<'a>(
+    w: &Col,
+    v: &Col,
+    c: &Col,
+    ns: usize,
+    (portfolios, size): (exact::Portfolios<'a>, usize),
+) -> exact::Rows<'a> {
+    exact::Rows {
+        weights: w.column(),
+        values: (v.ptr != 0).then(|| v.column()),
+        sectors: c.column(),
+        num_sectors: ns,
+        portfolios,
+        sizes: [w.data.size, c.data.size, size],
+    }
 }
 
 /// One fuzz case of `sw_ragged_sums`.
@@ -881,7 +923,7 @@ pub fn run_typed_ragged(data: &[u8]) {
     let out = out_buffer(&mut ctx, p * s);
     let (w, v, c) = (cols.weights, cols.values, cols.sectors);
 
-    let exp = expect_typed_ragged(&ctx, &w, &v, &c, ns, &offsets, flags, &out);
+    let (exp, summed) = expect_typed_ragged(&ctx, &w, &v, &c, ns, &offsets, flags, &out);
     let before = ctx.snapshot();
     // SAFETY: as in run_grouped; offsets lies in an allocation holding its stated length.
     let status = unsafe {
@@ -898,4 +940,9 @@ pub fn run_typed_ragged(data: &[u8]) {
         )
     } as i32;
     verify(&ctx, status, &exp, &before, &out);
+    if let Some(summed) = summed {
+        let offsets = ctx.read::<i64>(&offsets);
+        let rows = partial_rows(&w, &v, &c, ns, (exact::Portfolios::Offsets(&offsets), 8));
+        exact::check_partials(&rows, (ctx.u32() as usize, ctx.u32() as usize), &summed);
+    }
 }
