@@ -157,3 +157,81 @@ fn low_parts_of_one_sign_at_the_bound_stay_exact() {
         assert_eq!(scan_sums(&w, &c, 1).unwrap(), slow_sums(&w, &c, 1), "span {d}");
     }
 }
+
+/// Terms whose split is at an edge, for a window of top exponent `top` (terms below
+/// `2^T`, `T = top - 1022`) and split unit `u = 2^(T - 40)`: rounded up to `2^T` itself, ties
+/// rounding down and up (`|l| = u/2`), the largest `l` below a tie, and both sides of `2^(T-1)`.
+fn edge_terms(top: u32) -> [f64; 7] {
+    let t = top as i32 - 1022;
+    let (p, u) = (2f64.powi(t - 1), 2f64.powi(t - 40));
+    let pred = |x: f64| f64::from_bits(x.to_bits() - 1);
+    let succ = |x: f64| f64::from_bits(x.to_bits() + 1);
+    [pred(2.0 * p), p + u / 2.0, p + 1.5 * u, pred(2.0 * p - u / 2.0), pred(p), succ(p), p]
+}
+
+/// A chunk of `n` terms: the first at the window's bottom exponent `top - 28` with its last
+/// bit set (so that the pairs place the window with its top at `top`), the others one edge
+/// term each, with signs by `signs` (0: all +, 1: all -, 2: alternating, 3: random).
+fn edge_chunk(rng: &mut Rng, top: u32, kind: usize, signs: usize, n: usize) -> Vec<f64> {
+    let small = f64::from_bits(u64::from(top.saturating_sub(28)) << 52 | 1);
+    let edges = edge_terms(top);
+    (0..n)
+        .map(|i| {
+            let x = if i == 0 { small } else { edges[kind] };
+            let neg = match signs {
+                0 => false,
+                1 => true,
+                2 => i % 2 == 1,
+                _ => rng.below(2) == 1,
+            };
+            if neg {
+                -x
+            } else {
+                x
+            }
+        })
+        .collect()
+}
+
+/// The pairs' bound at its worst: `2^13` terms (a whole window: four blocks) and one more, all
+/// in one cell and all at one edge of the split — at the window's top (`h = 2^T`), on ties,
+/// just below a tie, around `2^(T-1)` — with one sign, alternating, or random; the window's top
+/// from the subnormals to the last the pairs take (2033, where `2^13 · 2^T` would overflow) and
+/// one beyond.
+#[test]
+fn whole_windows_of_edge_terms_in_one_cell_stay_exact() {
+    let mut rng = Rng::new(15);
+    for top in [1u32, 20, 29, 30, 700, 1023, 1060, 2032, 2033, 2034] {
+        for kind in 0..7 {
+            for signs in 0..4 {
+                for n in [1 << 13, (1 << 13) + 1, 3 * BLOCK + 5] {
+                    let w = edge_chunk(&mut rng, top, kind, signs, n);
+                    for s in [1, 64] {
+                        // One sector for the small term, another for all the edge terms.
+                        let c: Vec<i32> = (0..n).map(|i| if i == 0 { 0 } else { s - 1 }).collect();
+                        let got = scan_sums(&w, &c, s as usize).expect("finite sums");
+                        let want = slow_sums(&w, &c, s as usize);
+                        assert_eq!(got, want, "top {top}, kind {kind}, signs {signs}, n {n}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every block moves the window (tops 28 binades apart, up and down), each block's terms at
+/// the edges of its split, all in one cell: a drain per block, nothing lost at any.
+#[test]
+fn a_window_move_per_block_of_edge_terms() {
+    let mut rng = Rng::new(16);
+    for (a, b) in [(1023u32, 1051u32), (1051, 1023), (30, 1023), (2033, 2005), (2033, 1)] {
+        let w: Vec<f64> = (0..8)
+            .flat_map(|blk| {
+                let top = if blk % 2 == 0 { a } else { b };
+                edge_chunk(&mut rng, top, blk % 7, blk % 4, BLOCK)
+            })
+            .collect();
+        let c = vec![0i32; w.len()];
+        assert_eq!(scan_sums(&w, &c, 1).unwrap(), slow_sums(&w, &c, 1), "tops {a}, {b}");
+    }
+}
