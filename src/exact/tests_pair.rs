@@ -158,22 +158,32 @@ fn low_parts_of_one_sign_at_the_bound_stay_exact() {
     }
 }
 
+/// `2^e` exactly, subnormals included (`powi` flushes `2^-1033` to zero).
+fn pow2(e: i32) -> f64 {
+    if e >= -1022 {
+        f64::from_bits(((e + 1023) as u64) << 52)
+    } else {
+        f64::from_bits(1 << (e + 1074))
+    }
+}
+
 /// Terms whose split is at an edge, for a window of top exponent `top` (terms below
 /// `2^T`, `T = top - 1022`) and split unit `u = 2^(T - 40)`: rounded up to `2^T` itself, ties
 /// rounding down and up (`|l| = u/2`), the largest `l` below a tie, and both sides of `2^(T-1)`.
 fn edge_terms(top: u32) -> [f64; 7] {
     let t = top as i32 - 1022;
-    let (p, u) = (2f64.powi(t - 1), 2f64.powi(t - 40));
+    let (p, u) = (pow2(t - 1), pow2(t - 40));
     let pred = |x: f64| f64::from_bits(x.to_bits() - 1);
     let succ = |x: f64| f64::from_bits(x.to_bits() + 1);
     [pred(2.0 * p), p + u / 2.0, p + 1.5 * u, pred(2.0 * p - u / 2.0), pred(p), succ(p), p]
 }
 
-/// A chunk of `n` terms: the first at the window's bottom exponent `top - 28` with its last
-/// bit set (so that the pairs place the window with its top at `top`), the others one edge
-/// term each, with signs by `signs` (0: all +, 1: all -, 2: alternating, 3: random).
-fn edge_chunk(rng: &mut Rng, top: u32, kind: usize, signs: usize, n: usize) -> Vec<f64> {
-    let small = f64::from_bits(u64::from(top.saturating_sub(28)) << 52 | 1);
+/// A chunk of `n` terms: the first at exponent `top - d` with its last bit set (for `d = 28`,
+/// the window's bottom: the pairs place the window with its top at `top`; 29 is one binade
+/// more than they take), the others one edge term each, with signs by `signs` (0: all +,
+/// 1: all -, 2: alternating, 3: random).
+fn edge_chunk(rng: &mut Rng, top: u32, d: u32, kind: usize, signs: usize, n: usize) -> Vec<f64> {
+    let small = f64::from_bits(u64::from(top.saturating_sub(d)) << 52 | 1);
     let edges = edge_terms(top);
     (0..n)
         .map(|i| {
@@ -197,21 +207,22 @@ fn edge_chunk(rng: &mut Rng, top: u32, kind: usize, signs: usize, n: usize) -> V
 /// in one cell and all at one edge of the split — at the window's top (`h = 2^T`), on ties,
 /// just below a tie, around `2^(T-1)` — with one sign, alternating, or random; the window's top
 /// from the subnormals to the last the pairs take (2033, where `2^13 · 2^T` would overflow) and
-/// one beyond.
+/// one beyond; the block's span the widest the pairs take, one less and one more.
 #[test]
 fn whole_windows_of_edge_terms_in_one_cell_stay_exact() {
     let mut rng = Rng::new(15);
-    for top in [1u32, 20, 29, 30, 700, 1023, 1060, 2032, 2033, 2034] {
+    let tops = [1u32, 20, 29, 30, 31, 700, 1023, 1060, 2032, 2033, 2034];
+    for (top, d) in tops.into_iter().flat_map(|t| [27, 28, 29].map(|d| (t, d))) {
         for kind in 0..7 {
             for signs in 0..4 {
                 for n in [1 << 13, (1 << 13) + 1, 3 * BLOCK + 5] {
-                    let w = edge_chunk(&mut rng, top, kind, signs, n);
+                    let w = edge_chunk(&mut rng, top, d, kind, signs, n);
                     for s in [1, 64] {
                         // One sector for the small term, another for all the edge terms.
                         let c: Vec<i32> = (0..n).map(|i| if i == 0 { 0 } else { s - 1 }).collect();
                         let got = scan_sums(&w, &c, s as usize).expect("finite sums");
                         let want = slow_sums(&w, &c, s as usize);
-                        assert_eq!(got, want, "top {top}, kind {kind}, signs {signs}, n {n}");
+                        assert_eq!(got, want, "top {top}-{d}, kind {kind}, signs {signs}, n {n}");
                     }
                 }
             }
@@ -228,7 +239,7 @@ fn a_window_move_per_block_of_edge_terms() {
         let w: Vec<f64> = (0..8)
             .flat_map(|blk| {
                 let top = if blk % 2 == 0 { a } else { b };
-                edge_chunk(&mut rng, top, blk % 7, blk % 4, BLOCK)
+                edge_chunk(&mut rng, top, 28, blk % 7, blk % 4, BLOCK)
             })
             .collect();
         let c = vec![0i32; w.len()];
