@@ -466,35 +466,38 @@ proptest! {
 }
 
 /// The float pairs' worst cases (`src/exact/pair.rs`) through the C ABI, against big integers:
-/// a whole window (`2^13` terms, and one more) of terms at an edge of their split, all in one
-/// sector with one sign — next to the largest double (8,191 × the double below `2^1011`, whose
-/// high parts sum to `2^1024 - 2^1011`), and ties of the split at `1` — as weights and as
-/// exposures `(2w) × ±0.5`.
+/// a whole window (`2^13` terms, and one more) of terms at an edge of their split in one sector
+/// next to a term at the window's bottom with its last bit set — 8,191 × the double below
+/// `2^1011` (high parts summing to `2^1024 - 2^1011`, next to the largest double); ties of the
+/// split at `1` whose low parts all have one sign, and (alternating `1 + 2^-40` and
+/// `-(1 + 3 · 2^-40)`) whose high parts cancel, so that a lost low bit shows in the rounded sum
+/// — as weights and as exposures `(2w) × 0.5`.
 #[test]
 fn whole_pair_windows_of_edge_terms() {
     let pred = |x: f64| f64::from_bits(x.to_bits() - 1);
-    // (the term at the window's bottom, 2^(top - 1051) with its last bit, and the edge term)
+    let tie = 1.0 + 2f64.powi(-40);
+    // (the term at the window's bottom, 2^(top - 1051) with its last bit; odd and even terms)
     let cases = [
-        (f64::from_bits(2005 << 52 | 1), pred(2f64.powi(1011))),
-        (f64::from_bits(995 << 52 | 1), 1.0 + 2f64.powi(-40)),
-        (f64::from_bits(995 << 52 | 1), 1.0 + 3.0 * 2f64.powi(-40)),
+        (f64::from_bits(2005 << 52 | 1), pred(2f64.powi(1011)), pred(2f64.powi(1011))),
+        (f64::from_bits(995 << 52 | 1), tie, tie),
+        (f64::from_bits(995 << 52 | 1), tie, -(1.0 + 3.0 * 2f64.powi(-40))),
     ];
-    for (small, edge) in cases {
+    for (small, odd, even) in cases {
         for n in [1 << 13, (1 << 13) + 1] {
-            let mut w = vec![edge; n];
+            let mut w: Vec<f64> = (0..n).map(|i| if i % 2 == 1 { odd } else { even }).collect();
             w[0] = small;
-            let c: Vec<i32> = (0..n).map(|i| i32::from(i == 0)).collect();
+            let c: Vec<i32> = (0..n).map(|i| i32::from(i == 0 && odd > 1e300)).collect();
             let off = [0, n as i64];
             let (st, msg, out) = ragged(&w, None, &c, &off, 2, EXACT);
             let want = reference(&w, None, &c, &off, 2, false).expect("finite sums");
             assert_eq!(st, SW_OK, "{msg}");
-            assert_eq!(bits(&out), bits(&want), "weights {edge:e}, n {n}");
+            assert_eq!(bits(&out), bits(&want), "weights {odd:e}, {even:e}, n {n}");
             let w2: Vec<f64> = w.iter().map(|x| 2.0 * x).collect();
-            let v: Vec<f64> = (0..n).map(|i| if i % 3 == 0 { -0.5 } else { 0.5 }).collect();
+            let v = vec![0.5; n];
             let (st, msg, out) = ragged(&w2, Some(&v), &c, &off, 2, EXACT);
             let want = reference(&w2, Some(&v), &c, &off, 2, false).expect("finite sums");
             assert_eq!(st, SW_OK, "{msg}");
-            assert_eq!(bits(&out), bits(&want), "exposures {edge:e}, n {n}");
+            assert_eq!(bits(&out), bits(&want), "exposures {odd:e}, {even:e}, n {n}");
         }
     }
 }
