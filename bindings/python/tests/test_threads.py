@@ -335,18 +335,26 @@ def test_gil_is_released_during_library_calls(big_input, restore_threads):
     fn.argtypes = [V, Z, V, Z, Z, Z, V, Z]
     out = np.empty(18)
     # On a loaded machine the operating system may pause either thread for part of a call, which
-    # blurs one measurement; each side is measured up to 4 times and its clearest result kept.
+    # blurs one measurement; each side is measured up to 6 times and its clearest result kept.
+    # The control's arguments are made before the timed window, so that the window holds the
+    # foreign call and nothing else (converting them is Python work, during which the GIL
+    # changes hands; under load that alone took a third of the window once, in CI).
+    args = (w.ctypes.data, w.size, c.ctypes.data, c.size, 1, 18, out.ctypes.data, 18)
     released, held = 1.0, 0.0
-    for _ in range(4):
+    for _ in range(6):
         released = min(released, _max_gap_ratio(lambda: sw.sector_weights(w, c, 18)))
-        held = max(held, _max_gap_ratio(
-            lambda: fn(w.ctypes.data, w.size, c.ctypes.data, c.size, 1, 18, out.ctypes.data, 18)
-        ))
-        if held > 0.7 and released < 0.5:
+        held = max(held, _max_gap_ratio(lambda: fn(*args)))
+        if held > released + 0.3 and released < 0.5:
             break
     print(f"longest stall of the other thread: {released:.1%} of a call (GIL released), "
           f"{held:.1%} (PyDLL control)")
-    assert held > 0.7, f"control failed: with PyDLL the GIL should be held (ratio {held:.2f})"
+    # The control is judged against the library's own figure, not an absolute one: with both
+    # cores busy, a thread holding the GIL is itself preempted, which stretches the held
+    # window (0.68 of a call in CI, against 0.25 for the library in the same run).
+    assert held > released + 0.3, (
+        f"control failed: with PyDLL the GIL should be held (ratio {held:.2f} against "
+        f"{released:.2f} for the library)"
+    )
     assert released < 0.5, (
         f"the other thread was stalled for {released:.0%} of a call: GIL not released"
     )
