@@ -10,10 +10,11 @@
 //!   2^(K + 1)`, so it is exact; every partial sum of `l`s is a multiple of `2^(E - 52)` of
 //!   magnitude `<= N · 2^(K - 53) <= 2^(E + 1)` when `T - E <= 55 - 2 · LOG_N` ([`SPAN`]), so
 //!   it is exact too (below `E = -1022` the unit is `2^-1074`, and the bound only looser).
-//!   At the top of the range (`K = 1023`) the bound `2^(K + 1)` is not a double, but such a
-//!   window is only placed `SPAN` binades above a block's least exponent, and that term counts
-//!   among the `N`: at most `N - 1` terms lie in the top binade, so `|Σh| <= (N - 1) · 2^T <
-//!   2^1024` (independent review; `tests_pair.rs` sums `N - 1` of the double below `2^1011`).
+//!   At the top of the range (`K = 1023`) the bound `2^(K + 1)` is not a double. There, a
+//!   window whose top binade can hold terms was placed at `lo + SPAN` (not `hi + HEADROOM`), so
+//!   the block that placed it has a term `SPAN` binades lower, which counts among the `N`: at
+//!   most `N - 1` terms reach the top binade and `|Σh| <= (N - 1) · 2^T < 2^1024` (found by an
+//!   independent review; `tests_pair.rs` sums `N - 1` copies of the double below `2^1011`).
 //!
 //! So per bond: two float adds and a subtraction (the split), and one 16-byte add into the
 //! sector's cell `[Σh, Σl]` of one of four lanes — against two 64-bit read-modify-writes with a
