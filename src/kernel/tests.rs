@@ -109,6 +109,40 @@ fn every_thread_count_and_the_inline_path_give_the_same_bits() {
     pool::set_num_threads(0).unwrap();
 }
 
+/// Kinds of bad element [`put_bad`] makes.
+pub(super) const BAD_KINDS: usize = 5;
+
+/// Puts bad element `kind` (< [`BAD_KINDS`]) at bond `at` of `w` and `c` (codes for `s`
+/// sectors); returns the start of the message that must name it ("... at bond").
+pub(super) fn put_bad(kind: usize, at: usize, s: usize, w: &mut [f64], c: &mut [i32]) -> String {
+    match kind {
+        0 => {
+            c[at] = s as i32;
+            format!("sector code {s} at bond")
+        }
+        1 => {
+            c[at] = -1;
+            "sector code -1 at bond".to_string()
+        }
+        2 => {
+            w[at] = f64::NAN;
+            "weight NaN at bond".to_string()
+        }
+        3 => {
+            w[at] = f64::NEG_INFINITY;
+            "weight -inf at bond".to_string()
+        }
+        _ => {
+            // A later, worse element must not win over this one.
+            w[at] = f64::INFINITY;
+            if at + 2 < w.len() {
+                c[at + 2] = i32::MIN;
+            }
+            "weight inf at bond".to_string()
+        }
+    }
+}
+
 /// Puts each kind of bad element at `at` and checks the first one is reported with its place
 /// and the output is untouched.
 #[test]
@@ -124,34 +158,9 @@ fn bad_elements_are_found_at_every_edge_and_nothing_is_written() {
                 spots.extend([chunk - 1, chunk, chunk + 1, b + chunk]);
             }
             for &at in spots.iter().filter(|&&i| i < n) {
-                for kind in 0..5 {
+                for kind in 0..BAD_KINDS {
                     let (mut w, mut c) = (w.clone(), c.clone());
-                    let want = match kind {
-                        0 => {
-                            c[at] = s as i32;
-                            format!("sector code {s} at bond")
-                        }
-                        1 => {
-                            c[at] = -1;
-                            "sector code -1 at bond".to_string()
-                        }
-                        2 => {
-                            w[at] = f64::NAN;
-                            "weight NaN at bond".to_string()
-                        }
-                        3 => {
-                            w[at] = f64::NEG_INFINITY;
-                            "weight -inf at bond".to_string()
-                        }
-                        _ => {
-                            // A later, worse element must not win over this one.
-                            w[at] = f64::INFINITY;
-                            if at + 2 < n {
-                                c[at + 2] = i32::MIN;
-                            }
-                            "weight inf at bond".to_string()
-                        }
-                    };
+                    let want = put_bad(kind, at, s, &mut w, &mut c);
                     let (res, out) = uniform(&w, &c, p, s);
                     let e = res.expect_err("a bad element must fail");
                     let place = format!("{want} {} of portfolio {}", at % b, at / b);

@@ -1,6 +1,7 @@
 //! Many small portfolios (`rows.rs`: a block of portfolios summed at once, the shared job over
 //! the pool's threads): the same bits at every thread count, the first bad element in input
 //! order reported whichever thread's block holds it, nothing written on any error.
+use super::tests::{put_bad, BAD_KINDS};
 use super::*;
 use crate::testkit::{self, bits, Rng};
 
@@ -72,22 +73,9 @@ fn a_bad_element_in_the_last_portfolio_is_named_and_nothing_is_written() {
         let (w, c) = rng.dyadic_data(p * b, s);
         let n = p * b;
         for at in [n - b, n - 1] {
-            for kind in 0..3 {
+            for kind in 0..BAD_KINDS {
                 let (mut w, mut c) = (w.clone(), c.clone());
-                let want = match kind {
-                    0 => {
-                        c[at] = s as i32;
-                        format!("sector code {s} at bond")
-                    }
-                    1 => {
-                        w[at] = f64::NAN;
-                        "weight NaN at bond".to_string()
-                    }
-                    _ => {
-                        c[at] = -3;
-                        "sector code -3 at bond".to_string()
-                    }
-                };
+                let want = put_bad(kind, at, s, &mut w, &mut c);
                 let place = format!("{want} {} of portfolio {}", at % b, p - 1);
                 at_every_thread_count(|t| {
                     for normalize in [false, true] {
