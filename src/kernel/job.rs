@@ -349,6 +349,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     }
 
     /// The typed columns of bonds `r`; the grouped layout's cells are made here, for `r` only.
+    #[inline(always)]
     fn columns(
         &self, r: Range<usize>,
     ) -> std::result::Result<(Floats<'a>, Option<Floats<'a>>, RangeCodes<'a>), Stop> {
@@ -370,6 +371,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
 
     /// Overwrites `acc` with the sums of bonds `r` (one chunk); a bad element's index is global.
     /// `Ok(true)`: every sum was found finite.
+    #[inline(always)]
     fn scan(&self, r: Range<usize>, acc: &mut [f64]) -> std::result::Result<bool, Stop> {
         let (w, v, c) = self.columns(r.clone())?;
         let prechecked = self.prechecked;
