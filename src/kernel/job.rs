@@ -99,7 +99,9 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     /// [`Job::run`] for a job of one portfolio of one chunk (bonds `r`): the same strategies and
     /// the same scan, without the blocks and groups of many portfolios (whose bookkeeping is
     /// most of the cost of a call on 100 bonds).
-    fn run_single(mut self, r: Range<usize>, normalize: bool, out: &mut [f64]) -> Result<()> {
+    /// Takes `&mut self`: moving the job here copied it (built just before by scalar stores)
+    /// with vector loads, which had to wait for those stores to reach the cache.
+    fn run_single(&mut self, r: Range<usize>, normalize: bool, out: &mut [f64]) -> Result<()> {
         if !normalize && out.len() > self.input.weights.len() / 2 {
             if let Some(failure) = self.check_block(0..1) {
                 return Err(failure.error);

@@ -236,6 +236,7 @@ fn compute_in(input: &Input, normalize: bool, exact: bool, out: &mut [f64]) -> R
 /// Runs a checked job in the mode its size calls for. A job in the pool runs inline instead
 /// when the pool's workers were last seen starting too late to help (see `wake.rs`; shared
 /// jobs start inline anyway and wait for a sign of life before handing out work).
+#[inline(always)]
 fn run(input: &Input, normalize: bool, out: &mut [f64]) -> Result<()> {
     let mode = mode(input);
     if let Mode::Inline = mode {
@@ -272,6 +273,7 @@ enum Mode {
     InPool,
 }
 
+#[inline(always)]
 fn mode(input: &Input) -> Mode {
     let n = input.weights.len();
     let out_len = input.layout.ranges() * input.width();
