@@ -53,6 +53,14 @@ def floor_bytes(name: str, p: int, b: int, s: int) -> int:
     return p * b * 12 + (p * s * 8 if name == "floor + output" else 0)
 
 
+def runs_inline(p: int, b: int, s: int) -> bool:
+    """Whether the library sums this case on the calling thread alone, whatever its pool size
+    (src/kernel/mod.rs `mode`: one portfolio of one chunk, or fewer than 2^15 bonds plus a quarter
+    of the output's doubles)."""
+    one_chunk = b <= max(1 << 16, 16 * s)
+    return (p <= 1 and one_chunk) or (p > 1 and p * b + p * s // 4 < 1 << 15)
+
+
 def standing_notes(args) -> list[str]:
     notes = [
         "numpy masked (the article's loop) is skipped where it would make more than 2e9 element "
@@ -182,6 +190,11 @@ class Report:
             pairs = [(k, self.lat_ratio("N", k, "sw (C)", "neighbour", "sw (C) 1 thread", "neighbour")) for k in keys]
             out.append(self.every_case(
                 "run N: call after a spinning OpenMP neighbour <= 1-thread call after it, every case", 1.0, pairs))
+        same = [self.label(k) for k in keys if runs_inline(*k)]
+        if same:
+            out.append(("cases the library runs on the calling thread whatever its pool size (the same code as "
+                        "`sw (C) 1 thread`: there the two isolated-call targets compare two copies of one path)",
+                        ", ".join(same), "reference"))
         return out
 
     def targets_issue4(self) -> list[tuple[str, str, str]]:
