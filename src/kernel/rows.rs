@@ -8,6 +8,7 @@
 //! `Option`). Here every portfolio is summed by `chunk::scan` as before (so the same bits), and
 //! the block stops at its first problem, which the caller then names portfolio by portfolio.
 
+use super::check::all_finite;
 use super::chunk;
 use super::columns::{Code, Weight};
 
@@ -24,7 +25,14 @@ pub fn summed<const VALUES: bool, W: Weight, C: Code>(
     for (q, row) in rows.chunks_exact_mut(s).enumerate() {
         let r = q * b..(q + 1) * b;
         let vr = if VALUES { &v[r.clone()] } else { v };
-        finite &= chunk::scan::<VALUES, W, C>(&w[r.clone()], vr, &c[r], row, prechecked).ok()?;
+        // Each scan still checks its codes; the sums are checked below, all rows at once.
+        finite &= chunk::scan::<VALUES, W, C>(&w[r.clone()], vr, &c[r], row, true).ok()?;
     }
-    Some(finite)
+    if prechecked {
+        return Some(finite);
+    }
+    // A NaN or infinite term never leaves its sum finite, nor does an overflow: finite rows
+    // prove both absent. Checked per portfolio, each check read its row right after the scatter
+    // wrote it, and its vector loads waited for those stores (a store-forwarding stall per row).
+    all_finite(rows).then_some(true)
 }
