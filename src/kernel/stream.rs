@@ -7,8 +7,15 @@
 //! prefetchers did not close the gap on the development machine: one core summed 20,000,000 bonds
 //! (18 sectors) in 24.9 ms before the prefetch (31ee27e) and 17.9 ms with it (3aa5b0d), two
 //! threads in 12.1 and 7.9 ms (`benches/c/calls.c`: `calls 1 20000000 18 5 1 1`, and `... 1 2`).
+//!
+//! Why non-temporal (`prefetchnta`): the input is read once per pass, so it should not push out of
+//! the caches what is read again — the sector tables, the staged rows, the rows being written.
+//! One thread, `benches/c/ab.c` (T0 prefetch before, NTA after; medians of interleaved rounds on
+//! the shared AMD EPYC): 500 x 50,000 x 1,000 0.91-0.93x, 500 x 50,000 x 18 0.93x, 1 x 20,000,000
+//! x 18 0.98x, 100,000 x 100 x 18 0.99x, 20 x 50,000 x 18, x 1,000 and x 65,536 (input in the
+//! L3 between calls) 1.00x. See docs/performance.md for the two-thread figures.
 
-use prefetch_index::prefetch_index;
+use prefetch_index::prefetch_index_nta as prefetch_index;
 
 use super::columns::{Code, Weight};
 
