@@ -11,13 +11,14 @@
 //! Why non-temporal (`prefetchnta`) in the screens and in scatters into small tables: the input
 //! is read once per pass, so it should not push out of the caches what is read again — the
 //! sector tables, the staged rows. One thread, `benches/c/ab.c` (T0 before, NTA after; medians of
-//! interleaved rounds on the shared AMD EPYC): 500 x 50,000 x 1,000 0.85-0.98x (0.90-0.93x in the
-//! quieter runs), 500 x 50,000 x 18 0.93x, 1 x 20,000,000 x 1,000 0.93x, 1 x 20,000,000 x 18
-//! 0.98x, 100,000 x 100 x 18 0.99x, 20 x 50,000 (input in the L3 between calls) 0.99-1.02x from 18
-//! to 32,768 sectors. A scatter into a table larger than the L1, though, went slower with NTA
-//! (20 x 50,000 x 65,536: 1.015-1.085x in five runs) — presumably its row evicts the L1 lines an
-//! NTA prefetch filled before they are used — so those (`chunk::one_table`, beyond
-//! `STREAM_MAX_SECTORS`) prefetch into every level as before: 0.97-0.99x there.
+//! interleaved rounds on the shared AMD EPYC): 500 x 50,000 x 1,000 0.85-0.98x, 500 x 50,000 x 18
+//! 0.93x, 1 x 20,000,000 x 1,000 0.93x, 1 x 20,000,000 x 18 0.98x, 100,000 x 100 x 18 0.99x,
+//! 20 x 50,000 (input in the L3 between calls) 0.97-1.02x from 18 to 32,768 sectors. A scatter
+//! into a table larger than the L1, though, was mostly slower with NTA (20 x 50,000 x 65,536:
+//! 0.99-1.085x in seven runs, five of them 1.015x or more) — presumably its row evicts the L1
+//! lines an NTA prefetch filled before they are used — so those (`chunk::one_table`, beyond
+//! `STREAM_MAX_SECTORS`) prefetch into every level as before: 0.97-1.00x there. Details in
+//! docs/performance.md ("Many sectors").
 
 use prefetch_index::{prefetch_index, prefetch_index_nta};
 
