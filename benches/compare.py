@@ -22,6 +22,8 @@ except the library's own):
                     nothing else (its GB/s is printed); true floor 1 thread: the same on one
                     thread. No implementation that reads its input can beat the floor where
                     memory bandwidth decides.
+  floor + output    the true floor's reads plus every output double stored once, on all cores:
+                    the floor where the output is large (many sectors, few bonds)
 
 Runs, each in its own process (ratios are only ever taken within one run):
 
@@ -99,6 +101,7 @@ ALL_CONTENDERS = [
     "boost-histogram",
     "true floor",
     "true floor 1 thread",
+    "floor + output",
 ]
 # Contenders timed by the C loop: name -> (shared object, symbol).
 C_SYMBOLS = {
@@ -109,9 +112,11 @@ C_SYMBOLS = {
     "OpenMP C": ("contenders", "omp_sector_sum"),
     "true floor": ("contenders", "true_floor"),
     "true floor 1 thread": ("contenders", "true_floor_1"),
+    "floor + output": ("contenders", "true_floor_out"),
 }
-FLOORS = ("true floor", "true floor 1 thread")
-RUN_B = ["sw (C)", "sw (ctypes)", "sw (python)", "sw (C) 1 thread", "OpenMP C", "numba", "true floor", "true floor 1 thread"]
+FLOORS = ("true floor", "true floor 1 thread", "floor + output")
+RUN_B = ["sw (C)", "sw (ctypes)", "sw (python)", "sw (C) 1 thread", "OpenMP C", "numba", "true floor", "true floor 1 thread",
+         "floor + output"]
 MODES = {
     "B": {"contenders": RUN_B, "wait_policy": "PASSIVE"},
     "A": {"contenders": ALL_CONTENDERS, "wait_policy": "PASSIVE"},
@@ -119,7 +124,9 @@ MODES = {
 }
 # Timed one call at a time: after --idle-ms asleep ("idle"), right after an OpenMP region
 # ("neighbour"; spinning only in run N).
-ISOLATED = ["sw (C)", "sw (C) 1 thread", "OpenMP C"]
+# The floors too: what the idle process costs any code that reads the input (caches, clocks, the
+# virtual CPU's wake), whatever its threads do.
+ISOLATED = ["sw (C)", "sw (C) 1 thread", "OpenMP C", "true floor", "true floor 1 thread"]
 CONDITIONS = ("idle", "neighbour")
 # The heavy pip peers (make bench-peers-deps): `make test`'s smoke leaves them out.
 HEAVY_PEERS = ["numba", "duckdb", "boost-histogram"]
