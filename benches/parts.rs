@@ -15,7 +15,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use sector_weights::internals::{compute, Input, Layout};
-use sector_weights::internals::{scatter, screen, OneTable};
+use sector_weights::internals::{scatter, screen, streams_input, OneTable};
 
 mod common;
 use common::data;
@@ -35,11 +35,17 @@ fn plain_loop(w: &[f64], c: &[i32], out: &mut [f64]) {
     }
 }
 
-/// Zero the row, then the library's scatter (one table, unrolled by four, codes compared as u32).
+/// Zero the row, then the library's scatter (one table, unrolled by four, codes compared as u32;
+/// its input prefetched as `chunk::one_table` does for this many sectors).
 #[inline(always)]
 fn zero_add(w: &[f64], c: &[i32], out: &mut [f64]) {
     out.fill(0.0);
-    assert!(scatter::<false, f64, i32, _>(w, &[], c, &mut OneTable(out)));
+    let ok = if streams_input(out.len()) {
+        scatter::<false, true, f64, i32, _>(w, &[], c, &mut OneTable(out))
+    } else {
+        scatter::<false, false, f64, i32, _>(w, &[], c, &mut OneTable(out))
+    };
+    assert!(ok);
 }
 
 /// Contender `which` once.

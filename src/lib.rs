@@ -59,8 +59,8 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 #[doc(hidden)]
 pub mod internals {
     pub use crate::kernel::{
-        chunk_len, compute, compute_exact, scatter, screen, Input, Layout, OneTable, BASE_CHUNK,
-        PARALLEL_MIN_BONDS,
+        chunk_len, compute, compute_exact, scatter, screen, streams_input, Input, Layout, OneTable,
+        BASE_CHUNK, PARALLEL_MIN_BONDS,
     };
     #[cfg(feature = "panic-hook")]
     pub use crate::kernel::{FORCE_PANIC, FORCE_POOL};

@@ -32,7 +32,8 @@ fn screen_terms<const VALUES: bool, W: Weight, C: Code>(
     let v = if VALUES { &v[..n] } else { &[][..] };
     let mut bad = [0u32; 8];
     let mut z = [0.0f64; 8];
-    let whole = groups::<VALUES, W, C>(w, v, c, |cg, wg, vg| {
+    // The input is read once here: prefetched non-temporally (`stream.rs`).
+    let whole = groups::<VALUES, true, W, C>(w, v, c, |cg, wg, vg| {
         for j in 0..GROUP {
             bad[j % 8] |= u32::from(cg[j].index() >= lim);
         }

@@ -20,12 +20,20 @@ pub const BASE_CHUNK: usize = 1 << 16;
 /// 700, 0.82x at 1,000, 0.83x at 1 x 2,000,000 x 1,000; 1.00x at 100 and 200 (same code path).
 const LANES_MAX: usize = 256;
 const LANES_STACK: usize = 64;
+/// Up to this many sectors (32 KiB of one table, the L1 of the development machines) a scatter
+/// prefetches its input non-temporally (see `stream.rs`).
+const STREAM_MAX_SECTORS: usize = 4096;
 pub(super) const LANES_MIN_RATIO: usize = 16;
 
 /// Chunk length for `num_sectors`: long enough that a chunk's partial table (zeroed, then added
 /// into its parent) costs little beside summing the chunk.
 pub fn chunk_len(num_sectors: usize) -> usize {
     BASE_CHUNK.max(num_sectors.saturating_mul(16))
+}
+
+/// Whether a scatter into one table of `s` sectors prefetches its input non-temporally.
+pub fn streams_input(s: usize) -> bool {
+    s <= STREAM_MAX_SECTORS
 }
 
 /// Whether a chunk of `len` bonds over `s` sectors is summed into four lanes.
@@ -80,7 +88,12 @@ fn one_table<const VALUES: bool, W: Weight, C: Code>(
     let s = acc.len();
     let vs = VALUES.then_some(v);
     acc.fill(0.0);
-    let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, &mut OneTable(acc));
+    // Tables beyond the L1 evict what a non-temporal prefetch brought (`stream.rs`).
+    let codes_ok = if streams_input(s) {
+        scatter::<VALUES, true, W, C, _>(w, v, c, &mut OneTable(acc))
+    } else {
+        scatter::<VALUES, false, W, C, _>(w, v, c, &mut OneTable(acc))
+    };
     // A NaN or infinity never leaves an accumulator finite: finite sums prove finite input (and
     // no overflow). Check whichever is shorter, the sums or the terms.
     let sums = s <= w.len();
@@ -101,7 +114,7 @@ fn stack_lanes<const VALUES: bool, W: Weight, C: Code, const N: usize>(
     let acc = &mut acc[..s];
     let mut lanes = [[0.0f64; N]; 4];
     let table = &mut StackLanes { lanes: &mut lanes, s };
-    let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, table);
+    let codes_ok = scatter::<VALUES, true, W, C, _>(w, v, c, table);
     if !codes_ok {
         return locate(w, VALUES.then_some(v), c, s);
     }
@@ -122,7 +135,7 @@ fn heap_lanes<const VALUES: bool, W: Weight, C: Code>(
         .try_reserve_exact(s)
         .map_err(|_| Stop::Fatal(Error::Resource(Resource::Lanes { sectors: s })))?;
     lanes.resize(s, [0.0; 4]);
-    let codes_ok = scatter::<VALUES, W, C, _>(w, v, c, &mut HeapLanes(&mut lanes));
+    let codes_ok = scatter::<VALUES, true, W, C, _>(w, v, c, &mut HeapLanes(&mut lanes));
     for (a, l) in acc.iter_mut().zip(&lanes) {
         *a = (l[0] + l[1]) + (l[2] + l[3]);
     }
@@ -213,14 +226,14 @@ impl Table for OneTable<'_> {
 /// partial). Weights are not checked here: a NaN or an infinity never leaves its sum finite,
 /// so the caller checks the sums (or the terms, whichever is shorter).
 #[inline(always)]
-pub fn scatter<const VALUES: bool, W: Weight, C: Code, T: Table>(
+pub fn scatter<const VALUES: bool, const STREAM: bool, W: Weight, C: Code, T: Table>(
     w: &[W], v: &[W], c: &[C], t: &mut T,
 ) -> bool {
     let s = C::limit(t.sectors());
     let n = w.len();
     let c = &c[..n];
     let v = if VALUES { &v[..n] } else { &[][..] };
-    let Some(whole) = groups::<VALUES, W, C>(w, v, c, |cg, wg, vg| {
+    let Some(whole) = groups::<VALUES, STREAM, W, C>(w, v, c, |cg, wg, vg| {
         (0..GROUP / 4).all(|q| {
             let vq = if VALUES { &vg[4 * q..] } else { &[][..] };
             quad::<VALUES, W, C, T>(&cg[4 * q..4 * q + 4], &wg[4 * q..], vq, s, t)

@@ -49,7 +49,7 @@ use crate::pool;
 use crate::validate;
 
 pub use check::screen;
-pub use chunk::{chunk_len, scatter, OneTable, BASE_CHUNK};
+pub use chunk::{chunk_len, scatter, streams_input, OneTable, BASE_CHUNK};
 pub use columns::{Codes, Floats};
 use exec::Exec;
 use job::Job;

@@ -7,8 +7,20 @@
 //! prefetchers did not close the gap on the development machine: one core summed 20,000,000 bonds
 //! (18 sectors) in 24.9 ms before the prefetch (31ee27e) and 17.9 ms with it (3aa5b0d), two
 //! threads in 12.1 and 7.9 ms (`benches/c/calls.c`: `calls 1 20000000 18 5 1 1`, and `... 1 2`).
+//!
+//! Why non-temporal (`prefetchnta`) in the screens and in scatters into small tables: the input
+//! is read once per pass, so it should not push out of the caches what is read again — the
+//! sector tables, the staged rows. One thread, `benches/c/ab.c` (T0 before, NTA after; medians of
+//! interleaved rounds on the shared AMD EPYC): 500 x 50,000 x 1,000 0.85-0.98x, 500 x 50,000 x 18
+//! 0.93x, 1 x 20,000,000 x 1,000 0.93x, 1 x 20,000,000 x 18 0.98x, 100,000 x 100 x 18 0.99x,
+//! 20 x 50,000 (input in the L3 between calls) 0.97-1.02x from 18 to 32,768 sectors. A scatter
+//! into a table larger than the L1, though, was mostly slower with NTA (20 x 50,000 x 65,536:
+//! 0.99-1.085x in seven runs, five of them 1.015x or more) — presumably its row evicts the L1
+//! lines an NTA prefetch filled before they are used — so those (`chunk::one_table`, beyond
+//! `STREAM_MAX_SECTORS`) prefetch into every level as before: 0.97-1.00x there. Details in
+//! docs/performance.md ("Many sectors").
 
-use prefetch_index::prefetch_index;
+use prefetch_index::{prefetch_index, prefetch_index_nta};
 
 use super::columns::{Code, Weight};
 
@@ -20,8 +32,9 @@ pub(super) const GROUP: usize = 16;
 /// Runs `f(codes, weights, values)` on each whole group of `GROUP` bonds in order (`values` empty
 /// unless `VALUES`), after prefetching the input of the group `AHEAD` bonds on. Returns how many
 /// bonds the groups covered (the rest is the caller's tail), or `None` once `f` returns false.
+/// `STREAM`: prefetch non-temporally (see the module docs); otherwise into every cache level.
 #[inline(always)]
-pub fn groups<const VALUES: bool, W: Weight, C: Code>(
+pub fn groups<const VALUES: bool, const STREAM: bool, W: Weight, C: Code>(
     w: &[W], v: &[W], c: &[C], mut f: impl FnMut(&[C], &[W], &[W]) -> bool,
 ) -> Option<usize> {
     let n = w.len();
@@ -31,7 +44,7 @@ pub fn groups<const VALUES: bool, W: Weight, C: Code>(
         c[..whole].chunks_exact(GROUP).zip(w[..whole].chunks_exact(GROUP)).enumerate()
     {
         let i = g * GROUP;
-        prefetch_group(w, VALUES.then_some(v), c, i);
+        prefetch_group::<STREAM, W, C>(w, VALUES.then_some(v), c, i);
         let vg = if VALUES { &v[i..i + GROUP] } else { &[][..] };
         if !f(cg, wg, vg) {
             return None;
@@ -43,11 +56,11 @@ pub fn groups<const VALUES: bool, W: Weight, C: Code>(
 /// Prefetches the input of the group of bonds `AHEAD` after the one starting at `i`: the cache
 /// lines of its codes and weights (and values); narrower types prefetch a line more than once.
 #[inline(always)]
-fn prefetch_group<W, C>(w: &[W], v: Option<&[W]>, c: &[C], i: usize) {
-    prefetch_lines(w, i + AHEAD);
-    prefetch_lines(c, i + AHEAD);
+fn prefetch_group<const STREAM: bool, W, C>(w: &[W], v: Option<&[W]>, c: &[C], i: usize) {
+    prefetch_lines::<STREAM, W>(w, i + AHEAD);
+    prefetch_lines::<STREAM, C>(c, i + AHEAD);
     if let Some(v) = v {
-        prefetch_lines(v, i + AHEAD);
+        prefetch_lines::<STREAM, W>(v, i + AHEAD);
     }
 }
 
@@ -55,11 +68,15 @@ fn prefetch_group<W, C>(w: &[W], v: Option<&[W]>, c: &[C], i: usize) {
 /// weights or int64 codes, one for float32 or int32, one (shared with neighbouring groups) for
 /// narrower codes.
 #[inline(always)]
-fn prefetch_lines<T>(xs: &[T], i: usize) {
+fn prefetch_lines<const STREAM: bool, T>(xs: &[T], i: usize) {
     let per_line = (64 / std::mem::size_of::<T>().max(1)).max(1);
     let mut k = 0;
     while k < GROUP {
-        prefetch_index(xs, i + k);
+        if STREAM {
+            prefetch_index_nta(xs, i + k);
+        } else {
+            prefetch_index(xs, i + k);
+        }
         k += per_line;
     }
 }
