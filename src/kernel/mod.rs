@@ -40,6 +40,8 @@ mod tests;
 mod tests_grouped;
 #[cfg(test)]
 mod tests_rows;
+#[cfg(test)]
+mod tests_untouched;
 mod wake;
 
 use std::ops::Range;
