@@ -144,7 +144,9 @@ int32_t true_floor(const double *w, uintmax_t pf_size, const int32_t *c, uintmax
 int32_t true_floor_out(const double *w, uintmax_t pf_size, const int32_t *c, uintmax_t num_bonds,
                        double *out, uintmax_t num_sectors) {
     size_t m = pf_size * num_sectors;
-    if (pf_size * num_bonds + m < PARALLEL_MIN_BONDS) {
+    /* One thread below 4 MiB moved: waking OpenMP's passive pool costs tens of µs on this VM, more
+     * than all cores save there (a floor must not be slower than a one-thread loop). */
+    if (pf_size * num_bonds * 12 + m * sizeof(double) < ((size_t)4 << 20)) {
         memset(out, 0, m * sizeof(double));
         return true_floor_1(w, pf_size, c, num_bonds, out, num_sectors);
     }
