@@ -18,15 +18,6 @@
 
 #include "harness.h"
 
-typedef int32_t (*sw_fn)(const double *, uintmax_t, const int32_t *, uintmax_t, double *,
-                         uintmax_t);
-typedef int32_t (*threads_fn)(size_t);
-
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 int main(int argc, char **argv) {
     if (argc < 8) {
         fprintf(stderr, "usage: %s LIB_A LIB_B P B S K ROUNDS\n", argv[0]);

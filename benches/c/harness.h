@@ -3,9 +3,21 @@
 #ifndef SW_BENCH_HARNESS_H
 #define SW_BENCH_HARNESS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+
+/* The drop-in's signature and sw_set_num_threads's, for harnesses that dlopen two builds. */
+typedef int32_t (*sw_fn)(const double *, uintmax_t, const int32_t *, uintmax_t, double *,
+                         uintmax_t);
+typedef int32_t (*threads_fn)(size_t);
+
+/* qsort order of doubles (medians). */
+static inline int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
 
 /* The plain loop: no checks, one thread. */
 __attribute__((noinline)) static void c_loop(const double *w, uintmax_t P, const int32_t *c,
