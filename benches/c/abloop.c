@@ -27,14 +27,8 @@ int main(int argc, char **argv) {
     long K = atol(argv[6]);
     int rounds = atoi(argv[7]);
     sw_fn f[2];
-    for (int k = 0; k < 2; k++) {
-        /* RTLD_LOCAL: each copy keeps its own statics (thread pool, kept scratch). */
-        void *h = dlopen(argv[1 + k], RTLD_NOW | RTLD_LOCAL);
-        if (!h) return fprintf(stderr, "%s\n", dlerror()), 1;
-        f[k] = (sw_fn)dlsym(h, "calculate_sector_weights");
-        threads_fn set = (threads_fn)dlsym(h, "sw_set_num_threads");
-        if (!f[k] || !set || set(1) != 0) return 1;
-    }
+    for (int k = 0; k < 2; k++)
+        if (!(f[k] = load_build(argv[1 + k], 1))) return 1;
     double *w = malloc(n * 8 + 8), *out = malloc(P * S * 8 + 8);
     double *check[2] = {malloc(P * S * 8 + 8), malloc(P * S * 8 + 8)};
     int32_t *c = malloc(n * 4 + 4);

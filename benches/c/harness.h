@@ -13,6 +13,20 @@ typedef int32_t (*sw_fn)(const double *, uintmax_t, const int32_t *, uintmax_t, 
                          uintmax_t);
 typedef int32_t (*threads_fn)(size_t);
 
+/* The drop-in of one library build, dlopen'ed RTLD_LOCAL (each copy keeps its own statics:
+ * thread pool, kept scratch) with its pool set to `threads`; NULL (said on stderr) on failure.
+ * Needs <dlfcn.h> and <stdio.h> before this header. */
+#ifdef RTLD_LOCAL
+static inline sw_fn load_build(const char *path, size_t threads) {
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) return fprintf(stderr, "%s\n", dlerror()), (sw_fn)0;
+    sw_fn f = (sw_fn)dlsym(h, "calculate_sector_weights");
+    threads_fn set = (threads_fn)dlsym(h, "sw_set_num_threads");
+    if (!f || !set || set(threads) != 0) return fprintf(stderr, "%s: not a usable build\n", path), (sw_fn)0;
+    return f;
+}
+#endif
+
 /* qsort order of doubles (medians). */
 static inline int by_value(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
