@@ -46,7 +46,7 @@ pub fn expect_len(buffer: &'static str, got: usize, want: usize, why: Why) -> Re
 pub fn check_buffers(bufs: &[RawBuf]) -> Result<()> {
     // Fast screen first (this runs on every call, and costs no division and no message); the
     // loops below then only run to name what is wrong.
-    if bufs.iter().all(plainly_valid) && !any_overlap(bufs) {
+    if plainly_valid_all(bufs) {
         return Ok(());
     }
     for b in bufs.iter().filter(|b| b.len > 0) {
@@ -79,12 +79,13 @@ fn check_one(b: &RawBuf) -> Result<()> {
     Ok(())
 }
 
-/// [`check_buffers`]'s screen of a call's whole, fixed set of buffers: inlined into the entry
-/// point, where the element sizes and which buffers are outputs are constants, it unrolls to a
-/// few comparisons per buffer (the loops over a slice cost about 150 instructions a call).
+/// [`check_buffers`]'s screen: every buffer [`plainly_valid`], no output overlapping another.
+/// Inlined into an entry point with its whole, fixed set of buffers (an array: the length, the
+/// element sizes and which buffers are outputs are constants) it unrolls to a few comparisons
+/// per buffer (the loops over a slice of unknown length cost about 150 instructions a call).
 /// `true` means [`check_buffers`] would accept them.
 #[inline(always)]
-pub fn plainly_valid_all<const N: usize>(bufs: &[RawBuf; N]) -> bool {
+pub fn plainly_valid_all(bufs: &[RawBuf]) -> bool {
     bufs.iter().all(plainly_valid) && !any_overlap(bufs)
 }
 
