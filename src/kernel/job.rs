@@ -97,6 +97,8 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     /// How rows reach `out` (`out_len` doubles; `max_len`: the longest portfolio's bonds), by
     /// size only: see the module docs. Normalising needs every row's total before anything is
     /// written, and a portfolio that allocates could fail after rows were written: both stage.
+    /// ([`Job::run_single`] makes the same choice with the test written out: through this
+    /// function it cost the 1 x 100 x 18 call two instructions more, callgrind.)
     #[inline(always)]
     fn strategy(&self, normalize: bool, out_len: usize, max_len: impl Fn() -> usize) -> Strategy {
         if !normalize && out_len > self.input.weights.len() / 2 && !allocates(max_len(), self.s) {
@@ -109,7 +111,9 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     /// Checks every portfolio, then sums the rows straight into `out` (true) — unless a check
     /// failed (its error) or the check found a sum that could overflow (false, nothing written:
     /// the rows must be staged). Shared, both passes are one job over the threads
-    /// ([`Exec::check_then_write`]).
+    /// ([`Exec::check_then_write`]). Not inlined: inlined into [`Job::run`], it cost every small
+    /// call (1 x 100 x 18) two more instructions (callgrind, `benches/c/calls.c`).
+    #[inline(never)]
     fn check_then_write(&self, out: &mut [f64]) -> Result<bool> {
         let (s, p_count) = (self.s, self.input.layout.ranges());
         let exec = if p_count <= 1 { Exec::Inline } else { self.exec };
@@ -144,12 +148,12 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     /// Takes `&mut self`: moving the job here copied it (built just before by scalar stores)
     /// with vector loads, which had to wait for those stores to reach the cache.
     fn run_single(&mut self, r: Range<usize>, normalize: bool, out: &mut [f64]) -> Result<()> {
-        if let Strategy::CheckThenWrite = self.strategy(normalize, out.len(), || r.len()) {
+        if !normalize && out.len() > self.input.weights.len() / 2 {
             if let Some(failure) = self.check_block(0..1) {
                 return Err(failure.error);
             }
             self.prechecked = true;
-            if !self.near_overflow.load(Ordering::Relaxed) {
+            if !self.near_overflow.load(Ordering::Relaxed) && !allocates(r.len(), self.s) {
                 let start = r.start;
                 return self.scan(r, out).map(drop).map_err(|s| self.stopped(s, 0, start).error);
             }
