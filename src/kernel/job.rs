@@ -79,6 +79,13 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         if let Some(r) = self.single_chunk() {
             return self.run_single(r, normalize, out);
         }
+        self.run_many(normalize, out)
+    }
+
+    /// [`Job::run`] for every job but a single chunk's. Not inlined: the small calls' path
+    /// through [`Job::run`] stays short (two instructions fewer a 1 x 100 x 18 call).
+    #[inline(never)]
+    fn run_many(mut self, normalize: bool, out: &mut [f64]) -> Result<()> {
         let strategy = self.strategy(normalize, out.len(), || self.input.layout.max_len());
         if let Strategy::CheckThenWrite = strategy {
             // Rows are summed only after every element was checked.
@@ -98,7 +105,8 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     /// size only: see the module docs. Normalising needs every row's total before anything is
     /// written, and a portfolio that allocates could fail after rows were written: both stage.
     /// ([`Job::run_single`] makes the same choice with the test written out: through this
-    /// function it cost the 1 x 100 x 18 call two instructions more, callgrind.)
+    /// function the 1 x 100 x 18 call took 6 more instructions and 3-4% longer; callgrind on
+    /// `benches/c/calls.c`, `benches/c/abloop.c`.)
     #[inline(always)]
     fn strategy(&self, normalize: bool, out_len: usize, max_len: impl Fn() -> usize) -> Strategy {
         if !normalize && out_len > self.input.weights.len() / 2 && !allocates(max_len(), self.s) {
@@ -111,9 +119,7 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
     /// Checks every portfolio, then sums the rows straight into `out` (true) — unless a check
     /// failed (its error) or the check found a sum that could overflow (false, nothing written:
     /// the rows must be staged). Shared, both passes are one job over the threads
-    /// ([`Exec::check_then_write`]). Not inlined: inlined into [`Job::run`], it cost every small
-    /// call (1 x 100 x 18) two more instructions (callgrind, `benches/c/calls.c`).
-    #[inline(never)]
+    /// ([`Exec::check_then_write`]).
     fn check_then_write(&self, out: &mut [f64]) -> Result<bool> {
         let (s, p_count) = (self.s, self.input.layout.ranges());
         let exec = if p_count <= 1 { Exec::Inline } else { self.exec };
