@@ -1,5 +1,11 @@
 //! How a job uses threads. The mode is chosen by size alone (`kernel::mode`), and no mode changes
 //! what is added to what, in which order: results are bit-identical in every mode.
+//!
+//! Jobs are blocks of rows ([`Exec::blocks`]), items ([`Exec::each`]), or a check pass and a write
+//! pass over the same blocks ([`Exec::check_then_write`], no write before every check is done and
+//! passed). Shared with the pool ([`Exec::Shared`]), each is one round of claiming on the calling
+//! thread and the workers that answer its pings (`claim_all`): the check and write passes too,
+//! so that the pool is woken once per call, not once per pass.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
