@@ -55,8 +55,8 @@ impl Exec<'_> {
     /// is done, none failed and `open()` holds — `write(t, block)` on every block. So nothing is
     /// written unless everything was checked and found good. Inline, all rows are one block.
     ///
-    /// Shared, both phases are one job over the threads (one set of pings, see [`share`]): a
-    /// thread that claims the first write while checks still run waits for them.
+    /// Shared, both phases are one job over the threads (one set of pings, see [`claim_all`]):
+    /// a thread that claims a write while checks still run waits for them.
     pub fn check_then_write<E, C, O, W>(
         self, rows: &mut [f64], block: usize, check: C, open: O, write: W,
     ) -> Phases<E>
@@ -203,10 +203,10 @@ where
 
 /// [`Exec::check_then_write`] on the calling thread and the pool's workers: items `0..k` are the
 /// `k` blocks' checks, items `k..2k` their writes, claimed in that order (see [`claim_all`]). A
-/// write waits until every check is done (each was claimed before it, by a thread that is running
-/// it, so the wait is at most one check long), then runs only if none failed and `open()` holds,
-/// decided once for all. One job, one set of pings: a worker that joins during the checks stays
-/// for the writes, and one that has not joined yet is never waited for.
+/// write waits until every check is done — only checks already claimed, by a thread running them
+/// (so at most about one check's time, unless that thread lost its core), never a worker that has
+/// not started — then runs only if none failed and `open()` holds, decided once for all. One job,
+/// one set of pings: a worker that joins during the checks stays for the writes.
 fn share_phases<E, C, O, W>(
     pool: &ThreadPool, rows: &mut [f64], block: usize, check: C, open: O, write: W,
 ) -> Phases<E>
