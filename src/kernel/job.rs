@@ -1,9 +1,12 @@
 //! The job over portfolios and chunks, and its two ways of writing rows (chosen by size only):
 //!
-//! - **check, then write** (the output is larger than half the bonds: many sectors, few bonds): a
-//!   first pass only checks the input (cheap beside writing the output), then rows are summed
-//!   straight into the output — unless a sum could overflow or a portfolio needs to allocate
-//!   (either could fail after rows were written), in which case the job is staged;
+//! - **check, then write** (the output is larger than half the bonds: many sectors, few bonds; not
+//!   normalised; no portfolio allocates, which could fail after rows were written): a first pass
+//!   only checks the input (cheap beside writing the output), then rows are summed straight into
+//!   the output — unless the check found a sum that could overflow: then nothing was written and
+//!   the job is staged. Both passes are one job over the threads ([`Exec::check_then_write`]):
+//!   the writes start once every check is done and none failed, so a worker woken for the checks
+//!   stays for the writes (two jobs woke it twice, and it joined each late);
 //! - **staged**: every row is summed into scratch and checked there; the scratch is copied out once
 //!   every row is done.
 //!
@@ -16,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use super::check::{find_bad, screen, SAFE_MAGNITUDE};
 use super::chunk::{self, allocates, chunk_len, Stop};
 use super::columns::{combine, with_columns, Code, Floats, RangeCodes, Weight};
-use super::exec::{Exec, Ranked};
+use super::exec::{Exec, Phases, Ranked};
 use super::{rows, scratch};
 use super::{Input, Layout};
 use crate::error::{Data, Error, Resource, Result, Rows};
@@ -40,6 +43,14 @@ pub enum Rank {
 
 /// A failure of a job.
 pub type Failure = Ranked<Rank>;
+
+/// How rows reach the output ([`Job::strategy`]).
+enum Strategy {
+    /// A pass that only checks, then rows summed straight into the output.
+    CheckThenWrite,
+    /// Rows summed into scratch, checked there, then copied out.
+    Staged,
+}
 
 pub struct Job<'i, 'a, 'p> {
     input: &'i Input<'a>,
@@ -71,12 +82,20 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         if let Some(r) = self.single_chunk() {
             return self.run_single(r, normalize, out);
         }
-        if !normalize && out.len() > self.input.weights.len() / 2 {
-            self.for_portfolios(out, |ps, _| self.check_block(ps))?;
+        self.run_many(normalize, out)
+    }
+
+    /// [`Job::run`] for every job but a single chunk's. Not inlined, so that the small calls'
+    /// path through [`Job::run`] stays short: 1,529 instructions a 1 x 100 x 18 call, against
+    /// 1,534 with both strategies inlined (callgrind on `benches/c/calls.c`).
+    #[inline(never)]
+    fn run_many(mut self, normalize: bool, out: &mut [f64]) -> Result<()> {
+        let strategy = self.strategy(normalize, out.len(), || self.input.layout.max_len());
+        if let Strategy::CheckThenWrite = strategy {
+            // Rows are summed only after every element was checked.
             self.prechecked = true;
-            let max_len = self.input.layout.max_len();
-            if !self.near_overflow.load(Ordering::Relaxed) && !allocates(max_len, self.s) {
-                return self.for_portfolios(out, |ps, rows| self.sum_block(ps, rows, false));
+            if self.check_then_write(out)? {
+                return Ok(());
             }
         }
         scratch::with(out.len(), self.exec, |rows| {
@@ -84,6 +103,43 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             self.exec.copy(rows, out);
             Ok(())
         })
+    }
+
+    /// How rows reach `out` (`out_len` doubles; `max_len`: the longest portfolio's bonds), by
+    /// size only: see the module docs. Normalising needs every row's total before anything is
+    /// written, and a portfolio that allocates could fail after rows were written: both stage.
+    /// ([`Job::run_single`] makes the same choice with the test written out: through this
+    /// function the 1 x 100 x 18 call took 6 more instructions and 3-4% longer; callgrind on
+    /// `benches/c/calls.c`, `benches/c/abloop.c`.)
+    #[inline(always)]
+    fn strategy(&self, normalize: bool, out_len: usize, max_len: impl Fn() -> usize) -> Strategy {
+        if !normalize && out_len > self.input.weights.len() / 2 && !allocates(max_len(), self.s) {
+            Strategy::CheckThenWrite
+        } else {
+            Strategy::Staged
+        }
+    }
+
+    /// Checks every portfolio, then sums the rows straight into `out` (true) — unless a check
+    /// failed (its error) or the check found a sum that could overflow (false, nothing written:
+    /// the rows must be staged). Shared, both passes are one job over the threads
+    /// ([`Exec::check_then_write`]).
+    fn check_then_write(&self, out: &mut [f64]) -> Result<bool> {
+        let (s, p_count) = (self.s, self.input.layout.ranges());
+        let exec = if p_count <= 1 { Exec::Inline } else { self.exec };
+        let per_task = self.per_task(out.len());
+        let phases = exec.check_then_write(
+            out,
+            per_task * s,
+            |t, len| self.check_block(t * per_task..t * per_task + len / s),
+            || !self.near_overflow.load(Ordering::Relaxed),
+            |t, rows| self.sum_block(t * per_task..t * per_task + rows.len() / s, rows, false),
+        );
+        match phases {
+            Phases::CheckFailed(failure) => Err(failure.error),
+            Phases::Closed => Ok(false),
+            Phases::Written(failure) => failure.map_or(Ok(true), |f| Err(f.error)),
+        }
     }
 
     /// The bonds of a job of one portfolio of at most one chunk (a small call), if it is one.
@@ -136,15 +192,21 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
         let failure = if p_count <= 1 || matches!(self.exec, Exec::Inline) {
             f(0..p_count, rows)
         } else {
-            let work = self.input.weights.len().saturating_add(rows.len() / 4).max(1);
-            let per_task = (TASK_BONDS.saturating_mul(p_count) / work).clamp(1, p_count);
-            let s = self.s;
+            let (per_task, s) = (self.per_task(rows.len()), self.s);
             self.exec.blocks(rows, per_task * s, |t, block| {
                 let p0 = t * per_task;
                 f(p0..p0 + block.len() / s, block)
             })
         };
         failure.map_or(Ok(()), |f| Err(f.error))
+    }
+
+    /// Portfolios per group handed to a thread: about [`TASK_BONDS`] bonds' worth (`rows`
+    /// output doubles, a quarter of a bond each).
+    fn per_task(&self, rows: usize) -> usize {
+        let p_count = self.input.layout.ranges();
+        let work = self.input.weights.len().saturating_add(rows / 4).max(1);
+        (TASK_BONDS.saturating_mul(p_count) / work).clamp(1, p_count.max(1))
     }
 
     /// Only checks portfolios `ps` (first pass of check-then-write).

@@ -6,11 +6,17 @@ use super::tests::{put_bad, BAD_KINDS};
 use super::*;
 use crate::testkit::{self, bits, Rng};
 
-/// Sizes (portfolios, bonds, sectors, ragged) with more than 2^19 output doubles: the shared job
-/// (1 and 2 threads) staging its rows, a ragged layout, and portfolios so small that the output
-/// outgrows half the bonds (check-then-write, or staged when normalised).
-const CASES: [(usize, usize, usize, bool); 3] =
-    [(30_000, 40, 18, false), (45_000, 30, 12, true), (60_000, 4, 18, false)];
+/// Sizes (portfolios, bonds, sectors, ragged), all run as a shared job (1 and 2 threads): more
+/// than 2^19 output doubles staged, a ragged layout, portfolios so small that the output
+/// outgrows half the bonds (check-then-write in 16 blocks, or staged when normalised), and few
+/// portfolios of many sectors (the 20 x 50,000 x 65,536 shape, smaller: check-then-write in 4
+/// blocks of rows far larger than their bonds).
+const CASES: [(usize, usize, usize, bool); 4] = [
+    (30_000, 40, 18, false),
+    (45_000, 30, 12, true),
+    (60_000, 4, 18, false),
+    (16, 2_000, 16_384, false),
+];
 
 /// Offsets of `p` portfolios of about `b` bonds (1 to 2b - 1) each, or of exactly `b`.
 fn offsets(rng: &mut Rng, p: usize, b: usize, ragged: bool) -> Vec<i64> {
@@ -102,4 +108,43 @@ fn any_failure_anywhere_leaves_the_output_byte_identical_at_one_and_two_threads(
         }
     }
     pool::set_num_threads(0).unwrap();
+}
+
+/// Check-then-write with a sum that could overflow: the check pass finds a portfolio whose sum of
+/// |weights| is near `f64::MAX`, so no row is written directly; the job is staged instead and
+/// gives the sums — also when that portfolio is the last one checked, with every other block
+/// ready to be written. The same bits at 1 and 2 threads.
+#[test]
+fn a_sum_near_overflow_found_by_the_check_pass_stages_the_rows_instead() {
+    let _guard = super::tests::THREADS.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rng = Rng::new(43);
+    for (p, b, s) in [(60_000, 4, 18), (16, 2_000, 16_384)] {
+        let off: Vec<i64> = (0..=p).map(|q| (q * b) as i64).collect();
+        let (w0, c0) = rng.dyadic_data(p * b, s);
+        for q in [0, p / 2, p - 1] {
+            // +1e308 and -1e308 in sectors 0 and 1 of portfolio q: every sum stays finite
+            // (1e308 absorbs the small dyadic terms in any order), their Σ|w| does not.
+            let (mut w, mut c) = (w0.clone(), c0.clone());
+            (w[q * b], c[q * b], w[q * b + 1], c[q * b + 1]) = (1e308, 0, -1e308, 1);
+            sums_at_one_and_two_threads(&w, &c, &off, (b, s), &mut rng);
+        }
+    }
+    pool::set_num_threads(0).unwrap();
+}
+
+/// The job's sums into an output of arbitrary bits, 3 times at 1 and 2 threads: the naive sums.
+fn sums_at_one_and_two_threads(
+    w: &[f64], c: &[i32], off: &[i64], (b, s): (usize, usize), rng: &mut Rng,
+) {
+    let p = off.len() - 1;
+    let want = bits(&testkit::naive(w, None, c, &testkit::uniform_ranges(p, b), s).sum);
+    let before: Vec<f64> = (0..p * s).map(|_| f64::from_bits(rng.next_u64())).collect();
+    for t in [1, 2] {
+        pool::set_num_threads(t).unwrap();
+        for round in 0..3 {
+            let mut out = before.clone();
+            run(w, c, off, (b, s), false, &mut out).unwrap();
+            assert!(bits(&out) == want, "{p}x{b}x{s}, {t} threads, round {round}");
+        }
+    }
 }
