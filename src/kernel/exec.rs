@@ -67,13 +67,10 @@ impl Exec<'_> {
         W: Fn(usize, &mut [f64]) -> Option<E> + Sync,
     {
         let checked = match self {
-            Exec::Inline => check(0, rows.len()),
             Exec::Shared(pool) => return share_phases(pool, rows, block, check, open, write),
-            Exec::InPool => {
-                let (n, len) = (rows.len(), rows.len().div_ceil(block.max(1)));
-                let each = |t: usize| check(t, block.min(n - t * block));
-                (0..len).into_par_iter().map(each).reduce(|| None, least)
-            }
+            // `Job` never gets here in the pool's mode (a portfolio of several chunks allocates,
+            // so its job is staged); should it, the checks run on this thread, still all first.
+            Exec::Inline | Exec::InPool => check(0, rows.len()),
         };
         match checked {
             Some(e) => Phases::CheckFailed(e),
