@@ -24,21 +24,6 @@ const LANES_STACK: usize = 64;
 /// prefetches its input non-temporally (see `stream.rs`).
 const STREAM_MAX_SECTORS: usize = 4096;
 pub(super) const LANES_MIN_RATIO: usize = 16;
-/// Up to this many sectors, a chunk of at least [`LANES_MIN_RATIO`] bonds per sector that is
-/// summed into one table uses a table of its own thread (on the stack up to
-/// [`PRIVATE_STACK`] sectors, else on the heap), copied into `acc` at the end, instead of
-/// scattering into `acc` itself. `acc` is a row of the staged scratch or of the caller's output,
-/// or one of a tree's partial tables, each next to the others in memory: rows are not
-/// cache-line aligned (8,000 bytes at 1,000 sectors, from a 16-byte aligned allocation), so the
-/// line at a row boundary held the last sectors of one row and the first of the next, and two
-/// threads scattering into neighbouring rows took that line from each other hundreds of times
-/// per portfolio (each a cross-core miss). Traced at 20 x 50,000 x 1,000 on 2 threads (AMD
-/// EPYC, both cores free, helper joining after 30 µs): one portfolio took 43-47 µs on either
-/// thread against 29 µs alone, so 2 threads took 460-520 µs against 575 µs for one; at 18
-/// sectors, whose four lanes already live on the stack, 30 µs on either. The same sums in the
-/// same order, in another place: the bits do not change.
-const PRIVATE_MAX: usize = 4096;
-const PRIVATE_STACK: usize = 1024;
 
 /// Chunk length for `num_sectors`: long enough that a chunk's partial table (zeroed, then added
 /// into its parent) costs little beside summing the chunk.
@@ -56,20 +41,10 @@ pub fn uses_lanes(len: usize, s: usize) -> bool {
     s <= LANES_MAX && len >= LANES_MIN_RATIO * s
 }
 
-/// Whether a chunk of `len` bonds over `s` sectors, summed into one table, uses a table of its
-/// own thread (see [`PRIVATE_MAX`]).
-fn private_table(len: usize, s: usize) -> bool {
-    s <= PRIVATE_MAX && len >= LANES_MIN_RATIO * s
-}
-
 /// Whether summing a portfolio of `len` bonds over `s` sectors allocates: partial tables for a
-/// portfolio of several chunks, four lanes or a private table on the heap for a chunk of many
-/// sectors.
+/// portfolio of several chunks, four lanes on the heap for a chunk of many sectors.
 pub fn allocates(len: usize, s: usize) -> bool {
-    let chunk = len.min(chunk_len(s));
-    len > chunk_len(s)
-        || (s > LANES_STACK && uses_lanes(chunk, s))
-        || (s > PRIVATE_STACK && !uses_lanes(chunk, s) && private_table(chunk, s))
+    len > chunk_len(s) || (s > LANES_STACK && uses_lanes(len.min(chunk_len(s)), s))
 }
 
 /// Why summing stopped early.
@@ -106,39 +81,8 @@ pub fn scan<const VALUES: bool, W: Weight, C: Code>(
     }
 }
 
-/// Every bond, in order, into one table: a table of this thread's own for long chunks (see
-/// [`PRIVATE_MAX`]), then copied into `acc`; else `acc` itself.
+/// Every bond, in order, into one table: `acc` itself.
 fn one_table<const VALUES: bool, W: Weight, C: Code>(
-    w: &[W], v: &[W], c: &[C], acc: &mut [f64], prechecked: bool,
-) -> std::result::Result<bool, Stop> {
-    let s = acc.len();
-    let private = private_table(w.len(), s);
-    // One call of `table_in` whichever the table (two calls lost the scatter's inlining).
-    let (mut stack, mut heap);
-    let (table, copy_to): (&mut [f64], Option<&mut [f64]>) = if !private {
-        (acc, None)
-    } else if s <= PRIVATE_STACK {
-        stack = [0.0f64; PRIVATE_STACK];
-        (&mut stack[..s], Some(acc))
-    } else {
-        heap = Vec::new();
-        heap.try_reserve_exact(s)
-            .map_err(|_| Stop::Fatal(Error::Resource(Resource::Lanes { sectors: s })))?;
-        heap.resize(s, 0.0);
-        (&mut heap[..], Some(acc))
-    };
-    let res = table_in::<VALUES, W, C>(w, v, c, table, prechecked);
-    if let Some(acc) = copy_to {
-        acc.copy_from_slice(table);
-    }
-    res
-}
-
-/// Every bond, in order, into `acc` (zeroed first). A function of its own, so that the
-/// scatter's per-group closure is inlined into it (inside `scan`, beside the lanes, it was not:
-/// 1.6x slower at 20 x 50,000 x 1,000).
-#[inline(never)]
-fn table_in<const VALUES: bool, W: Weight, C: Code>(
     w: &[W], v: &[W], c: &[C], acc: &mut [f64], prechecked: bool,
 ) -> std::result::Result<bool, Stop> {
     let s = acc.len();
