@@ -14,15 +14,20 @@ const SMALL_OUT: usize = 32;
 const STACK_OUT: usize = 256;
 
 /// Buffers kept between calls (contents unspecified: every row or table is overwritten before
-/// it is read), so that a call does not pay for zeroing and page-faulting fresh memory. That
-/// cost depends on the process's malloc state, not on the call: above glibc's mmap threshold
-/// (128 KiB until a freed mmapped block raises it, or fixed by `mallopt`/`GLIBC_TUNABLES`) a
-/// fresh vector is a fresh `mmap`, page-faulted and zeroed, then `munmap`ped (a TLB shootdown
-/// on the pool's other cores). At 20 x 50,000 x 1,000 (160 KB of staged rows) one thread took
-/// 1.10-1.17x as long with the threshold pinned at 128 KiB as with glibc's default
-/// (`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=131072`, interleaved against OpenMP C, AMD EPYC);
-/// the committed suite's runs differed by as much (2 threads: 355 µs in one process, 504 µs in
-/// another, each stable over its 7 samples, while 18 sectors, with 3 KB of rows, took 308-319).
+/// it is read), so that a call does not pay for zeroing and page-faulting fresh memory. What a
+/// fresh vector costs depends on the process's malloc state, not on the call: above glibc's
+/// mmap threshold (128 KiB until a freed mmapped block raises it; fixed by `mallopt` or
+/// `GLIBC_TUNABLES`; and a trimmed heap top faults its pages in again) it is a fresh `mmap`,
+/// page-faulted and zeroed on the calling thread, then `munmap`ped (a TLB shootdown on the
+/// pool's other core). This was the bimodal 2-thread time at 20 x 50,000 x 1,000 (160 KB of
+/// staged rows, allocated per call until this change): in five `compare.py` processes the
+/// library took 0.92-0.93x OpenMP C in three and 1.31-1.37x in two (514-565 µs against about
+/// 360), each stable over its samples; with the threshold pinned (`GLIBC_TUNABLES=
+/// glibc.malloc.mmap_threshold=131072`) every process was slow: 1.35-1.37x (515 µs), and with
+/// the kept buffer 0.92x (361 µs). Kept, five processes: 0.85-0.89x. One thread, `ab.c`
+/// interleaved: 0.83x with the threshold pinned, 0.98x without. The tree's partial tables
+/// (1 x 20,000,000 x 1,000: 305 tables, 2.4 MB, zeroed in the pool per call before) likewise:
+/// 0.80-0.89x one thread. Commands in docs/performance.md ("1,000 sectors").
 /// A call that finds a buffer in use allocates its own. Buffers above [`KEEP_MAX`] doubles are
 /// not kept.
 static ROWS: Mutex<Vec<f64>> = Mutex::new(Vec::new());
