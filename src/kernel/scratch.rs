@@ -27,7 +27,7 @@ const STACK_OUT: usize = 256;
 /// the kept buffer 0.92x (361 µs). Kept, five processes: 0.85-0.89x. One thread, `ab.c`
 /// interleaved: 0.83x with the threshold pinned, 0.98x without. The tree's partial tables
 /// (1 x 20,000,000 x 1,000: 305 tables, 2.4 MB, zeroed in the pool per call before) likewise:
-/// 0.80-0.89x one thread. Commands in docs/performance.md ("1,000 sectors").
+/// 0.80-0.90x one thread. Commands in docs/performance.md ("1,000 sectors").
 /// A call that finds a buffer in use allocates its own. Buffers above [`KEEP_MAX`] doubles are
 /// not kept.
 static ROWS: Mutex<Vec<f64>> = Mutex::new(Vec::new());
