@@ -132,9 +132,10 @@ pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
 /// takes fewer. The calling thread claims from the front, the workers from the back, so the
 /// items of different threads meet at one boundary: items are usually neighbouring rows, and a
 /// row that is not a whole number of cache lines shares a line with the next one. Claimed
-/// alternately from one end, two threads took such lines from each other at every row
-/// (20 x 50,000 x 1,000, 2 threads: the library took about 340 µs in some processes and about
-/// 430 in others, by where its scratch rows happened to start; see docs/performance.md).
+/// alternately from one end, two threads took such lines from each other at every row: at
+/// 20 x 50,000 x 1,000 on 2 threads the library took about 340 µs in some processes and about
+/// 430 in others; two-ended, 318-332 µs against 354-358 µs in `benches/c/ab.c` (2 threads,
+/// both orders, AMD EPYC; docs/performance.md, "1,000 sectors").
 ///
 /// The workers are first sent `'static` pings (see `wake.rs`) and the caller starts on the items
 /// alone; one helper job is handed to the pool per ping answered, i.e. per worker seen awake with
