@@ -34,7 +34,7 @@ static inline int by_value(const void *a, const void *b) {
 }
 
 /* The plain loop: no checks, one thread. */
-__attribute__((noinline)) static void c_loop(const double *w, uintmax_t P, const int32_t *c,
+__attribute__((noinline, unused)) static void c_loop(const double *w, uintmax_t P, const int32_t *c,
                                              uintmax_t B, double *out, uintmax_t S) {
     for (uintmax_t p = 0; p < P; p++) {
         double *row = out + p * S;
