@@ -6,8 +6,8 @@
  * other. Prints the best, first quartile and median time of REPS runs (the best is the run that
  * had both cores on a shared machine).
  *
- *   gcc -O2 benches/c/neighbours.c -o /tmp/neighbours -lpthread
- *   /tmp/neighbours 1000 16 0 301    # S OFF MODE REPS; MODE 0: alternate, 1: two-ended
+ *   gcc -O2 benches/c/claims.c -o /tmp/claims -lpthread
+ *   /tmp/claims 1000 16 0 301    # S OFF MODE REPS; MODE 0: alternate, 1: two-ended
  */
 #include <pthread.h>
 #include <stdatomic.h>
