@@ -20,14 +20,14 @@ const STACK_OUT: usize = 256;
 /// `GLIBC_TUNABLES`; and a trimmed heap top faults its pages in again) it is a fresh `mmap`,
 /// page-faulted and zeroed on the calling thread, then `munmap`ped (a TLB shootdown on the
 /// pool's other core). This was the bimodal 2-thread time at 20 x 50,000 x 1,000 (160 KB of
-/// staged rows, allocated per call until this change): in five `compare.py` processes the
-/// library took 0.92-0.93x OpenMP C in three and 1.31-1.37x in two (514-565 µs against about
-/// 360), each stable over its samples; with the threshold pinned (`GLIBC_TUNABLES=
+/// staged rows, a fresh vector per call until then): in ten `compare.py` processes the library
+/// took 0.92-0.93x OpenMP C in four and 1.27-1.37x in six (514-565 µs against about 360), each
+/// stable over its samples; with the threshold pinned (`GLIBC_TUNABLES=
 /// glibc.malloc.mmap_threshold=131072`) every process was slow: 1.35-1.37x (515 µs), and with
-/// the kept buffer 0.92x (361 µs). Kept, five processes: 0.85-0.89x. One thread, `ab.c`
-/// interleaved: 0.83x with the threshold pinned, 0.98x without. The tree's partial tables
-/// (1 x 20,000,000 x 1,000: 305 tables, 2.4 MB, zeroed in the pool per call before) likewise:
-/// 0.80-0.90x one thread. Commands in docs/performance.md ("1,000 sectors").
+/// the kept buffer 0.92x (361 µs). One thread, `ab.c` interleaved: 0.83-0.85x with the
+/// threshold pinned, 0.96-0.98x without. The tree's partial tables (1 x 20,000,000 x 1,000: 305
+/// tables, 2.4 MB, zeroed in the pool per call before) likewise: 0.84-0.90x one thread.
+/// Commands in docs/performance.md ("1,000 sectors").
 /// A call that finds a buffer in use allocates its own. Buffers above [`KEEP_MAX`] doubles are
 /// not kept.
 static ROWS: Mutex<Vec<f64>> = Mutex::new(Vec::new());
@@ -37,8 +37,9 @@ static TABLES: Mutex<Vec<f64>> = Mutex::new(Vec::new());
 const KEEP_MAX: usize = 1 << 23; // 64 MiB
 
 /// Runs `f` on `len` doubles of scratch: on the stack when small; else, for a job using the pool
-/// (whose every row is overwritten before it is read), the kept rows buffer; else (inline jobs,
-/// whose callers may rely on zeros) a zeroed heap vector.
+/// (its callers overwrite every row before reading it, as they already had to for outputs above
+/// 65,536 doubles), the kept rows buffer; else (inline jobs, small, unchanged: their callers
+/// were not audited for reading zeros they did not write) a zeroed heap vector.
 pub fn with<R>(len: usize, exec: Exec, f: impl FnOnce(&mut [f64]) -> Result<R>) -> Result<R> {
     if len <= SMALL_OUT {
         f(&mut [0.0; SMALL_OUT][..len])
