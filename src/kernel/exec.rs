@@ -130,12 +130,12 @@ pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
 /// Runs `f(t, item)` on every item, on the calling thread and on the pool's workers at once:
 /// each claims the next unclaimed item until none is left, so a worker that starts late simply
 /// takes fewer. The calling thread claims from the front, the workers from the back, so the
-/// items of different threads meet at one boundary: items are usually neighbouring rows, and a
-/// row that is not a whole number of cache lines shares a line with the next one. Claimed
-/// alternately from one end, two threads took such lines from each other at every row: at
-/// 20 x 50,000 x 1,000 on 2 threads the library took about 340 µs in some processes and about
-/// 430 in others; two-ended, 318-332 µs against 354-358 µs in `benches/c/ab.c` (2 threads,
-/// both orders, AMD EPYC; docs/performance.md, "1,000 sectors").
+/// items of different threads meet at one boundary, as with OpenMP's static schedule: items are
+/// usually neighbouring rows, and a row that is not a whole number of cache lines shares a line
+/// with the next one. Claimed alternately from one end (before), 20 x 50,000 x 1,000 on 2
+/// threads took about 340 µs in some processes and about 430 in others; two-ended, 318-332 µs
+/// against 354-358 µs in `benches/c/ab.c` (2 threads, both orders, AMD EPYC; docs/performance.md,
+/// "1,000 sectors"). Which item a thread takes never changes what is added to what.
 ///
 /// The workers are first sent `'static` pings (see `wake.rs`) and the caller starts on the items
 /// alone; one helper job is handed to the pool per ping answered, i.e. per worker seen awake with
