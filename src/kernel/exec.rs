@@ -4,24 +4,17 @@
 //! Jobs are blocks of rows ([`Exec::blocks`]), items ([`Exec::each`]), or a check pass and a write
 //! pass over the same blocks ([`Exec::check_then_write`], no write before every check is done and
 //! passed). Shared with the pool ([`Exec::Shared`]), each is one round of claiming on the calling
-//! thread and the workers that answer its pings (`claim_all`): the check and write passes too,
+//! thread and the workers that answer its pings (`share.rs`): the check and write passes too,
 //! so that the pool is woken once per call, not once per pass.
-
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 use rayon::ThreadPool;
 
-use super::wake;
+pub use super::share::Phases;
+use super::share::{share, share_phases};
 
 /// Scratch copies above this many doubles are split into blocks of this size over the threads.
 const PAR_COPY: usize = 1 << 16;
-
-/// A thread waiting for the checks of a shared check-then-write job spins this many times before
-/// it yields its core instead (a check of one block takes microseconds; a thread holding one may
-/// have lost its core).
-const WAIT_SPINS: u32 = 1 << 10;
 
 /// Where a job's work runs.
 #[derive(Clone, Copy)]
@@ -166,157 +159,4 @@ pub fn least<E: Ord>(a: Option<E>, b: Option<E>) -> Option<E> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// What [`Exec::check_then_write`] did.
-pub enum Phases<E> {
-    /// A check failed (the least failure): nothing was written.
-    CheckFailed(E),
-    /// Every check passed but the job was not opened for writing: nothing was written.
-    Closed,
-    /// Every block was written; the least failure of the writes, if any.
-    Written(Option<E>),
-}
-
-/// Runs `f(t, item)` on every item on the calling thread and the pool's workers (see
-/// [`claim_all`]); the least failure.
-fn share<T, E, F>(pool: &ThreadPool, items: Vec<T>, f: F) -> Option<E>
-where
-    T: Send,
-    E: Ord + Send,
-    F: Fn(usize, T) -> Option<E> + Sync,
-{
-    let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|x| Mutex::new(Some(x))).collect();
-    let failure = Mutex::new(None);
-    claim_all(pool, slots.len(), |t| {
-        // Each index is claimed once, so the slot is full and its lock free.
-        let taken = slots[t].lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(e) = taken.and_then(|x| f(t, x)) {
-            note(&failure, e);
-        }
-    });
-    failure.into_inner().unwrap_or_else(|p| p.into_inner())
-}
-
-/// [`Exec::check_then_write`] on the calling thread and the pool's workers: items `0..k` are the
-/// `k` blocks' checks, items `k..2k` their writes, claimed in that order (see [`claim_all`]). A
-/// write waits until every check is done — only checks already claimed, by a thread running them
-/// (so at most about one check's time, unless that thread lost its core), never a worker that has
-/// not started — then runs only if none failed and `open()` holds, decided once for all. One job,
-/// one set of pings: a worker that joins during the checks stays for the writes.
-fn share_phases<E, C, O, W>(
-    pool: &ThreadPool, rows: &mut [f64], block: usize, check: C, open: O, write: W,
-) -> Phases<E>
-where
-    E: Ord + Send,
-    C: Fn(usize, usize) -> Option<E> + Sync,
-    O: Fn() -> bool + Sync,
-    W: Fn(usize, &mut [f64]) -> Option<E> + Sync,
-{
-    let n = rows.len();
-    let slots: Vec<Mutex<Option<&mut [f64]>>> =
-        rows.chunks_mut(block).map(|b| Mutex::new(Some(b))).collect();
-    let k = slots.len();
-    let checked = AtomicUsize::new(0);
-    let spoiled = AtomicBool::new(false);
-    let opened = OnceLock::new();
-    let (check_failure, write_failure) = (Mutex::new(None), Mutex::new(None));
-    claim_all(pool, 2 * k, |t| {
-        if t < k {
-            let _done = CheckDone { checked: &checked, spoiled: &spoiled };
-            if let Some(e) = check(t, block.min(n - t * block)) {
-                spoiled.store(true, Ordering::Relaxed);
-                note(&check_failure, e);
-            }
-            return;
-        }
-        wait_for(&checked, k);
-        if !*opened.get_or_init(|| !spoiled.load(Ordering::Relaxed) && open()) {
-            return;
-        }
-        let taken = slots[t - k].lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(e) = taken.and_then(|b| write(t - k, b)) {
-            note(&write_failure, e);
-        }
-    });
-    match check_failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        Some(e) => Phases::CheckFailed(e),
-        None if opened.get() != Some(&true) => Phases::Closed,
-        None => Phases::Written(write_failure.into_inner().unwrap_or_else(|p| p.into_inner())),
-    }
-}
-
-/// Counts a check as done when dropped — also when it panicked (then the job is `spoiled`: no
-/// write runs), so that no thread waits for a check that will never finish.
-struct CheckDone<'a> {
-    checked: &'a AtomicUsize,
-    spoiled: &'a AtomicBool,
-}
-
-impl Drop for CheckDone<'_> {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.spoiled.store(true, Ordering::Relaxed);
-        }
-        // Release: what the check stored (`spoiled`, the job's flags) is seen by `wait_for`.
-        self.checked.fetch_add(1, Ordering::Release);
-    }
-}
-
-/// Spins (briefly, then yielding the core) until `count` reaches `target`.
-fn wait_for(count: &AtomicUsize, target: usize) {
-    let mut spins = 0;
-    while count.load(Ordering::Acquire) < target {
-        if spins < WAIT_SPINS {
-            std::hint::spin_loop();
-            spins += 1;
-        } else {
-            std::thread::yield_now();
-        }
-    }
-}
-
-/// Keeps the least of the failures noted in `first`.
-fn note<E: Ord>(first: &Mutex<Option<E>>, e: E) {
-    let mut first = first.lock().unwrap_or_else(|p| p.into_inner());
-    *first = least(first.take(), Some(e));
-}
-
-/// Runs `run(t)` for every `t` in `0..n`, on the calling thread and on the pool's workers at
-/// once: each claims the next unclaimed index until none is left, so a worker that starts late
-/// simply takes fewer.
-///
-/// The workers are first sent `'static` pings (see `wake.rs`) and the caller starts on the items
-/// alone; one helper job is handed to the pool per ping answered, i.e. per worker seen awake with
-/// a core, as they come. Handed-over work must be waited for (it borrows the caller's data), so a
-/// worker kept off its core — asleep on a virtual CPU that takes long to wake, or displaced by a
-/// neighbour library's spinning OpenMP threads — would make the call wait for it; with the pings
-/// it only means the caller finishes alone, at one-thread speed. The pings cost the pool one
-/// empty job per extra thread and the caller at most one item's delay in noticing an answer.
-fn claim_all(pool: &ThreadPool, n: usize, run: impl Fn(usize) + Sync) {
-    let next = AtomicUsize::new(0);
-    // Runs the next unclaimed item; false when none is left.
-    let one = || {
-        let t = next.fetch_add(1, Ordering::Relaxed);
-        if t >= n {
-            return false;
-        }
-        run(t);
-        true
-    };
-    let extra = pool.current_num_threads() - 1;
-    let pings = wake::Pings::send(pool, extra.min(n.saturating_sub(1)));
-    pool.in_place_scope(|scope| {
-        let mut helpers = 0;
-        loop {
-            let awake = pings.answered().min(extra);
-            while helpers < awake && next.load(Ordering::Relaxed) < n {
-                scope.spawn(|_| while one() {});
-                helpers += 1;
-            }
-            if !one() {
-                break;
-            }
-        }
-    });
 }

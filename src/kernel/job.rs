@@ -369,11 +369,11 @@ impl<'i, 'a, 'p> Job<'i, 'a, 'p> {
             return self.scan(r, row);
         }
         let parts = r.len().div_ceil(chunk);
-        // One partial table per inner node of the tree: O(chunks x sectors).
-        let mut spare =
-            scratch::zeroed_for((parts - 1) * self.s, self.exec).map_err(Stop::Fatal)?;
-        // The tree's additions may overflow: its sums are left to the caller's check.
-        self.tree(&r, chunk, 0..parts, row, &mut spare).map(|()| false)
+        // One partial table per inner node of the tree: O(chunks x sectors). The tree's
+        // additions may overflow: its sums are left to the caller's check.
+        scratch::tables((parts - 1) * self.s, self.exec, |spare| {
+            self.tree(&r, chunk, 0..parts, row, spare).map(|()| false)
+        })
     }
 
     /// Sums chunks `js` of the portfolio at `r` into `acc` along a fixed binary tree: the left

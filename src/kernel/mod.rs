@@ -7,7 +7,7 @@
 //!   fixed combine tree, the failure ranking;
 //! - `chunk.rs`: one chunk's scan: lanes or one table, the scatter loop;
 //! - `check.rs`: the vectorised screens that check codes and finiteness, and locate a bad element;
-//! - `scratch.rs`: scratch rows (stack, heap, or the buffer kept between calls).
+//! - `scratch.rs`: scratch rows and tables (stack, heap, or buffers kept between calls).
 //! - `exact.rs`, `exact_grouped.rs`: exact mode ([`compute_exact`], `SW_EXACT`): the same jobs
 //!   summing into exact accumulators (`crate::exact`), rounded once per cell.
 //!
@@ -33,6 +33,7 @@ mod grouped;
 mod job;
 mod rows;
 mod scratch;
+mod share;
 mod stream;
 #[cfg(test)]
 mod tests;

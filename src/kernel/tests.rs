@@ -45,7 +45,7 @@ fn lengths(s: usize) -> Vec<usize> {
 #[test]
 fn exact_sums_for_every_strategy() {
     let mut rng = Rng::new(0x1234_5678_9abc_def1);
-    for s in [1, 2, 16, 17, 64, 65, 1000, 1024, 1025, 4099] {
+    for s in [1, 2, 16, 17, 64, 65, 257, 1000, 1024, 1025, 4096, 4097] {
         for b in lengths(s) {
             for p in [1, 2, 3] {
                 let (w, c) = data(&mut rng, p * b, s);
@@ -148,7 +148,7 @@ pub(super) fn put_bad(kind: usize, at: usize, s: usize, w: &mut [f64], c: &mut [
 #[test]
 fn bad_elements_are_found_at_every_edge_and_nothing_is_written() {
     let mut rng = Rng::new(5);
-    for s in [1, 18, 65, 2000] {
+    for s in [1, 18, 65, 1000, 2000] {
         let chunk = chunk_len(s);
         for (p, b) in [(1, 40), (1, 16 * s + 5), (1, 2 * chunk + 3), (3, 50), (2, chunk + 9)] {
             let (w, c) = data(&mut rng, p * b, s);
@@ -177,21 +177,25 @@ fn bad_elements_are_found_at_every_edge_and_nothing_is_written() {
 
 #[test]
 fn the_kept_scratch_never_leaks_old_rows() {
-    // Big enough for the pool and the kept scratch (more than 2^16 output doubles).
-    let (p, b, s) = (5_000, 40, 20);
-    let offsets: Vec<usize> = (0..=p).map(|q| q * b).collect();
-    let mut rng = Rng::new(123);
-    for round in 0..4 {
-        let (w, mut c) = data(&mut rng, p * b, s);
-        if round == 1 {
-            c[p * b / 2] = -7; // fails half-way: the scratch holds a partial result
+    // Jobs using the pool take their staged rows, and the tree its partial tables, from buffers
+    // kept between calls: many small portfolios (more than 2^16 output doubles), a few
+    // portfolios of one chunk (a small output), one portfolio of four chunks (the tree).
+    for (p, b, s) in [(5_000, 40, 20), (40, 1_000, 20), (1, 3 * (1 << 16) + 5, 300)] {
+        let offsets: Vec<usize> = (0..=p).map(|q| q * b).collect();
+        let mut rng = Rng::new(123);
+        for round in 0..4 {
+            let (w, mut c) = data(&mut rng, p * b, s);
+            if round == 1 {
+                c[p * b / 2] = -7; // fails half-way: the scratch holds a partial result
+                let (res, out) = uniform(&w, &c, p, s);
+                assert!(res.is_err() && out.iter().all(|x| x.is_nan()));
+                continue;
+            }
             let (res, out) = uniform(&w, &c, p, s);
-            assert!(res.is_err() && out.iter().all(|x| x.is_nan()));
-            continue;
+            res.unwrap();
+            let want = naive(&w, None, &c, &offsets, s);
+            assert_eq!(bits(&out), bits(&want), "{p}x{b} s={s} round {round}");
         }
-        let (res, out) = uniform(&w, &c, p, s);
-        res.unwrap();
-        assert_eq!(bits(&out), bits(&naive(&w, None, &c, &offsets, s)), "round {round}");
     }
 }
 
