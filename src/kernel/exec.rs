@@ -48,7 +48,7 @@ impl Exec<'_> {
     /// is done, none failed and `open()` holds — `write(t, block)` on every block. So nothing is
     /// written unless everything was checked and found good. Inline, all rows are one block.
     ///
-    /// Shared, both phases are one job over the threads (one set of pings, see [`claim_all`]):
+    /// Shared, both phases are one job over the threads (one set of pings, see `share.rs`):
     /// a thread that claims a write while checks still run waits for them.
     pub fn check_then_write<E, C, O, W>(
         self, rows: &mut [f64], block: usize, check: C, open: O, write: W,
