@@ -46,7 +46,7 @@ pub fn with<R>(len: usize, exec: Exec, f: impl FnOnce(&mut [f64]) -> Result<R>) 
     } else if len <= STACK_OUT {
         f(&mut [0.0; STACK_OUT][..len])
     } else if !matches!(exec, Exec::Inline) {
-        kept(&ROWS, len, exec, f)
+        kept(&ROWS, len, exec, f)?
     } else {
         f(&mut zeroed(len)?)
     }
@@ -58,20 +58,18 @@ pub fn tables<R>(
     len: usize, exec: Exec,
     f: impl FnOnce(&mut [f64]) -> std::result::Result<R, super::chunk::Stop>,
 ) -> std::result::Result<R, super::chunk::Stop> {
-    let mut v = take(&TABLES, len, exec).map_err(super::chunk::Stop::Fatal)?;
-    let res = f(&mut v[..len]);
-    give_back(&TABLES, v);
-    res
+    kept(&TABLES, len, exec, f).map_err(super::chunk::Stop::Fatal)?
 }
 
-/// Runs `f` on `len` doubles of the buffer kept in `slot` (or a new one if it is in use).
+/// Runs `f` on `len` doubles of the buffer kept in `slot` (or a new one if it is in use); an
+/// error only if no buffer could be had.
 fn kept<R>(
-    slot: &Mutex<Vec<f64>>, len: usize, exec: Exec, f: impl FnOnce(&mut [f64]) -> Result<R>,
+    slot: &Mutex<Vec<f64>>, len: usize, exec: Exec, f: impl FnOnce(&mut [f64]) -> R,
 ) -> Result<R> {
     let mut v = take(slot, len, exec)?;
     let res = f(&mut v[..len]);
     give_back(slot, v);
-    res
+    Ok(res)
 }
 
 /// At least `len` doubles (contents unspecified), from the buffer kept in `slot` when free.
