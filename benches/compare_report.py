@@ -122,6 +122,44 @@ class Report:
                     self.lat.append({**common, "contender": name, "condition": cond, "median_s": statistics.median(v),
                                      "min_s": min(v), "max_s": max(v), "n": len(v), "samples_s": v})
 
+    def case_meta(self) -> dict:
+        """What results.json needs besides its rows to rebuild the runs ([`Report.from_results`]):
+        per run, each case's label and the contenders it skipped as too slow."""
+        return {m: [{k: r[k] for k in ("case", "p", "b", "s", "too_slow")} for r in run["results"]]
+                for m, run in self.runs.items()}
+
+    @classmethod
+    def from_results(cls, data: dict) -> "Report":
+        """The report of a results.json written by [`Report.write`]: the same tables from the same
+        samples, with the current tables' code (`python benches/compare_report.py RESULTS_JSON`)."""
+        runs = {}
+        cases = data.get("cases") or cls.cases_of_rows(data["rows"])
+        for mode, info in data["runs"].items():
+            results = []
+            for meta in cases[mode]:
+                key = (meta["p"], meta["b"], meta["s"])
+                rows = [x for x in data["rows"] if x["mode"] == mode and (x["p"], x["b"], x["s"]) == key]
+                isolated = {}
+                for x in data["isolated"]:
+                    if x["mode"] == mode and (x["p"], x["b"], x["s"]) == key:
+                        isolated.setdefault(x["contender"], {})[x["condition"]] = x["samples_s"]
+                results.append({**meta, "samples": {x["contender"]: x["samples_s"] for x in rows},
+                                "iters": {x["contender"]: x["calls_per_sample"] for x in rows},
+                                "rss": {x["contender"]: x["extra_rss_mib"] for x in rows}, "isolated": isolated})
+            runs[mode] = {"info": info, "results": results}
+        return cls(runs, data["machine"], data["command"], data["notes"], data.get("want", ALL_CONTENDERS))
+
+    @staticmethod
+    def cases_of_rows(rows) -> dict:
+        """`case_meta` of a results.json written before it was stored: the cases in row order, and
+        no contender known as skipped (such a file does not say which were)."""
+        out = {}
+        for x in rows:
+            meta = {"case": x["case"], "p": x["p"], "b": x["b"], "s": x["s"], "too_slow": {}}
+            if meta not in out.setdefault(x["mode"], []):
+                out[x["mode"]].append(meta)
+        return out
+
     # ------------------------------------------------------------ lookups
 
     def ratio(self, mode, key, a, b):
@@ -166,6 +204,20 @@ class Report:
             return f"met at {len(got)} {what}"
         return f"missed at {len(missed)} of {len(got)} {what}: " + ", ".join(missed)
 
+    def beyond_floor(self, mode, peer, pairs) -> tuple[str, str, str]:
+        """The 0.9 x `peer` misses at issue sizes, apart: those where 0.9 x the peer is below the
+        floor in this run (†, no program can meet them) and those it does not explain."""
+        missed = [k for k, r in pairs if r is not None and r[0] > 0.9 and is_issue_size(k)]
+        dagger = [k for k in missed if self.unreachable(mode, k, peer)]
+        rest = [k for k in missed if k not in dagger]
+        below = [k for k, _ in pairs if is_issue_size(k) and self.unreachable(mode, k, peer)]
+        title = (f"run {mode}: issue-size misses of 0.9 x {peer} where 0.9 x {peer} is faster than the floor "
+                 "(†, unreachable), and the rest")
+        measured = (f"† {len(dagger)}: {', '.join(map(self.label, dagger)) or 'none'}; "
+                    f"rest {len(rest)}: {', '.join(map(self.label, rest)) or 'none'} "
+                    f"(0.9 x {peer} below the floor at {len(below)} issue sizes in this run)")
+        return (title, measured, "reference" if not rest else f"{len(rest)} not explained by the floor")
+
     def one(self, title: str, limit: float, r, absent="not measured") -> tuple[str, str, str]:
         if r is None:
             return (title, absent, "not measured")
@@ -182,10 +234,7 @@ class Report:
                 pairs = [(k, self.ratio(mode, k, base, peer)) for k in keys]
                 name = "sw (python)" if base == PY else base
                 out.append(self.every_case(f"run {mode}: {name} <= 0.9 x {peer}, every case", 0.9, pairs))
-        if "B" in self.runs:
-            below = [self.label(k) for k in keys if (r := self.peer_over_floor("B", k)) and r[0] < 1 / 0.9]
-            out.append(("run B: cases where 0.9 x OpenMP C is below the floor (unreachable)",
-                        ", ".join(below) if below else "none", f"{len(below)} of {len(keys)}"))
+                out.append(self.beyond_floor(mode, peer, pairs))
         for mode in ("B", "A"):
             for k in FLOOR_CASES:
                 if mode in self.runs:
@@ -310,10 +359,12 @@ class Report:
         cols = [("A", "sw (C)", "OpenMP C"), ("B", "sw (C)", "OpenMP C"), ("A", PY, "numba"),
                 ("B", PY, "numba"), ("A", "sw (C)", "true floor"), ("B", "sw (C)", "true floor")]
         cols = [c for c in cols if c[0] in self.runs]
+        reach_cols = [(m, peer) for peer in ("OpenMP C", "numba") for m in ("A", "B") if m in self.runs]
         lines = [
             "| case | sw (C), run B | " + " | ".join(f"vs {p}, run {m}" for m, _, p in cols)
-            + " | OpenMP C over the floor, run B | " + " | ".join(f"{f} GB/s" for f in FLOORS) + " |",
-            "|---|---:|" + "---:|" * (len(cols) + 1 + len(FLOORS)),
+            + "".join(f" | {peer} over the floor, run {m}" for m, peer in reach_cols)
+            + " | " + " | ".join(f"{f} GB/s" for f in FLOORS) + " |",
+            "|---|---:|" + "---:|" * (len(cols) + len(reach_cols) + len(FLOORS)),
         ]
         fmode = "B" if "B" in self.runs else "A"
         for p, b, s, label in self.cases:
@@ -325,20 +376,27 @@ class Report:
                 cells.append("—" if r is None else f"**{fmt_ratio(r[0])}**" if bold else fmt_ratio(r[0]))
             t = self.med.get((fmode, *key, "sw (C)"))
             gb = [self.gbps(fmode, key, f) for f in FLOORS]
-            reach = self.peer_over_floor("B", key)
-            cells.append("—" if reach is None else f"{reach[0]:.2f}" + (" †" if reach[0] < 1 / 0.9 else ""))
+            for m, peer in reach_cols:
+                reach = self.peer_over_floor(m, key, peer)
+                cells.append("—" if reach is None else f"{reach[0]:.2f}" + (" †" if reach[0] < 1 / 0.9 else ""))
             lines.append(f"| {label} | {fmt_time(t) if t else '—'} | " + " | ".join(cells) + " | "
                          + " | ".join("—" if g is None else f"{g:.1f}" for g in gb) + " |")
         return lines + [""]
 
-    def peer_over_floor(self, mode, key):
-        """OpenMP C's time over the floor (the slower of the true floor and floor + output): below
-        1/0.9, 0.9 x OpenMP C is faster than reading the input (and writing the output) on this
-        machine, a target no program can meet. (ratio, OpenMP C time, floor time) or None."""
-        peer = self.med.get((mode, *key, "OpenMP C"))
+    def peer_over_floor(self, mode, key, peer="OpenMP C"):
+        """A peer's time over the floor (the slower of the true floor and floor + output): below
+        1/0.9, 0.9 x the peer is faster than reading the input (and writing the output) on this
+        machine, a target no program can meet. (ratio, peer time, floor time) or None. numba is
+        timed from Python and the floors from C: its ratio includes one Python call."""
+        t = self.med.get((mode, *key, peer))
         floors = [self.med.get((mode, *key, f)) for f in ("true floor", "floor + output")]
         floors = [f for f in floors if f is not None]
-        return None if peer is None or not floors else (peer / max(floors), peer, max(floors))
+        return None if t is None or not floors else (t / max(floors), t, max(floors))
+
+    def unreachable(self, mode, key, peer) -> bool:
+        """Whether 0.9 x `peer` is faster than the floor in this run (see `peer_over_floor`)."""
+        r = self.peer_over_floor(mode, key, peer)
+        return r is not None and r[0] < 1 / 0.9
 
     def gbps(self, mode, key, name):
         t = self.med.get((mode, *key, name))
@@ -421,10 +479,11 @@ class Report:
             "Isolated calls: one call after "
             f"{self.idle_ms()} ms asleep (idle), or right after a neighbour's OpenMP parallel region (passive in "
             "runs A and B, spinning in run N); median of the interleaved calls, in brackets over the same "
-            "contender's back-to-back median in that run. \"OpenMP C over the floor\": OpenMP C's time over the "
-            "slower of the true floor and floor + output (reading every input byte, and writing every output "
-            "double, on all cores); † marks a case where it is below 1/0.9 = 1.11, i.e. where 0.9 x OpenMP C "
-            "is faster than the floor: no program that reads its input can meet the 0.9 target there.",
+            "contender's back-to-back median in that run. \"OpenMP C (numba) over the floor\": the peer's time "
+            "over the slower of the true floor and floor + output in the same run (reading every input byte, and "
+            "writing every output double, on all cores; numba is called from Python, the floors from C); † marks "
+            "a case where it is below 1/0.9 = 1.11, i.e. where 0.9 x the peer is faster than the floor: no "
+            "program that reads its input can meet the 0.9 target against that peer in that run.",
             "",
         ]
 
@@ -490,7 +549,8 @@ class Report:
         data = {"machine": self.info, "command": self.command, "notes": self.notes,
                 "runs": {m: r["info"] for m, r in self.runs.items()},
                 "targets_issue15": [self.done_when(), *self.targets_issue15()],
-                "targets_issue4": self.targets_issue4(), "rows": self.rows, "isolated": self.lat}
+                "targets_issue4": self.targets_issue4(), "rows": self.rows, "isolated": self.lat,
+                "want": self.want, "cases": self.case_meta()}
         made = [outdir / "results.json", outdir / "results.md", outdir / "summary.md"]
         made[0].write_text(json.dumps(data, indent=1))
         self.write_markdown(made[1])
@@ -507,3 +567,20 @@ class Report:
                     log(f"  true floor, run {m}, {label}: {g:.1f} GB/s")
         for a, b, c in [self.done_when(), *self.targets_issue15(), *self.targets_issue4()]:
             log(f"  {a}: {b} -> {c}")
+
+
+def main(argv: list[str]) -> int:
+    """Re-renders a report from its results.json (into its own directory, or OUTDIR)."""
+    if len(argv) not in (1, 2):
+        log("usage: python benches/compare_report.py RESULTS_JSON [OUTDIR]")
+        return 2
+    src = Path(argv[0])
+    report = Report.from_results(json.loads(src.read_text()))
+    made = report.write(Path(argv[1]) if len(argv) == 2 else src.parent)
+    log("wrote " + ", ".join(str(m) for m in made))
+    report.log_summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -13,7 +13,10 @@
 #                          500 x 50,000, '--out DIR' writes elsewhere; see --help)
 #   make bench-deps        the package and every Python peer in the venv ($(BENCH_PY) $(BENCH_PEERS_PY))
 #   make test-bench-smoke  compare.py on tiny sizes, every contender but the heavy pip peers required
-#                          (in make test: no large install, well under a minute)
+#                          (in make test: no large install, well under a minute); then the report
+#                          re-rendered from its results.json must be the same
+#   python benches/compare_report.py docs/benchmarks/results.json   re-renders a run's tables and
+#                          plots with the current report code (no timing)
 #   make test-bench-peers  the same with numba, duckdb and boost-histogram required too (make check;
 #                          installs them)
 .PHONY: bench bench-exact bench-parts bench-deps bench-deps-core bench-compare test-bench-smoke test-bench-peers
@@ -48,9 +51,12 @@ bench-deps: bench-deps-core
 bench-compare: build bench-deps
 	$(VENV_PY) benches/compare.py $(COMPARE_ARGS)
 
+# The smoke run, then its report re-rendered from results.json alone: the tables must come out the same.
 test-bench-smoke: build bench-deps-core
 	$(VENV_PY) benches/compare.py $(BENCH_SMOKE_ARGS) --without numba,duckdb,boost-histogram \
 	  --out target/bench-smoke
+	$(VENV_PY) benches/compare_report.py target/bench-smoke/results.json target/bench-smoke-rerender
+	cmp target/bench-smoke/results.md target/bench-smoke-rerender/results.md
 
 test-bench-peers: build bench-deps
 	$(VENV_PY) benches/compare.py $(BENCH_SMOKE_ARGS) --out target/bench-smoke-peers
