@@ -24,8 +24,16 @@ use prefetch_index::{prefetch_index, prefetch_index_nta};
 
 use super::columns::{Code, Weight};
 
-/// How many bonds ahead the input is prefetched (4 KiB of float64 weights, 2 KiB of int32 codes).
+/// How many bonds ahead the input is prefetched: [`AHEAD_STREAM`] non-temporally, else this
+/// (4 KiB of float64 weights, 2 KiB of int32 codes).
 const AHEAD: usize = 512;
+/// How many bonds ahead a non-temporal prefetch runs: half of [`AHEAD`], so that lines which skip
+/// the L2 are not evicted from the L1 before they are used. One thread, `benches/c/ab.c`, both
+/// orders, 256 over 512: 500 x 50,000 x 1,000 0.945 and 0.946, 1 x 20,000,000 x 1,000 0.953 and
+/// 0.945, 20 x 50,000 x 1,000 0.95 and 0.965, 18 sectors 0.98-1.01; scatters into tables beyond
+/// `STREAM_MAX_SECTORS` (prefetched into every level) were 1.01-1.02x slower with 256, so they
+/// keep [`AHEAD`].
+const AHEAD_STREAM: usize = 256;
 /// Bonds per prefetch step: one cache line of codes, two of weights (and of values).
 pub(super) const GROUP: usize = 16;
 
@@ -53,14 +61,16 @@ pub fn groups<const VALUES: bool, const STREAM: bool, W: Weight, C: Code>(
     Some(whole)
 }
 
-/// Prefetches the input of the group of bonds `AHEAD` after the one starting at `i`: the cache
-/// lines of its codes and weights (and values); narrower types prefetch a line more than once.
+/// Prefetches the input of the group of bonds [`AHEAD`] (non-temporally [`AHEAD_STREAM`]) after
+/// the one starting at `i`: the cache lines of its codes and weights (and values); narrower types
+/// prefetch a line more than once.
 #[inline(always)]
 fn prefetch_group<const STREAM: bool, W, C>(w: &[W], v: Option<&[W]>, c: &[C], i: usize) {
-    prefetch_lines::<STREAM, W>(w, i + AHEAD);
-    prefetch_lines::<STREAM, C>(c, i + AHEAD);
+    let at = i + if STREAM { AHEAD_STREAM } else { AHEAD };
+    prefetch_lines::<STREAM, W>(w, at);
+    prefetch_lines::<STREAM, C>(c, at);
     if let Some(v) = v {
-        prefetch_lines::<STREAM, W>(v, i + AHEAD);
+        prefetch_lines::<STREAM, W>(v, at);
     }
 }
 
