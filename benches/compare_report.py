@@ -378,7 +378,8 @@ class Report:
             gb = [self.gbps(fmode, key, f) for f in FLOORS]
             for m, peer in reach_cols:
                 reach = self.peer_over_floor(m, key, peer)
-                cells.append("—" if reach is None else f"{reach[0]:.2f}" + (" †" if reach[0] < 1 / 0.9 else ""))
+                dagger = " †" if self.unreachable(m, key, peer) else ""
+                cells.append("—" if reach is None else f"{reach[0]:.2f}{dagger}")
             lines.append(f"| {label} | {fmt_time(t) if t else '—'} | " + " | ".join(cells) + " | "
                          + " | ".join("—" if g is None else f"{g:.1f}" for g in gb) + " |")
         return lines + [""]

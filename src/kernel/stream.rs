@@ -27,10 +27,11 @@ use super::columns::{Code, Weight};
 /// How many bonds ahead the input is prefetched: [`AHEAD_STREAM`] non-temporally, else this
 /// (4 KiB of float64 weights, 2 KiB of int32 codes).
 const AHEAD: usize = 512;
-/// How many bonds ahead a non-temporal prefetch runs: half of [`AHEAD`], so that lines which skip
-/// the L2 are not evicted from the L1 before they are used. One thread, `benches/c/ab.c`, both
-/// orders, 256 over 512: 500 x 50,000 x 1,000 0.945 and 0.946, 1 x 20,000,000 x 1,000 0.953 and
-/// 0.945, 20 x 50,000 x 1,000 0.95 and 0.965, 18 sectors 0.98-1.01; scatters into tables beyond
+/// How many bonds ahead a non-temporal prefetch runs: half of [`AHEAD`] (presumably because
+/// lines that skip the L2 can leave the L1 before they are used; not measured). One thread,
+/// `benches/c/ab.c`, both orders, 256 over 512: 500 x 50,000 x 1,000 0.945 and 0.946,
+/// 1 x 20,000,000 x 1,000 0.953 and 0.945, 20 x 50,000 x 1,000 0.95 and 0.965, 18 sectors
+/// 0.98-1.01; scatters into tables beyond
 /// `STREAM_MAX_SECTORS` (prefetched into every level) were 1.01-1.02x slower with 256, so they
 /// keep [`AHEAD`].
 const AHEAD_STREAM: usize = 256;
@@ -38,8 +39,9 @@ const AHEAD_STREAM: usize = 256;
 pub(super) const GROUP: usize = 16;
 
 /// Runs `f(codes, weights, values)` on each whole group of `GROUP` bonds in order (`values` empty
-/// unless `VALUES`), after prefetching the input of the group `AHEAD` bonds on. Returns how many
-/// bonds the groups covered (the rest is the caller's tail), or `None` once `f` returns false.
+/// unless `VALUES`), after prefetching the input of the group `AHEAD` (non-temporally
+/// `AHEAD_STREAM`) bonds on. Returns how many bonds the groups covered (the rest is the caller's
+/// tail), or `None` once `f` returns false.
 /// `STREAM`: prefetch non-temporally (see the module docs); otherwise into every cache level.
 #[inline(always)]
 pub fn groups<const VALUES: bool, const STREAM: bool, W: Weight, C: Code>(
